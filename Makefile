@@ -1,0 +1,47 @@
+# One task runner for people, README and CI (STYLE.md 12).
+# `make brief` and `make test` bootstrap everything from this repository's own files:
+# a virtual environment, the pinned Python packages, and the system pieces the PDF needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: brief test lint format bench sysdeps venv clean help
+
+help:
+	@echo "make brief   - render this week's demo briefing PDF into briefs/ (offline)"
+	@echo "make test    - run the whole offline test suite"
+	@echo "make lint    - ruff check"
+	@echo "make bench   - run every benchmark in benchmarks/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@bash scripts/ensure-python.sh "$(PYTHON)" "$(VENV)"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+sysdeps:
+	@bash scripts/ensure-system-deps.sh
+
+brief: $(STAMP) sysdeps
+	$(VENV)/bin/screener --demo brief --out briefs/ $(ARGS)
+
+test: $(STAMP) sysdeps
+	$(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check screener tests benchmarks
+	$(VENV)/bin/ruff format --check screener tests benchmarks
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format screener tests benchmarks
+	$(VENV)/bin/ruff check --fix screener tests benchmarks
+
+bench: $(STAMP) sysdeps
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) briefs .pytest_cache .ruff_cache build dist

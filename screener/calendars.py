@@ -1,0 +1,50 @@
+"""Exchange trading days (exchange-calendars), with a plain-weekday fallback past its horizon."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=8)
+def _calendar(name: str):
+    import exchange_calendars as xcals
+
+    return xcals.get_calendar(name)
+
+
+@lru_cache(maxsize=64)
+def sessions(name: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
+    """Trading sessions of calendar ``name`` (``XSHG``, ``XNYS``) from ``start`` to ``end``.
+
+    Days outside the calendar's published range are taken as Monday–Friday, with a warning.
+    """
+    cal = _calendar(name)
+    first = cal.first_session.date()
+    last = cal.last_session.date()
+    parts = []
+    if start < first:
+        parts.append(pd.bdate_range(start, min(end, first - dt.timedelta(days=1))))
+    lo, hi = max(start, first), min(end, last)
+    if lo <= hi:
+        parts.append(pd.DatetimeIndex(cal.sessions_in_range(lo, hi)))
+    if end > last:
+        log.warning("%s calendar ends %s; taking weekdays as sessions after it", name, last)
+        parts.append(pd.bdate_range(max(start, last + dt.timedelta(days=1)), end))
+    if not parts:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
+    index = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
+    return pd.DatetimeIndex(index.tz_localize(None) if index.tz else index).astype("datetime64[ns]")
+
+
+def last_session(name: str, on_or_before: dt.date) -> dt.date:
+    """The last trading session of ``name`` on or before the given day."""
+    days = sessions(name, on_or_before - dt.timedelta(days=30), on_or_before)
+    if len(days) == 0:
+        raise ValueError(f"no {name} session in the 30 days to {on_or_before}")
+    return days[-1].date()

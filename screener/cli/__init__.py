@@ -1,0 +1,101 @@
+"""The command line: thin. It parses, calls library functions, prints, and maps errors to exits.
+
+Exit codes: 0 success; 1 bad input or a failed operation (one line ``error: ...`` on stderr,
+a traceback only with ``--verbose``); 2 usage errors; 3 partial success.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ScreenerError
+from ..settings import Settings
+from ..workspace import Workspace
+
+log = logging.getLogger("screener")
+
+
+def _parse_date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+class _Failure(click.ClickException):
+    """A library error as the CLI shows it: ``error: <one line>`` and the error's exit code."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class _Group(click.Group):
+    """A click group that turns :class:`ScreenerError` into a one-line failure."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ScreenerError as exc:
+            if ctx.find_root().meta.get("verbose"):
+                log.exception("failed")
+            raise _Failure(
+                str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code
+            ) from exc
+
+
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Use the offline demo provider and its own cache; every output is marked DEMO DATA.",
+)
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder holding your model/, watchlists/ and templates/ "
+    "(default: the current directory; shipped defaults fill any gap).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Read no data after this day (default: today).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log progress and show tracebacks on error.")
+@click.version_option(package_name="screener")
+@click.pass_context
+def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose: bool) -> None:
+    """screener: AI-compute demand model, exposure scores and weekly briefings.
+
+    \b
+    Examples:
+      screener --demo brief --out briefs/      weekly briefing PDF from offline demo data
+      screener model run --scenario all        the compute-demand model's crossovers
+    """
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    ctx.meta["verbose"] = verbose
+    ctx.obj = Settings(workspace=Workspace.open(workspace), demo=demo, as_of=as_of)
+
+
+from .brief import brief  # noqa: E402
+
+main.add_command(brief)

@@ -1,0 +1,88 @@
+"""The one standard schema per kind of market data (STYLE.md 2).
+
+Daily bars
+    ``ticker`` canonical ticker; ``date`` the session (datetime64, no time zone);
+    ``open, high, low, close`` raw, unadjusted prices in the security's currency;
+    ``volume`` in shares (Eastmoney's lots are converted at the provider boundary);
+    ``amount`` traded value in the security's currency (NaN when the vendor has none);
+    ``adj_factor`` the cumulative total-return factor: ``close * adj_factor`` is a series whose
+    returns include splits, bonus shares and reinvested dividends. It is back-adjusted (hfq
+    style): history keeps its factors and new bars extend them, so stored rows stay valid.
+
+Fundamentals (one snapshot per ticker and day)
+    ``ticker, as_of, name, currency, market_cap`` (local currency), ``pe_ttm, pb,
+    sector, industry``. Missing values are NaN / None, never zero.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import ProviderError
+
+BAR_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "amount",
+    "adj_factor",
+)
+BAR_NUMERIC: tuple[str, ...] = ("open", "high", "low", "close", "volume", "amount", "adj_factor")
+
+FUNDAMENTAL_COLUMNS: tuple[str, ...] = (
+    "ticker",
+    "as_of",
+    "name",
+    "currency",
+    "market_cap",
+    "pe_ttm",
+    "pb",
+    "sector",
+    "industry",
+)
+
+
+def empty_bars() -> pd.DataFrame:
+    """A bar frame with the standard columns and no rows."""
+    frame = pd.DataFrame({c: pd.Series(dtype="float64") for c in BAR_NUMERIC})
+    frame.insert(0, "date", pd.Series(dtype="datetime64[ns]"))
+    frame.insert(0, "ticker", pd.Series(dtype="object"))
+    return frame[list(BAR_COLUMNS)]
+
+
+def conform_bars(frame: pd.DataFrame, *, provider: str, ticker: str | None = None) -> pd.DataFrame:
+    """Check a provider's output against the bar schema and return it in canonical order.
+
+    A missing column is a :class:`ProviderError` naming it, never a silent NaN.
+    """
+    missing = [c for c in BAR_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ProviderError(
+            f"{provider}: bars for {ticker or 'query'} lack column(s) {', '.join(missing)}",
+            provider=provider,
+            ticker=ticker,
+        )
+    out = frame.loc[:, list(BAR_COLUMNS)].copy()
+    out["date"] = pd.to_datetime(out["date"]).dt.tz_localize(None).astype("datetime64[ns]")
+    for col in BAR_NUMERIC:
+        out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
+    out["ticker"] = out["ticker"].astype("object")
+    return out.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+
+
+def conform_fundamentals(frame: pd.DataFrame, *, provider: str) -> pd.DataFrame:
+    """Check a provider's fundamentals against the schema and return them in canonical order."""
+    missing = [c for c in FUNDAMENTAL_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ProviderError(
+            f"{provider}: fundamentals lack column(s) {', '.join(missing)}", provider=provider
+        )
+    out = frame.loc[:, list(FUNDAMENTAL_COLUMNS)].copy()
+    out["as_of"] = pd.to_datetime(out["as_of"]).astype("datetime64[ns]")
+    for col in ("market_cap", "pe_ttm", "pb"):
+        out[col] = pd.to_numeric(out[col], errors="coerce").astype("float64")
+    return out.reset_index(drop=True)
