@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import warnings
 from functools import lru_cache
 
 import pandas as pd
@@ -15,7 +16,12 @@ log = logging.getLogger(__name__)
 def _calendar(name: str):
     import exchange_calendars as xcals
 
-    return xcals.get_calendar(name)
+    # exchange-calendars trips pandas' own deprecation warnings while building its tables;
+    # they are the library's to fix, so they are silenced here and only here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        return xcals.get_calendar(name)
 
 
 @lru_cache(maxsize=64)

@@ -91,20 +91,25 @@ def _path(ticker: str, until: dt.date) -> pd.DataFrame:
     anchor_ix = log_close.index.searchsorted(pd.Timestamp(ANCHOR))
     log_close -= log_close.iloc[min(anchor_ix, len(log_close) - 1)]
     close = _num(prof["level"]) * np.exp(log_close)
-    rng = np.random.default_rng(_seed(ticker) ^ 0x5EED)
     n = len(close)
+
+    def draws(stream: int) -> np.random.Generator:
+        # one generator per field: each field's draws are a prefix-stable stream
+        return np.random.default_rng([_seed(ticker), stream])
+
     prev = close.shift(1).fillna(close.iloc[0])
-    open_ = prev * np.exp(rng.normal(0, total_vol * 0.3, n))
-    spread = np.abs(rng.normal(0, total_vol * 0.6, n))
-    high = np.maximum(open_, close) * np.exp(spread * rng.uniform(0.2, 1.0, n))
-    low = np.minimum(open_, close) * np.exp(-spread * rng.uniform(0.2, 1.0, n))
+    open_ = prev * np.exp(draws(1).normal(0, total_vol * 0.3, n))
+    spread = np.abs(draws(2).normal(0, total_vol * 0.6, n))
+    high = np.maximum(open_, close) * np.exp(spread * draws(3).uniform(0.2, 1.0, n))
+    low = np.minimum(open_, close) * np.exp(-spread * draws(4).uniform(0.2, 1.0, n))
     tick = 0.01
     mcap = _num(prof["market_cap_bn"]) * 1e9
     turnover = 0.01 if sec.market == "US" else 0.025
+    noise = draws(5).normal(0, 0.35, n)
     if np.isnan(mcap):  # indexes: a notional value traded
-        amount = pd.Series(np.exp(rng.normal(np.log(3e11), 0.25, n)), index=close.index)
+        amount = pd.Series(np.exp(np.log(3e11) + noise * 0.7), index=close.index)
     else:
-        amount = mcap * turnover * np.exp(rng.normal(0, 0.35, n)) * close / close.iloc[anchor_ix]
+        amount = mcap * turnover * np.exp(noise) * close / close.iloc[anchor_ix]
     volume = np.round(amount / close, 0)
     if sec.market == "CN" and sec.kind == "stock":
         volume = np.round(volume / 100.0) * 100.0  # whole lots

@@ -1,0 +1,242 @@
+"""Watchlists: one YAML file per list, validated on load with the file and line in every error.
+
+A file looks like::
+
+    name: compute
+    title: {zh: 算力侧, en: Compute side}
+    side: compute            # compute | application | other
+    members:
+      - ticker: 300308.SZ
+        name_zh: 中际旭创
+        name_en: Zhongji Innolight
+        segments: {optical: 0.85, networking: 0.05}   # revenue shares, sum <= 1
+        mix_source: estimate  # or a reference, e.g. "2024 annual report, segment table"
+        mix_note: 800G/1.6T modules for AI clusters are most of revenue
+        thesis: Leading 800G optical module supplier to US hyperscalers
+        added: 2023-03-19
+        added_by: report      # report | us
+        tags: [cpo, optical]
+
+Segment ids come from ``model/segments.yaml``; weights not assigned count as ``other``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from .errors import ConfigError, InputError, TickerError, WatchlistError
+from .tickers import normalize_ticker
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_WEIGHT_SLACK = 1e-9
+
+
+class Title(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Member(BaseModel):
+    """One name on a watchlist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticker: str
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    segments: dict[str, float] = Field(default_factory=dict)
+    mix_source: str = Field(min_length=1)
+    mix_note: str = ""
+    thesis: str = Field(min_length=1)
+    added: dt.date
+    added_by: Literal["report", "us"] = "us"
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("ticker")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        try:
+            return normalize_ticker(value)
+        except TickerError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("segments")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for seg, weight in value.items():
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError(f"weight of {seg} is {weight}; each weight must be in [0, 1]")
+        total = sum(value.values())
+        if total > 1.0 + _WEIGHT_SLACK:
+            raise ValueError(f"segment weights sum to {total:.3f}; they must sum to at most 1")
+        return value
+
+    @property
+    def other_weight(self) -> float:
+        """The share of revenue outside the model's segments."""
+        return max(0.0, 1.0 - sum(self.segments.values()))
+
+
+class Watchlist(BaseModel):
+    """A validated watchlist; ``path`` is the file it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: Title
+    side: Literal["compute", "application", "other"]
+    description: str = ""
+    members: list[Member] = Field(default_factory=list)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.match(value):
+            raise ValueError(
+                f"watchlist name {value!r}: use lower-case letters, digits, '-' or '_' (at most 40)"
+            )
+        return value
+
+    @property
+    def tickers(self) -> list[str]:
+        return [m.ticker for m in self.members]
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_yaml(path: Path, error: type[InputError] = WatchlistError) -> Any:
+    """Parse a YAML file with its line numbers kept; errors (of class ``error``) name the
+    file and line."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise error(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from exc
+    try:
+        return _yaml().load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"{path}{line}: invalid YAML: {problem}") from exc
+
+
+def line_of(data: Any, loc: tuple) -> int | None:
+    """The 1-based line of the node at ``loc`` in a ruamel round-trip document, if known."""
+    node, line = data, None
+    for key in loc:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None and isinstance(key, str) and hasattr(node, "keys"):
+                line = lc.key(key)[0] + 1 if key in node else line
+            elif lc is not None and isinstance(key, int):
+                line = lc.item(key)[0] + 1
+            node = node[key]
+        except (KeyError, IndexError, TypeError):
+            break
+    if line is None and getattr(data, "lc", None) is not None:
+        line = data.lc.line + 1
+    return line
+
+
+def _first_error(path: Path, data: Any, exc: ValidationError) -> WatchlistError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    line = line_of(data, loc)
+    where = ".".join(str(p) for p in loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    ticker = _ticker_at(data, loc)
+    who = f" ({ticker})" if ticker and "ticker" not in where.rsplit(".", 1)[-1] else ""
+    return WatchlistError(f"{path}:{line or '?'}: {where}{who}: {msg}")
+
+
+def _ticker_at(data: Any, loc: tuple) -> str | None:
+    if len(loc) >= 2 and loc[0] == "members" and isinstance(loc[1], int):
+        try:
+            return str(data["members"][loc[1]]["ticker"])
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None
+
+
+def load_watchlist(path: Path, segments: set[str] | None = None) -> Watchlist:
+    """Load and validate one watchlist file.
+
+    ``segments`` is the set of known segment ids (from ``model/segments.yaml``); a member
+    using another id is refused. Raises :class:`WatchlistError` naming file and line.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise WatchlistError(f"{path}:1: expected a mapping with name, title, side, members")
+    try:
+        wl = Watchlist.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _first_error(path, data, exc) from None
+    if wl.name != path.stem:
+        raise WatchlistError(
+            f"{path}:{line_of(data, ('name',))}: name {wl.name!r} differs from the file name "
+            f"{path.stem!r}"
+        )
+    _check_members(path, data, wl, segments)
+    wl.path = path
+    return wl
+
+
+def _check_members(path: Path, data: Any, wl: Watchlist, segments: set[str] | None) -> None:
+    seen: dict[str, int] = {}
+    for i, member in enumerate(wl.members):
+        if member.ticker in seen:
+            raise WatchlistError(
+                f"{path}:{line_of(data, ('members', i))}: {member.ticker} is listed twice "
+                f"(first at member {seen[member.ticker] + 1})"
+            )
+        seen[member.ticker] = i
+        unknown = sorted(set(member.segments) - segments) if segments is not None else []
+        if unknown:
+            raise WatchlistError(
+                f"{path}:{line_of(data, ('members', i, 'segments', unknown[0]))}: "
+                f"{member.ticker}: unknown segment {unknown[0]!r}; known: "
+                + ", ".join(sorted(segments or ()))
+            )
+
+
+def load_segment_ids(model_dir: Path) -> dict[str, dict[str, str]]:
+    """Segment ids and their labels from ``model/segments.yaml``."""
+    path = Path(model_dir) / "segments.yaml"
+    data = read_yaml(path, ConfigError)
+    segs = data.get("segments") if isinstance(data, dict) else None
+    if not isinstance(segs, dict) or not segs:
+        raise ConfigError(f"{path}:1: expected a non-empty 'segments' mapping")
+    return {str(k): dict(v or {}) for k, v in segs.items()}
+
+
+def watchlist_paths(folder: Path) -> list[Path]:
+    """The watchlist files in ``folder``, sorted by name."""
+    return sorted(p for p in Path(folder).glob("*.yaml") if p.is_file())
+
+
+def load_all(watchlists_dir: Path, model_dir: Path) -> list[Watchlist]:
+    """Every watchlist in the folder, validated against the model's segment ids."""
+    segments = set(load_segment_ids(model_dir))
+    lists = [load_watchlist(p, segments) for p in watchlist_paths(watchlists_dir)]
+    if not lists:
+        raise WatchlistError(f"{watchlists_dir}: no watchlist files (*.yaml)")
+    return lists

@@ -1,0 +1,126 @@
+"""The renderer: missing glyphs fail, nothing outside the template folders loads, user text is
+escaped, template errors name the template."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+from screener.errors import MissingGlyphError, RenderError
+from screener.report.render import html_to_pdf, render_html
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_character_no_font_has_fails_the_render(tmp_path):
+    with pytest.raises(MissingGlyphError) as info:
+        html_to_pdf("<p>ok \U000f0001</p>", tmp_path, [tmp_path])
+    assert "U+F0001" in str(info.value)
+    assert "fonts-noto-cjk" in str(info.value)
+
+
+def test_chinese_renders_with_the_installed_cjk_font(tmp_path):
+    pdf, pages = html_to_pdf("<p>中际旭创 科大讯飞</p>", tmp_path, [tmp_path])
+    assert pdf.startswith(b"%PDF") and pages == 1
+
+
+def test_without_a_cjk_font_the_render_names_the_characters(tmp_path):
+    """A machine whose fontconfig knows only DejaVu (shipped by matplotlib): boxes are refused."""
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    (fonts / "DejaVuSans.ttf").write_bytes(dejavu.read_bytes())
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        f"<?xml version='1.0'?><fontconfig><dir>{fonts}</dir>"
+        f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from screener.errors import MissingGlyphError
+        from screener.report.render import html_to_pdf
+        try:
+            html_to_pdf("<p>Zhongji 中际</p>", Path({str(tmp_path)!r}), [])
+        except MissingGlyphError as exc:
+            print("MISSING", exc.characters)
+            print(exc)
+    """)
+    env = {"FONTCONFIG_FILE": str(conf), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert "MISSING" in out.stdout, out.stderr
+    first, message = out.stdout.splitlines()[0], out.stdout
+    assert "中" in first and "际" in first and "Z" not in first
+    assert "apt-get install fonts-noto-cjk" in message
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def listener():
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.hits = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_remote_and_outside_files_are_refused(tmp_path, listener):
+    secret = tmp_path / "outside.css"
+    secret.write_text("p { color: red }")
+    inside = tmp_path / "templates"
+    inside.mkdir()
+    link = inside / "escape.css"
+    link.symlink_to(secret)
+    for url in (f"http://127.0.0.1:{listener}/x.png", f"file://{secret}", "escape.css"):
+        html = f'<link rel="stylesheet" href="{url}"><img src="{url}"><p>x</p>'
+        with pytest.raises(RenderError, match="outside the template and asset folders"):
+            html_to_pdf(html, inside, [inside])
+    assert _Recorder.hits == []
+
+
+def test_files_inside_the_template_folder_load(tmp_path):
+    (tmp_path / "style.css").write_text("p { color: #123456 }")
+    pdf, _ = html_to_pdf('<link rel="stylesheet" href="style.css"><p>x</p>', tmp_path, [tmp_path])
+    assert pdf.startswith(b"%PDF")
+
+
+def test_user_text_is_escaped_and_fetches_nothing(tmp_path, listener):
+    (tmp_path / "t.html.j2").write_text("<p>{{ thesis }}</p>")
+    thesis = f'<img src="http://127.0.0.1:{listener}/x"><script>alert(1)</script>'
+    html = render_html([tmp_path], "t.html.j2", {"thesis": thesis})
+    assert "<img" not in html and "&lt;img src=" in html and "&lt;script&gt;" in html
+    html_to_pdf(html, tmp_path, [tmp_path])
+    assert _Recorder.hits == []
+
+
+def test_a_missing_value_fails_and_names_the_template(tmp_path):
+    (tmp_path / "t.html.j2").write_text("<p>\n{{ nothing.here }}</p>")
+    with pytest.raises(RenderError, match=r"t.html.j2"):
+        render_html([tmp_path], "t.html.j2", {})
+
+
+def test_a_syntax_error_names_template_and_line(tmp_path):
+    (tmp_path / "t.html.j2").write_text("<p>\n\n{% if %}</p>")
+    with pytest.raises(RenderError, match=r"t.html.j2:3"):
+        render_html([tmp_path], "t.html.j2", {})

@@ -1,0 +1,173 @@
+"""Watchlist loading: the shipped defaults, and validation errors that name file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screener.errors import WatchlistError
+from screener.paths import shipped
+from screener.watchlists import load_all, load_segment_ids, load_watchlist
+
+SEGMENTS = {
+    "accelerators",
+    "optical",
+    "networking",
+    "servers",
+    "edge",
+    "power",
+    "applications",
+    "content",
+}
+
+GOOD = """\
+# a comment a person wrote
+name: {name}
+title: {{zh: 测试, en: Test}}
+side: compute
+members:
+  - ticker: "300308"
+    name_zh: 中际旭创
+    name_en: Zhongji Innolight
+    segments: {{optical: 0.9}}
+    mix_source: estimate
+    thesis: Optical modules
+    added: 2023-03-19
+  - ticker: NVDA
+    name_zh: 英伟达
+    name_en: NVIDIA
+    segments: {{accelerators: 0.75, networking: 0.13}}
+    mix_source: estimate
+    thesis: GPUs
+    added: 2023-03-19
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "test") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_watchlists_hold_every_report_pick():
+    lists = {wl.name: wl for wl in load_all(shipped("watchlists"), shipped("model"))}
+    compute = set(lists["compute"].tickers)
+    application = set(lists["application"].tickers)
+    assert {
+        "NVDA",
+        "MSFT",
+        "688256.SH",
+        "300394.SZ",
+        "300570.SZ",
+        "301165.SZ",
+        "000063.SZ",
+        "000938.SZ",
+        "002881.SZ",
+        "300502.SZ",
+        "300308.SZ",
+    } <= compute
+    assert application == {
+        "002230.SZ",
+        "300459.SZ",
+        "300624.SZ",
+        "300364.SZ",
+        "300418.SZ",
+        "000681.SZ",
+        "300785.SZ",
+    }
+    ours = [m for m in lists["compute"].members if m.added_by == "us"]
+    assert 2 <= len(ours) <= 3 and all("chiplet" in m.tags for m in ours)
+
+
+def test_shipped_members_are_complete_and_weights_sum_to_at_most_one():
+    for wl in load_all(shipped("watchlists"), shipped("model")):
+        for m in wl.members:
+            assert m.name_zh and m.name_en and m.thesis and m.mix_note
+            assert m.mix_source == "estimate"
+            assert 0 < sum(m.segments.values()) <= 1.0
+            assert set(m.segments) <= SEGMENTS
+
+
+def test_segment_ids_come_from_the_model_folder():
+    assert set(load_segment_ids(shipped("model"))) == SEGMENTS
+
+
+def test_a_good_file_loads_with_canonical_tickers(tmp_path):
+    wl = load_watchlist(write(tmp_path, GOOD.format(name="test")), SEGMENTS)
+    assert wl.tickers == ["300308.SZ", "NVDA"]
+    assert wl.members[0].other_weight == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "words"),
+    [
+        ("{optical: 0.9}", "{optical: 0.9, content: 0.2}", 9, ["sum to 1.100", "300308"]),
+        ("{optical: 0.9}", "{optical: 1.5}", 9, ["[0, 1]"]),
+        ("{optical: 0.9}", "{optical: -0.1}", 9, ["[0, 1]"]),
+        ("{optical: 0.9}", "{optics: 0.9}", 9, ["unknown segment 'optics'"]),
+        ('ticker: "300308"', 'ticker: "60051"', 6, ["60051", "six digits"]),
+        ('ticker: "300308"', "ticker: AAPL.SZ", 6, ["AAPL.SZ"]),
+        ('ticker: "300308"', "ticker: NVDA", 13, ["NVDA is listed twice"]),
+        ("side: compute", "side: hardware", 4, ["side"]),
+        ("    thesis: GPUs\n", "", 13, ["thesis", "Field required"]),
+        (
+            "added: 2023-03-19\n  - ticker: NVDA",
+            "added: yesterday\n  - ticker: NVDA",
+            12,
+            ["added"],
+        ),
+    ],
+)
+def test_validation_errors_name_file_line_and_problem(tmp_path, old, new, line, words):
+    text = GOOD.format(name="test")
+    assert old in text
+    path = write(tmp_path, text.replace(old, new, 1))
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path, SEGMENTS)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    for word in words:
+        assert word in message
+
+
+def test_name_must_match_the_file(tmp_path):
+    path = write(tmp_path, GOOD.format(name="other"))
+    with pytest.raises(WatchlistError, match=r"test.yaml:2: name 'other' differs"):
+        load_watchlist(path, SEGMENTS)
+
+
+def test_invalid_yaml_names_the_line(tmp_path):
+    path = write(tmp_path, GOOD.format(name="test").replace("side: compute", "side: [compute"))
+    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: invalid YAML"):
+        load_watchlist(path, SEGMENTS)
+
+
+def test_duplicate_keys_are_refused(tmp_path):
+    text = GOOD.format(name="test").replace("side: compute\n", "side: compute\nside: other\n")
+    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: invalid YAML"):
+        load_watchlist(write(tmp_path, text), SEGMENTS)
+
+
+def test_non_utf8_names_the_line(tmp_path):
+    path = tmp_path / "test.yaml"
+    path.write_bytes(
+        GOOD.format(name="test")
+        .encode("utf-8")
+        .replace("中际旭创".encode(), "中际旭创".encode("gbk"))
+    )
+    with pytest.raises(WatchlistError, match=r"test.yaml:7: not UTF-8"):
+        load_watchlist(path, SEGMENTS)
+
+
+def test_not_a_mapping(tmp_path):
+    with pytest.raises(WatchlistError, match=r"test.yaml:1: expected a mapping"):
+        load_watchlist(write(tmp_path, "- just\n- a list\n"), SEGMENTS)
+
+
+def test_loading_never_changes_the_file(tmp_path):
+    path = write(tmp_path, GOOD.format(name="test").replace("{optical: 0.9}", "{optical: 2}"))
+    before = path.read_bytes()
+    with pytest.raises(WatchlistError):
+        load_watchlist(path, SEGMENTS)
+    assert path.read_bytes() == before
