@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import matplotlib
 import pytest
@@ -63,7 +64,7 @@ def test_without_a_cjk_font_the_render_names_the_characters(tmp_path):
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self):
         _Recorder.hits.append(self.path)

@@ -1,4 +1,4 @@
-"""The weekly briefing: numbers (context.py) → charts (charts.py) → Jinja → WeasyPrint (render.py)."""
+"""The weekly briefing: numbers (context.py), charts (charts.py), Jinja + WeasyPrint (render)."""
 
 from __future__ import annotations
 
