@@ -1,12 +1,55 @@
 """The ticker master: canonical tickers, what kind of security they are, and vendor forms.
 
-Canonical forms (DESIGN.md contracts):
+Canonical forms (DESIGN.md contracts)
+    A-shares ``CODE.SH``, ``CODE.SZ``, ``CODE.BJ`` (six ASCII digits); US symbols plain and
+    upper-case (``NVDA``, ``BRK-B``); US indexes ``^NDX``, ``^SOX``, ``^GSPC``.
 
-- A-shares ``CODE.SH``, ``CODE.SZ``, ``CODE.BJ`` (six digits);
-- US symbols plain and upper-case (``NVDA``, ``BRK-B``); US indexes ``^NDX``, ``^SOX``;
-- indexes carry ``kind="index"``, so ``000001.SH`` (SSE Composite) never meets
-  ``000001.SZ`` (Ping An Bank); a bare ``000001`` is resolved as the stock by prefix unless
-  the caller asks for an index.
+Kinds
+    Every security is a ``stock``, an ``index`` or an ``etf``. For a suffixed A-share code the
+    kind follows from the code's prefix *and* the exchange, so the two never collide:
+
+    ========  ======================  ===============  =========
+    exchange  stock                   ETF / fund       index
+    ========  ======================  ===============  =========
+    SH        60, 68, 90 (B-shares)   51, 56, 58       00
+    SZ        00, 30, 20 (B-shares)   15, 16           39
+    BJ        43, 83, 87, 92          --               89
+    ========  ======================  ===============  =========
+
+    ``000001.SH`` is the SSE Composite index and ``000001.SZ`` is Ping An Bank.
+
+Bare six-digit codes (the ambiguity rule)
+    A bare code is resolved by its prefix (``300308`` → ``300308.SZ``, ``399006`` → the
+    ChiNext index ``399006.SZ``). A bare code that is a stock code by prefix *and* the code of
+    an index we know by name (:data:`KNOWN_INDEXES`, e.g. ``000001``, ``000300``, ``000688``)
+    is **refused** as ambiguous unless the caller says which: pass ``kind="stock"`` or
+    ``kind="index"``, or give the suffix. Guessing would silently put an index in a stock
+    screen (or the reverse); a refusal names both readings. Other ``00xxxx`` codes are
+    Shenzhen stocks, as the prefix says.
+
+Vendor forms
+    ============  =====================  ==============================  =====================
+    canonical     yfinance               akshare                         Eastmoney ``secid``
+    ============  =====================  ==============================  =====================
+    600519.SH     600519.SS              600519                          1.600519
+    300308.SZ     300308.SZ              300308                          0.300308
+    830799.BJ     830799.BJ              830799                          0.830799
+    000300.SH     000300.SS              sh000300                        1.000300
+    399006.SZ     399006.SZ              sz399006                        0.399006
+    NVDA, ^NDX    NVDA, ^NDX             (A-shares only)                 (A-shares only)
+    ============  =====================  ==============================  =====================
+
+    akshare's bare codes lose the index/stock distinction, so :func:`from_akshare` takes
+    ``kind`` and applies the ambiguity rule above; yfinance and ``secid`` forms carry the
+    exchange and round-trip without it.
+
+Currency and calendar
+    A-shares trade in CNY on the XSHG calendar (all three mainland exchanges share it), except
+    B-shares: Shanghai ``90xxxx`` in USD, Shenzhen ``20xxxx`` in HKD. US securities trade in
+    USD on XNYS.
+
+Anything malformed or ambiguous raises :class:`~screener.errors.TickerError` whose message
+names the ticker and the reason.
 """
 
 from __future__ import annotations
@@ -18,9 +61,11 @@ from typing import Literal
 from .errors import TickerError
 
 Kind = Literal["stock", "index", "etf"]
+Exchange = Literal["SH", "SZ", "BJ", "US"]
+KINDS: tuple[str, ...] = ("stock", "index", "etf")
 
-# Bare six-digit A-share codes are resolved by their prefix.
-_PREFIX_EXCHANGE = {
+# Bare six-digit A-share stock codes are resolved by their prefix.
+_PREFIX_EXCHANGE: dict[str, str] = {
     "60": "SH",
     "68": "SH",
     "90": "SH",
@@ -33,25 +78,38 @@ _PREFIX_EXCHANGE = {
     "92": "BJ",
 }
 # Exchange-traded funds by prefix (Shanghai 51/56/58, Shenzhen 15/16).
-_ETF_PREFIX = {"51": "SH", "56": "SH", "58": "SH", "15": "SZ", "16": "SZ"}
+_ETF_PREFIX: dict[str, str] = {"51": "SH", "56": "SH", "58": "SH", "15": "SZ", "16": "SZ"}
+# Index codes by exchange: SSE 000xxx, SZSE 399xxx, BSE 899xxx.
+_INDEX_PREFIX: dict[str, str] = {"SH": "00", "SZ": "39", "BJ": "89"}
+# B-shares are quoted in foreign currency.
+_B_SHARE_CURRENCY: dict[tuple[str, str], str] = {("SH", "90"): "USD", ("SZ", "20"): "HKD"}
 
 # Index codes we know by name. A-share index codes reuse stock-like digits.
 KNOWN_INDEXES: dict[str, str] = {
     "000300.SH": "CSI 300 沪深300",
     "000001.SH": "SSE Composite 上证指数",
+    "000016.SH": "SSE 50 上证50",
     "000688.SH": "STAR 50 科创50",
     "000905.SH": "CSI 500 中证500",
+    "000852.SH": "CSI 1000 中证1000",
     "399001.SZ": "SZSE Component 深证成指",
     "399006.SZ": "ChiNext 创业板指",
+    "899050.BJ": "BSE 50 北证50",
     "^NDX": "Nasdaq-100",
     "^GSPC": "S&P 500",
     "^SOX": "PHLX Semiconductor",
     "^IXIC": "Nasdaq Composite",
 }
 
-_A_SHARE = re.compile(r"^(\d{6})\.(SH|SZ|BJ)$")
-_US = re.compile(r"^\^?[A-Z][A-Z0-9]{0,5}(-[A-Z])?$")
+_A_SHARE = re.compile(r"^([0-9]{6})\.(SH|SZ|BJ)$")
+_BARE = re.compile(r"^[0-9]+$")
+_US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
 _US_CLASS_DOT = re.compile(r"^([A-Z]{1,5})\.([A-Z])$")  # BRK.B -> BRK-B
+_US_INDEX = re.compile(r"^\^[A-Z]{2,6}$")
+_YF_A_SHARE = re.compile(r"^([0-9]{6})\.(SS|SZ|BJ)$")
+_AK_PREFIXED = re.compile(r"^(SH|SZ|BJ)([0-9]{6})$")
+_SECID = re.compile(r"^([01])\.([0-9]{6})$")
+_YF_SUFFIX = {"SH": "SS", "SZ": "SZ", "BJ": "BJ"}
 
 
 @dataclass(frozen=True)
@@ -61,11 +119,14 @@ class Security:
     ticker: str
     kind: Kind
     market: Literal["CN", "US"]
-    exchange: Literal["SH", "SZ", "BJ", "US"]
+    exchange: Exchange
 
     @property
     def currency(self) -> str:
-        return "CNY" if self.market == "CN" else "USD"
+        """The quote currency: CNY for A-shares (USD/HKD for B-shares), USD for US."""
+        if self.market == "US":
+            return "USD"
+        return _B_SHARE_CURRENCY.get((self.exchange, self.code[:2]), "CNY")
 
     @property
     def calendar(self) -> str:
@@ -78,62 +139,254 @@ class Security:
         return self.ticker.split(".")[0] if self.market == "CN" else self.ticker
 
 
-def security(ticker: str, kind: Kind | None = None) -> Security:
-    """Parse any accepted form of ``ticker`` into a :class:`Security`.
-
-    Raises :class:`TickerError` naming the ticker and the reason when it is malformed.
-    """
-    canonical = normalize_ticker(ticker, kind=kind)
-    if canonical.startswith("^") or canonical in KNOWN_INDEXES:
-        found_kind: Kind = "index"
-    elif kind is not None:
-        found_kind = kind
-    else:
-        m = _A_SHARE.match(canonical)
-        found_kind = "etf" if m and m.group(1)[:2] in _ETF_PREFIX else "stock"
-    m = _A_SHARE.match(canonical)
-    if m:
-        return Security(canonical, found_kind, "CN", m.group(2))  # type: ignore[arg-type]
-    return Security(canonical, found_kind, "US", "US")
+def _fail(ticker: object, reason: str) -> TickerError:
+    return TickerError(f"ticker {ticker!r}: {reason}")
 
 
-def normalize_ticker(ticker: str, kind: Kind | None = None) -> str:
-    """The canonical form of ``ticker``: ``"600519"`` → ``"600519.SH"``, ``"nvda"`` → ``"NVDA"``."""
-    if not isinstance(ticker, str):
-        raise TickerError(f"ticker {ticker!r}: expected text")
-    raw = ticker.strip().upper()
-    if not raw:
-        raise TickerError("empty ticker")
-    if raw.endswith(".SS"):
-        raw = raw[:-3] + ".SH"
-    if _A_SHARE.match(raw):
-        code, exchange = raw.split(".")
-        if kind == "index" or raw in KNOWN_INDEXES:
-            return raw
-        expected = _ETF_PREFIX.get(code[:2]) or _PREFIX_EXCHANGE.get(code[:2])
-        if expected is None:
-            raise TickerError(f"ticker {ticker!r}: no A-share stock code starts with {code[:2]}")
-        if expected != exchange:
-            raise TickerError(
-                f"ticker {ticker!r}: code {code} trades on {expected}, not {exchange}"
-            )
-        return raw
-    if raw.isdigit():
-        if len(raw) != 6:
-            raise TickerError(f"ticker {ticker!r}: A-share codes have six digits")
-        if kind == "index":
-            raise TickerError(
-                f"ticker {ticker!r}: say which exchange's index ({raw}.SH or {raw}.SZ)"
-            )
-        exchange = _ETF_PREFIX.get(raw[:2]) or _PREFIX_EXCHANGE.get(raw[:2])
-        if exchange is None:
-            raise TickerError(f"ticker {ticker!r}: no A-share code starts with {raw[:2]}")
-        return f"{raw}.{exchange}"
+def _check_kind(kind: object, ticker: object) -> None:
+    if kind is not None and kind not in KINDS:
+        raise _fail(ticker, f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+
+
+def _cn_kind(code: str, exchange: str) -> Kind | None:
+    """What a six-digit code is on a given exchange, or None when nothing there has it."""
+    prefix = code[:2]
+    if _PREFIX_EXCHANGE.get(prefix) == exchange:
+        return "stock"
+    if _ETF_PREFIX.get(prefix) == exchange:
+        return "etf"
+    if _INDEX_PREFIX[exchange] == prefix:
+        return "index"
+    return None
+
+
+def _cn_security(original: object, code: str, exchange: str, kind: Kind | None) -> Security:
+    """The security ``code.exchange``, checked against the prefix table and ``kind``."""
+    ticker = f"{code}.{exchange}"
+    found = _cn_kind(code, exchange)
+    if found is None:
+        home = _PREFIX_EXCHANGE.get(code[:2]) or _ETF_PREFIX.get(code[:2])
+        if home:
+            raise _fail(original, f"code {code} trades on {home}, not {exchange}")
+        index_home = [ex for ex, p in _INDEX_PREFIX.items() if p == code[:2]]
+        if index_home:
+            raise _fail(original, f"{code} is a {index_home[0]} index code, not {exchange}")
+        raise _fail(original, f"no {exchange} security code starts with {code[:2]}")
+    if kind is not None and kind != found:
+        raise _fail(original, f"{ticker} is {_article(found)} {found}, not {_article(kind)} {kind}")
+    return Security(ticker, found, "CN", exchange)  # type: ignore[arg-type]
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _bare_candidates(code: str) -> list[Security]:
+    """Every reading of a bare code: the stock/ETF its prefix names, and index readings."""
+    out = []
+    prefix = code[:2]
+    exchange = _ETF_PREFIX.get(prefix) or _PREFIX_EXCHANGE.get(prefix)
+    if exchange:
+        kind: Kind = "etf" if prefix in _ETF_PREFIX else "stock"
+        out.append(Security(f"{code}.{exchange}", kind, "CN", exchange))  # type: ignore[arg-type]
+    for ex, index_prefix in _INDEX_PREFIX.items():
+        if prefix == index_prefix:
+            out.append(Security(f"{code}.{ex}", "index", "CN", ex))  # type: ignore[arg-type]
+    return out
+
+
+def _resolve_bare(original: object, code: str, kind: Kind | None) -> Security:
+    """A bare six-digit code → its security, refusing ambiguous readings (module docstring)."""
+    if len(code) != 6:
+        raise _fail(original, f"A-share codes have six digits, not {len(code)}")
+    candidates = _bare_candidates(code)
+    if not candidates:
+        raise _fail(original, f"no A-share code starts with {code[:2]}")
+    if kind is not None:
+        matching = [c for c in candidates if c.kind == kind]
+        if not matching:
+            what = " or ".join(f"{c.ticker} ({c.kind})" for c in candidates)
+            raise _fail(original, f"no {kind} has code {code}; it reads as {what}")
+        return matching[0]
+    # An index reading counts when the prefix names no stock (399xxx) or we know the index
+    # by name (000300); otherwise a 00xxxx code is the Shenzhen stock its prefix says.
+    named = [c for c in candidates if c.kind != "index" or _index_only(c) or _known(c)]
+    if len(named) > 1:
+        readings = " or ".join(f"{c.ticker} ({_describe(c)})" for c in named)
+        raise _fail(
+            original,
+            f"ambiguous: {readings}; give the suffix or say kind='stock' / kind='index'",
+        )
+    return named[0]
+
+
+def _index_only(sec: Security) -> bool:
+    """True when the code's prefix names no stock anywhere (399xxx, 899xxx)."""
+    prefix = sec.code[:2]
+    return prefix not in _PREFIX_EXCHANGE and prefix not in _ETF_PREFIX
+
+
+def _known(sec: Security) -> bool:
+    return sec.ticker in KNOWN_INDEXES
+
+
+def _describe(sec: Security) -> str:
+    if sec.kind == "index":
+        return f"index {KNOWN_INDEXES.get(sec.ticker, '')}".strip()
+    return sec.kind
+
+
+def _us_security(original: object, raw: str, kind: Kind | None) -> Security | None:
+    if _US_INDEX.match(raw):
+        if kind not in (None, "index"):
+            raise _fail(original, f"{raw} is an index, not {_article(kind)} {kind}")
+        return Security(raw, "index", "US", "US")
     m = _US_CLASS_DOT.match(raw)
     if m:
         raw = f"{m.group(1)}-{m.group(2)}"
-    if _US.match(raw):
-        return raw
-    raise TickerError(
-        f"ticker {ticker!r}: not an A-share code (600519, 600519.SH) or a US symbol (NVDA)"
+    if _US_SYMBOL.match(raw):
+        if kind == "index":
+            raise _fail(original, f"US index symbols start with ^ (^NDX), not {raw}")
+        return Security(raw, kind or "stock", "US", "US")
+    return None
+
+
+def _clean(ticker: object) -> str:
+    if not isinstance(ticker, str):
+        raise _fail(ticker, "expected text")
+    raw = ticker.strip()
+    if not raw:
+        raise TickerError(f"empty ticker {ticker!r}")
+    if not raw.isascii() or not raw.isprintable():
+        raise _fail(ticker, "tickers are plain ASCII letters, digits, '.', '-' and '^'")
+    return raw.upper()
+
+
+def security(ticker: str, kind: Kind | None = None) -> Security:
+    """Parse any accepted form of ``ticker`` into a :class:`Security`.
+
+    Accepted: canonical (``600519.SH``, ``NVDA``, ``^NDX``), Yahoo's ``.SS``, bare six-digit
+    codes (resolved by prefix; see the ambiguity rule in the module docstring), lower case,
+    and US class shares written with a dot (``BRK.B``). ``kind`` narrows or checks the reading.
+    Raises :class:`TickerError` naming the ticker and the reason when it is malformed,
+    ambiguous, or contradicts ``kind``.
+    """
+    _check_kind(kind, ticker)
+    raw = _clean(ticker)
+    m = _A_SHARE.match(raw) or _YF_A_SHARE.match(raw)
+    if m:
+        exchange = "SH" if m.group(2) == "SS" else m.group(2)
+        return _cn_security(ticker, m.group(1), exchange, kind)
+    if _BARE.match(raw):
+        return _resolve_bare(ticker, raw, kind)
+    found = _us_security(ticker, raw, kind)
+    if found is not None:
+        return found
+    if "." in raw and _BARE.match(raw.split(".")[0] or "x"):
+        raise _fail(ticker, "A-share tickers are six digits and .SH, .SZ or .BJ (600519.SH)")
+    if raw.endswith((".SH", ".SZ", ".BJ", ".SS")):
+        raise _fail(ticker, f"a {raw[-3:]} suffix needs a six-digit A-share code before it")
+    raise _fail(
+        ticker,
+        "not an A-share code (600519, 600519.SH), a US symbol (NVDA, BRK-B) or an index (^NDX)",
     )
+
+
+def normalize_ticker(ticker: str, kind: Kind | None = None) -> str:
+    """The canonical form of ``ticker``: ``"600519"`` → ``"600519.SH"``, ``"nvda"`` → ``"NVDA"``.
+
+    Idempotent: ``normalize_ticker(normalize_ticker(t)) == normalize_ticker(t)``.
+    """
+    return security(ticker, kind=kind).ticker
+
+
+def is_index(ticker: str) -> bool:
+    """True when the (canonical or accepted) ticker is an index."""
+    return security(ticker).kind == "index"
+
+
+# --- yfinance -------------------------------------------------------------------------------
+
+
+def to_yfinance(ticker: str) -> str:
+    """Yahoo's symbol: ``600519.SH`` → ``600519.SS``; US symbols and ``^`` indexes unchanged."""
+    sec = security(ticker)
+    if sec.market == "US":
+        return sec.ticker
+    return f"{sec.code}.{_YF_SUFFIX[sec.exchange]}"
+
+
+def from_yfinance(symbol: str, kind: Kind | None = None) -> str:
+    """The canonical ticker for a Yahoo symbol (``600519.SS``, ``300308.SZ``, ``^NDX``)."""
+    _check_kind(kind, symbol)
+    raw = _clean(symbol)
+    m = _YF_A_SHARE.match(raw)
+    if m:
+        exchange = "SH" if m.group(2) == "SS" else m.group(2)
+        return _cn_security(symbol, m.group(1), exchange, kind).ticker
+    if _A_SHARE.match(raw):
+        raise _fail(symbol, "not a Yahoo symbol: Yahoo writes Shanghai as .SS")
+    found = _us_security(symbol, raw, kind)
+    if found is None:
+        raise _fail(symbol, "not a Yahoo symbol for an A-share (600519.SS) or a US listing")
+    return found.ticker
+
+
+# --- akshare --------------------------------------------------------------------------------
+
+
+def _cn_only(ticker: str, vendor: str) -> Security:
+    sec = security(ticker)
+    if sec.market != "CN":
+        raise _fail(ticker, f"{vendor} forms exist for A-shares only")
+    return sec
+
+
+def to_akshare(ticker: str) -> str:
+    """akshare's symbol: the bare code for stocks and ETFs, ``sh000300`` style for indexes."""
+    sec = _cn_only(ticker, "akshare")
+    if sec.kind == "index":
+        return f"{sec.exchange.lower()}{sec.code}"
+    return sec.code
+
+
+def from_akshare(symbol: str, kind: Kind | None = None) -> str:
+    """The canonical ticker for an akshare symbol (``600519``, ``sz399006``).
+
+    Bare codes follow the ambiguity rule: ``from_akshare("000001")`` is refused,
+    ``from_akshare("000001", kind="stock")`` is ``000001.SZ``.
+    """
+    _check_kind(kind, symbol)
+    raw = _clean(symbol)
+    m = _AK_PREFIXED.match(raw)
+    if m:
+        return _cn_security(symbol, m.group(2), m.group(1), kind).ticker
+    if _BARE.match(raw):
+        return _resolve_bare(symbol, raw, kind).ticker
+    raise _fail(symbol, "not an akshare A-share symbol (600519, sh000300)")
+
+
+# --- Eastmoney secid ------------------------------------------------------------------------
+
+
+def to_secid(ticker: str) -> str:
+    """Eastmoney's ``secid``: market 1 for Shanghai, 0 for Shenzhen and Beijing."""
+    sec = _cn_only(ticker, "Eastmoney secid")
+    return f"{1 if sec.exchange == 'SH' else 0}.{sec.code}"
+
+
+def from_secid(secid: str, kind: Kind | None = None) -> str:
+    """The canonical ticker for an Eastmoney ``secid`` (``1.600519``, ``0.399006``)."""
+    _check_kind(kind, secid)
+    raw = _clean(secid)
+    m = _SECID.match(raw)
+    if not m:
+        raise _fail(secid, "not an Eastmoney secid (1.600519 or 0.300308)")
+    market, code = m.groups()
+    if market == "1":
+        exchange = "SH"
+    elif _PREFIX_EXCHANGE.get(code[:2]) == "BJ" or code[:2] == _INDEX_PREFIX["BJ"]:
+        exchange = "BJ"
+    else:
+        exchange = "SZ"
+    return _cn_security(secid, code, exchange, kind).ticker
