@@ -1,0 +1,97 @@
+"""End to end: the demo briefing renders, and its text holds the names and the returns
+computed here, independently, from the demo provider's bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from screener.data.providers.demo import DemoProvider
+from screener.paths import shipped
+from screener.report import build_briefing
+from screener.settings import Settings
+from screener.watchlists import load_all
+from screener.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+AS_OF = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def briefing(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws")  # an empty workspace: shipped defaults apply
+    settings = Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=root / "home")
+    result = build_briefing(settings, root / "briefs", write_html=True)
+    text = "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(result.pdf_path.read_bytes())).pages
+    )
+    return result, text
+
+
+def independent_return(ticker: str, days_back: int | None) -> float:
+    bars = DemoProvider().daily_bars(ticker, dt.date(2025, 1, 1), AS_OF)
+    price = (bars["close"] * bars["adj_factor"]).set_axis(bars["date"])
+    if days_back is None:  # year to date: from the last close of 2025
+        base_day = pd.Timestamp("2025-12-31")
+    else:
+        base_day = pd.Timestamp(AS_OF - dt.timedelta(days=days_back))
+    return price.asof(pd.Timestamp(AS_OF)) / price.asof(base_day) - 1
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.1f}%"
+
+
+def test_writes_the_iso_week_pdf(briefing):
+    result, _ = briefing
+    assert result.pdf_path.name == "2026-W47.pdf"
+    assert result.pdf_path.read_bytes().startswith(b"%PDF")
+    assert result.html_path is not None and result.html_path.exists()
+    assert 3 <= result.pages <= 6
+
+
+def test_every_name_is_in_the_pdf(briefing):
+    _, text = briefing
+    for wl in load_all(shipped("watchlists"), shipped("model")):
+        assert wl.title.zh in text
+        for m in wl.members:
+            assert m.name_zh in text, m.name_zh
+            assert m.ticker in text
+
+
+def test_demo_data_is_marked_on_every_page(briefing):
+    result, text = briefing
+    assert "DEMO DATA" in text and "2026-W47" in text
+    reader = PdfReader(io.BytesIO(result.pdf_path.read_bytes()))
+    assert all("DEMO DATA" in page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("ticker", ["300308.SZ", "NVDA", "002230.SZ", "688521.SH"])
+def test_member_returns_match_an_independent_computation(briefing, ticker):
+    _, text = briefing
+    line = next(ln for ln in text.splitlines() if ticker in ln)
+    week, ytd = independent_return(ticker, 7), independent_return(ticker, None)
+    assert pct(week) in line, (line, pct(week))
+    assert pct(ytd) in line, (line, pct(ytd))
+
+
+def test_benchmark_returns_match(briefing):
+    _, text = briefing
+    line = next(ln for ln in text.splitlines() if "000300.SH" in ln)
+    assert pct(independent_return("000300.SH", 7)) in line
+    assert pct(independent_return("000300.SH", None)) in line
+
+
+def test_same_inputs_give_the_same_text(briefing, tmp_path):
+    _, text = briefing
+    settings = Settings(
+        workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF, home=tmp_path / "home"
+    )
+    again = build_briefing(settings, tmp_path / "out.pdf")
+    assert again.pdf_path == tmp_path / "out.pdf"
+    text2 = "\n".join(p.extract_text() for p in PdfReader(again.pdf_path).pages)
+    assert text2 == text
