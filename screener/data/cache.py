@@ -1,0 +1,569 @@
+"""The market-data cache: one SQLite file that never lies about what it holds.
+
+Tables
+    ``securities``    one row per ticker: kind, market, exchange, currency, name
+    ``daily_bars``    the standard bar schema (:mod:`screener.data.schema`) + ``provider, fetch_id``
+    ``fundamentals``  snapshots (ticker, as_of) in the standard schema + ``provider, fetch_id``
+    ``coverage``      per ticker, the range of days over which the stored bars are complete
+                      (a day in it without a bar had no bar at the vendor)
+    ``fetch_log``     every provider call and import: provider, library version, ticker(s),
+                      range, rows, status, error, start and finish time (UTC)
+
+Every stored row names the ``fetch_id`` it came from. Each write (one ticker's bars, one batch
+of fundamentals, one imported file) is a single ``BEGIN IMMEDIATE`` transaction in WAL mode,
+its fetch-log rows included: a process killed mid-write leaves the previous state, and a second
+writer waits up to ``busy_timeout_s`` for the first, then fails with a :class:`CacheError`
+naming the lock. Reads never return a day after the cache's ``as_of`` (no look-ahead).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..calendars import last_session, sessions
+from ..errors import CacheError
+from ..settings import Settings
+from ..tickers import security
+from .schema import BAR_COLUMNS, BAR_NUMERIC, FUNDAMENTAL_COLUMNS, empty_bars
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+_CHUNK = 500  # tickers per IN (...) query
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS securities (
+        ticker TEXT PRIMARY KEY, kind TEXT NOT NULL, market TEXT NOT NULL,
+        exchange TEXT NOT NULL, currency TEXT NOT NULL, name TEXT, updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS fetch_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, library_version TEXT,
+        ticker TEXT, what TEXT NOT NULL, range_start TEXT, range_end TEXT,
+        rows INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, error TEXT, detail TEXT,
+        started_at TEXT NOT NULL, finished_at TEXT)""",
+    """CREATE TABLE IF NOT EXISTS daily_bars (
+        ticker TEXT NOT NULL, date TEXT NOT NULL, open REAL, high REAL, low REAL,
+        close REAL NOT NULL, volume REAL, amount REAL, adj_factor REAL NOT NULL,
+        provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
+        PRIMARY KEY (ticker, date)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS coverage (
+        ticker TEXT PRIMARY KEY, start TEXT NOT NULL, end TEXT NOT NULL,
+        provider TEXT NOT NULL, fetch_id INTEGER REFERENCES fetch_log(id),
+        updated_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS fundamentals (
+        ticker TEXT NOT NULL, as_of TEXT NOT NULL, name TEXT, currency TEXT,
+        market_cap REAL, pe_ttm REAL, pb REAL, sector TEXT, industry TEXT,
+        provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
+        PRIMARY KEY (ticker, as_of))""",
+    "CREATE INDEX IF NOT EXISTS fetch_log_ticker ON fetch_log (ticker, id)",
+)
+
+
+def utc_now() -> str:
+    """The current time as the fetch log stores it (ISO 8601, UTC)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One provider call (or one import), as a ``fetch_log`` row."""
+
+    provider: str
+    what: str  # "bars", "fundamentals" or "import"
+    ticker: str | None
+    start: dt.date | None
+    end: dt.date | None
+    status: str  # "ok", "empty", "failed", "retry", "superseded"
+    started_at: str
+    finished_at: str
+    library_version: str = "n/a"
+    rows: int = 0
+    error: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The days over which a ticker's stored bars are complete."""
+
+    ticker: str
+    start: dt.date
+    end: dt.date
+    provider: str
+
+
+def _iso(day: dt.date | pd.Timestamp | None) -> str | None:
+    if day is None:
+        return None
+    return pd.Timestamp(day).strftime("%Y-%m-%d")
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+class Cache:
+    """The SQLite cache at ``path``; reads stop at ``as_of`` (no look-ahead).
+
+    Use :meth:`open` for the cache of a run's :class:`Settings`. Not shared across threads:
+    open one per thread (the updater writes from its main thread only).
+    """
+
+    def __init__(
+        self, path: Path | str, *, as_of: dt.date | None = None, busy_timeout_s: float = 30.0
+    ):
+        self.path = Path(path)
+        self.as_of = as_of
+        self.busy_timeout_s = busy_timeout_s
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._errors("opening the cache"):
+            self._conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
+        try:
+            self._setup()
+        except CacheError:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def open(cls, settings: Settings, **kwargs) -> Cache:
+        """The cache of ``settings`` (the demo cache in demo mode), reading up to its as-of day."""
+        return cls(settings.cache_path, as_of=settings.today, **kwargs)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn sqlite3 errors into :class:`CacheError` that say what to do."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" in text or "busy" in text:
+                raise CacheError(
+                    f"cache {self.path} is locked by another process (database lock held "
+                    f"longer than {self.busy_timeout_s:g}s while {doing}); wait for the other "
+                    "`screener data` command to finish, then retry"
+                ) from exc
+            raise CacheError(f"cache {self.path}: {text} while {doing}") from exc
+        except sqlite3.IntegrityError as exc:
+            raise CacheError(f"cache {self.path}: {exc} while {doing}") from exc
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(
+                f"cache {self.path} is unreadable ({exc}); move the file aside and run "
+                "`screener data update` to rebuild it"
+            ) from exc
+
+    @contextmanager
+    def transaction(self, doing: str) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls everything back."""
+        with self._errors(doing):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Iterable = (), doing: str = "reading") -> list[tuple]:
+        with self._errors(doing):
+            return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _setup(self) -> None:
+        with self._errors("opening the cache"):
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise CacheError(
+                f"cache {self.path} was written by a newer screener (schema {version}); "
+                "upgrade screener or point $SCREENER_HOME elsewhere"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction("creating the cache tables") as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def _log(self, conn: sqlite3.Connection, attempts: Sequence[Attempt]) -> list[int]:
+        ids = []
+        for a in attempts:
+            cur = conn.execute(
+                "INSERT INTO fetch_log (provider, library_version, ticker, what, range_start,"
+                " range_end, rows, status, error, detail, started_at, finished_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    a.provider,
+                    a.library_version,
+                    a.ticker,
+                    a.what,
+                    _iso(a.start),
+                    _iso(a.end),
+                    a.rows,
+                    a.status,
+                    a.error,
+                    a.detail,
+                    a.started_at,
+                    a.finished_at,
+                ),
+            )
+            ids.append(cur.lastrowid)
+        return ids
+
+    def record_attempts(self, attempts: Sequence[Attempt]) -> list[int]:
+        """Log provider calls that stored nothing (failures, empty answers)."""
+        if not attempts:
+            return []
+        with self.transaction("logging a fetch") as conn:
+            return self._log(conn, attempts)
+
+    def _upsert_security(self, conn: sqlite3.Connection, ticker: str, name: str | None) -> None:
+        sec = security(ticker)
+        conn.execute(
+            "INSERT INTO securities (ticker, kind, market, exchange, currency, name, updated_at)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT (ticker) DO UPDATE SET"
+            " name = COALESCE(excluded.name, securities.name), updated_at = excluded.updated_at",
+            (sec.ticker, sec.kind, sec.market, sec.exchange, sec.currency, name, utc_now()),
+        )
+
+    def store_bars(
+        self,
+        ticker: str,
+        frame: pd.DataFrame,
+        attempts: Sequence[Attempt],
+        *,
+        replace: tuple[dt.date, dt.date] | None,
+        coverage: tuple[dt.date, dt.date] | None,
+    ) -> int:
+        """Write one ticker's bars in one transaction and return the rows written.
+
+        ``attempts`` are logged first; the last one with status ``ok`` is the source the rows
+        point at. Stored rows of ``ticker`` in the ``replace`` range are deleted first (None:
+        every stored row of the ticker). ``coverage`` becomes the ticker's complete range.
+        """
+        rows = _bar_rows(ticker, frame)
+        if replace is not None:
+            lo, hi = _iso(replace[0]), _iso(replace[1])
+            outside = [r[1] for r in rows if not lo <= r[1] <= hi]
+            if outside:
+                raise ValueError(f"bars for {ticker} outside {lo}..{hi}: {outside[:3]}")
+        with self.transaction(f"storing bars for {ticker}") as conn:
+            ids = self._log(conn, attempts)
+            oks = [i for i, a in zip(ids, attempts, strict=True) if a.status == "ok"]
+            if not oks:
+                raise ValueError("store_bars needs an attempt with status 'ok'")
+            source = attempts[ids.index(oks[-1])]
+            if replace is None:
+                conn.execute("DELETE FROM daily_bars WHERE ticker = ?", (ticker,))
+            else:
+                conn.execute(
+                    "DELETE FROM daily_bars WHERE ticker = ? AND date BETWEEN ? AND ?",
+                    (ticker, _iso(replace[0]), _iso(replace[1])),
+                )
+            conn.executemany(
+                "INSERT INTO daily_bars (ticker, date, open, high, low, close, volume, amount,"
+                " adj_factor, provider, fetch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(*r, source.provider, oks[-1]) for r in rows],
+            )
+            if coverage is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO coverage (ticker, start, end, provider, fetch_id,"
+                    " updated_at) VALUES (?,?,?,?,?,?)",
+                    (
+                        ticker,
+                        _iso(coverage[0]),
+                        _iso(coverage[1]),
+                        source.provider,
+                        oks[-1],
+                        utc_now(),
+                    ),
+                )
+            self._upsert_security(conn, ticker, None)
+        return len(rows)
+
+    def store_fundamentals(self, frame: pd.DataFrame, attempts: Sequence[Attempt]) -> int:
+        """Write one batch of fundamentals snapshots (standard schema) in one transaction."""
+        with self.transaction("storing fundamentals") as conn:
+            ids = self._log(conn, attempts)
+            oks = [i for i, a in zip(ids, attempts, strict=True) if a.status == "ok"]
+            if not oks:
+                raise ValueError("store_fundamentals needs an attempt with status 'ok'")
+            provider = attempts[ids.index(oks[-1])].provider
+            for rec in frame.to_dict("records"):
+                conn.execute(
+                    "INSERT OR REPLACE INTO fundamentals (ticker, as_of, name, currency,"
+                    " market_cap, pe_ttm, pb, sector, industry, provider, fetch_id)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        rec["ticker"],
+                        _iso(rec["as_of"]),
+                        _text(rec["name"]),
+                        _text(rec["currency"]),
+                        _num(rec["market_cap"]),
+                        _num(rec["pe_ttm"]),
+                        _num(rec["pb"]),
+                        _text(rec["sector"]),
+                        _text(rec["industry"]),
+                        provider,
+                        oks[-1],
+                    ),
+                )
+                self._upsert_security(conn, rec["ticker"], _text(rec["name"]))
+        return len(frame)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def _clip(self, end: dt.date) -> dt.date:
+        return min(end, self.as_of) if self.as_of is not None else end
+
+    def bars(
+        self,
+        tickers: Sequence[str],
+        start: dt.date,
+        end: dt.date,
+        *,
+        provenance: bool = False,
+    ) -> pd.DataFrame:
+        """Stored bars (standard schema) from ``start`` to ``min(end, as_of)``.
+
+        ``provenance=True`` adds ``provider`` and ``fetch_id`` (see :meth:`fetch_log`).
+        """
+        end = self._clip(end)
+        extra = ["provider", "fetch_id"] if provenance else []
+        cols = [*BAR_COLUMNS, *extra]
+        rows: list[tuple] = []
+        for chunk in _chunks(list(dict.fromkeys(tickers))):
+            marks = ",".join("?" * len(chunk))
+            rows += self._query(
+                f"SELECT {', '.join(cols)} FROM daily_bars WHERE ticker IN ({marks})"
+                " AND date BETWEEN ? AND ? ORDER BY ticker, date",
+                [*chunk, _iso(start), _iso(end)],
+                "reading bars",
+            )
+        if not rows:
+            frame = empty_bars()
+            for c in extra:
+                frame[c] = pd.Series(dtype="object" if c == "provider" else "int64")
+            return frame
+        return _bars_frame(rows, cols)
+
+    def stored_rows(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Stored bars of one ticker in a range, with ``provider`` and ``fetched_at`` (UTC).
+
+        Not clipped at ``as_of``: the updater uses it to compare overlapping days.
+        """
+        cols = [*BAR_COLUMNS, "provider", "fetched_at"]
+        rows = self._query(
+            "SELECT b.ticker, b.date, b.open, b.high, b.low, b.close, b.volume, b.amount,"
+            " b.adj_factor, b.provider, f.finished_at FROM daily_bars b"
+            " JOIN fetch_log f ON f.id = b.fetch_id"
+            " WHERE b.ticker = ? AND b.date BETWEEN ? AND ? ORDER BY b.date",
+            [ticker, _iso(start), _iso(end)],
+            "reading bars",
+        )
+        if not rows:
+            frame = empty_bars()
+            frame["provider"] = pd.Series(dtype="object")
+            frame["fetched_at"] = pd.Series(dtype="object")
+            return frame
+        return _bars_frame(rows, cols)
+
+    def bar_dates(self, ticker: str) -> tuple[dt.date, dt.date] | None:
+        """The first and last stored bar day of ``ticker`` (not clipped), or None."""
+        lo, hi = self._query(
+            "SELECT MIN(date), MAX(date) FROM daily_bars WHERE ticker = ?", [ticker]
+        )[0]
+        return (_day(lo), _day(hi)) if lo else None
+
+    def edge_dates(self, ticker: str, *, last: bool, n: int = 2) -> list[dt.date]:
+        """The ``n`` newest (``last``) or oldest stored bar days of ``ticker`` (not clipped)."""
+        order = "DESC" if last else "ASC"
+        rows = self._query(
+            f"SELECT date FROM daily_bars WHERE ticker = ? ORDER BY date {order} LIMIT ?",
+            [ticker, n],
+        )
+        return [_day(r[0]) for r in rows]
+
+    def coverage(self, tickers: Sequence[str] | None = None) -> dict[str, Coverage]:
+        """Each ticker's complete range (tickers never fetched are absent)."""
+        sql = "SELECT ticker, start, end, provider FROM coverage"
+        if tickers is None:
+            rows = self._query(sql)
+        else:
+            rows = []
+            for chunk in _chunks(list(dict.fromkeys(tickers))):
+                rows += self._query(f"{sql} WHERE ticker IN ({','.join('?' * len(chunk))})", chunk)
+        return {r[0]: Coverage(r[0], _day(r[1]), _day(r[2]), r[3]) for r in rows}
+
+    def fundamentals_dates(
+        self, tickers: Sequence[str], until: dt.date | None = None
+    ) -> dict[str, dt.date]:
+        """The day of each ticker's newest fundamentals snapshot on or before ``until``."""
+        out: dict[str, dt.date] = {}
+        limit = _iso(until) if until else "9999-12-31"
+        for chunk in _chunks(list(dict.fromkeys(tickers))):
+            for ticker, day in self._query(
+                "SELECT ticker, MAX(as_of) FROM fundamentals WHERE as_of <= ?"
+                f" AND ticker IN ({','.join('?' * len(chunk))}) GROUP BY ticker",
+                [limit, *chunk],
+            ):
+                out[ticker] = _day(day)
+        return out
+
+    def latest_fundamentals(
+        self, tickers: Sequence[str], as_of: dt.date | None = None
+    ) -> pd.DataFrame:
+        """Each ticker's newest snapshot on or before ``min(as_of, cache as_of)``."""
+        limit = self._clip(as_of or self.as_of or dt.date.max)
+        rows: list[tuple] = []
+        cols = [*FUNDAMENTAL_COLUMNS, "provider", "fetch_id"]
+        select = ", ".join(f"f.{c}" for c in cols)
+        for chunk in _chunks(list(dict.fromkeys(tickers))):
+            rows += self._query(
+                f"SELECT {select} FROM fundamentals f JOIN (SELECT ticker, MAX(as_of) AS day"
+                " FROM fundamentals WHERE as_of <= ? GROUP BY ticker) m"
+                " ON m.ticker = f.ticker AND m.day = f.as_of"
+                f" WHERE f.ticker IN ({','.join('?' * len(chunk))}) ORDER BY f.ticker",
+                [_iso(limit), *chunk],
+                "reading fundamentals",
+            )
+        frame = pd.DataFrame(rows, columns=cols)
+        frame["as_of"] = pd.to_datetime(frame["as_of"]).astype("datetime64[ns]")
+        for col in ("market_cap", "pe_ttm", "pb"):
+            frame[col] = pd.to_numeric(frame[col]).astype("float64")
+        return frame
+
+    def fetch_log(self, ticker: str | None = None, limit: int | None = None) -> pd.DataFrame:
+        """The fetch log, newest first (optionally one ticker's calls only)."""
+        cols = [
+            "id",
+            "provider",
+            "library_version",
+            "ticker",
+            "what",
+            "range_start",
+            "range_end",
+            "rows",
+            "status",
+            "error",
+            "detail",
+            "started_at",
+            "finished_at",
+        ]
+        where = " WHERE ticker = ?" if ticker else ""
+        tail = f" LIMIT {int(limit)}" if limit else ""
+        rows = self._query(
+            f"SELECT {', '.join(cols)} FROM fetch_log{where} ORDER BY id DESC{tail}",
+            [ticker] if ticker else [],
+        )
+        return pd.DataFrame(rows, columns=cols)
+
+    def provenance(self, ticker: str, day: dt.date) -> dict | None:
+        """Where the stored bar of ``ticker`` on ``day`` came from (its fetch-log row)."""
+        rows = self._query(
+            "SELECT b.provider, f.id, f.library_version, f.range_start, f.range_end,"
+            " f.started_at, f.finished_at, f.detail FROM daily_bars b"
+            " JOIN fetch_log f ON f.id = b.fetch_id WHERE b.ticker = ? AND b.date = ?",
+            [ticker, _iso(day)],
+        )
+        if not rows:
+            return None
+        keys = ("provider", "fetch_id", "library_version", "range_start", "range_end")
+        keys += ("started_at", "finished_at", "detail")
+        return dict(zip(keys, rows[0], strict=True))
+
+    def status(self) -> pd.DataFrame:
+        """Per ticker: first and last bar day (to as-of), rows, provider, staleness.
+
+        ``stale_sessions`` counts the exchange's sessions after the last bar up to the last
+        session on or before the as-of day (0: current).
+        """
+        limit = _iso(self._clip(dt.date.max)) if self.as_of else "9999-12-31"
+        rows = self._query(
+            "SELECT b.ticker, s.kind, s.market, s.name, MIN(b.date), MAX(b.date), COUNT(*),"
+            " (SELECT provider FROM daily_bars WHERE ticker = b.ticker AND date <= ?"
+            "  ORDER BY date DESC LIMIT 1), c.start, c.end"
+            " FROM daily_bars b LEFT JOIN securities s ON s.ticker = b.ticker"
+            " LEFT JOIN coverage c ON c.ticker = b.ticker WHERE b.date <= ?"
+            " GROUP BY b.ticker ORDER BY b.ticker",
+            [limit, limit],
+            "reading the cache status",
+        )
+        cols = ["ticker", "kind", "market", "name", "first_date", "last_date", "bars"]
+        cols += ["provider", "covered_start", "covered_end"]
+        frame = pd.DataFrame(rows, columns=cols)
+        today = self.as_of or dt.date.today()
+        frame["stale_sessions"] = [
+            staleness(t, _day(last), today)
+            for t, last in zip(frame["ticker"], frame["last_date"], strict=True)
+        ]
+        return frame
+
+
+def staleness(ticker: str, last: dt.date, today: dt.date) -> int:
+    """Sessions of the ticker's exchange after ``last``, up to the last one by ``today``."""
+    cal = security(ticker).calendar
+    newest = last_session(cal, today)
+    if newest <= last:
+        return 0
+    return len(sessions(cal, last + dt.timedelta(days=1), newest))
+
+
+def _text(value) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
+def _bar_rows(ticker: str, frame: pd.DataFrame) -> list[tuple]:
+    if (frame["ticker"] != ticker).any():
+        raise ValueError(f"bars for {ticker} hold other tickers")
+    days = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d").tolist()
+    values = [frame[c].astype("float64").tolist() for c in BAR_NUMERIC]
+    return [
+        (ticker, day, *(_num(v) for v in vals))
+        for day, vals in zip(days, zip(*values, strict=True), strict=True)
+    ]
+
+
+def _bars_frame(rows: list[tuple], cols: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(cols))
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").astype("datetime64[ns]")
+    for col in BAR_NUMERIC:
+        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+    frame["ticker"] = frame["ticker"].astype("object")
+    return frame
