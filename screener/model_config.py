@@ -1,0 +1,593 @@
+"""Loading and validating ``model/``: the compute-demand model's inputs, scenarios, calibrations
+and segments.
+
+Files (all YAML, read with ruamel.yaml's round-trip loader so every key keeps its line):
+
+- ``assumptions.yaml``: ``defaults`` (scenario, calibration) and ``inputs``, each input a
+  mapping of label, value, unit, range, source and note;
+- ``scenarios.yaml`` and ``calibrations.yaml``: named overlays, each with a label, a
+  description, an optional ``extends`` and a ``set`` mapping of input -> {value, source, note};
+- ``segments.yaml``: the industry segments, each with a driver and optional ratio inputs.
+
+Validation runs in two passes: pydantic checks shapes, types, units and hard limits (a share
+is at most 1, a count at least 1); then ranges and references (scenario names, ``extends``,
+segment ratios) are checked across files. Every failure is a :class:`ConfigError` whose first
+line reads ``path:line: key: problem``. The numbers live in the files; this module only knows
+which inputs exist, their units and what kind of number each is.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from .errors import ConfigError, ScenarioError
+
+FILES = ("assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml")
+METHODS = ("tokens", "fleet")
+DRIVERS = ("new_accelerators", "cloud_electricity", "edge_inference", "queries", "tokens")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the engine expects of one input: its unit, the kind of number, its role.
+
+    ``group`` is ``settings`` (run settings), ``crossover`` (moves the crossover; varied in the
+    sensitivity analysis unless ``vary`` is false) or ``segments`` (MODEL.md §4 only).
+    """
+
+    unit: str
+    kind: str
+    group: str = "crossover"
+    vary: bool = True
+
+
+def _crossover(unit: str, kind: str, vary: bool = True) -> InputSpec:
+    return InputSpec(unit, kind, "crossover", vary)
+
+
+def _segments(unit: str, kind: str) -> InputSpec:
+    return InputSpec(unit, kind, "segments", False)
+
+
+#: every input the engine reads, by name; names carry their units (STYLE.md 9)
+INPUT_SPECS: dict[str, InputSpec] = {
+    "report_date": InputSpec("YYYY-MM", "month", "settings", False),
+    "horizon_months": InputSpec("months", "whole", "settings", False),
+    "sensitivity_step_fraction": InputSpec("fraction", "positive_fraction", "settings", False),
+    "btc_hashrate_eh_s": _crossover("EH/s", "positive"),
+    "btc_fleet_efficiency_j_per_th": _crossover("J/TH", "positive"),
+    "btc_pue": _crossover("ratio", "pue"),
+    "btc_growth_per_year": _crossover("1/year", "rate"),
+    "aigc_baseline_method": _crossover("method", "method", vary=False),
+    "aigc_visits_per_day": _crossover("visits/day", "positive"),
+    "aigc_tokens_per_visit": _crossover("tokens/visit", "positive"),
+    "aigc_flops_per_param_per_token": _crossover("FLOP/parameter/token", "positive", vary=False),
+    "aigc_model_parameters": _crossover("parameters", "positive"),
+    "aigc_gpu_peak_flop_s": _crossover("FLOP/s", "positive"),
+    "aigc_gpu_utilisation": _crossover("fraction", "positive_fraction"),
+    "aigc_watts_per_gpu": _crossover("W", "positive"),
+    "aigc_pue": _crossover("ratio", "pue"),
+    "aigc_training_run_mwh": _crossover("MWh", "nonneg"),
+    "aigc_training_amortisation_days": _crossover("days", "positive"),
+    "aigc_fleet_servers": _crossover("servers", "positive"),
+    "aigc_fleet_kw_per_server": _crossover("kW", "positive"),
+    "aigc_fleet_load_factor": _crossover("fraction", "positive_fraction"),
+    "dau_target_users_per_day": _crossover("users/day", "positive"),
+    "models_count": _crossover("models", "count"),
+    "parameter_doubling_months": _crossover("months", "positive"),
+    "dau_ramp_months": _crossover("months", "nonneg"),
+    "models_entry_months": _crossover("months", "nonneg"),
+    "hardware_efficiency_gain_per_year": _crossover("1/year", "rate"),
+    "training_extra_growth_per_year": _crossover("1/year", "rate"),
+    "edge_share_target": _crossover("fraction", "fraction"),
+    "edge_ramp_months": _crossover("months", "nonneg"),
+    "accelerator_service_life_years": _segments("years", "positive"),
+    "optical_modules_per_accelerator": _segments("modules/accelerator", "nonneg"),
+    "optical_modules_per_accelerator_target": _segments("modules/accelerator", "nonneg"),
+    "switches_per_accelerator": _segments("switches/accelerator", "nonneg"),
+    "switches_per_accelerator_target": _segments("switches/accelerator", "nonneg"),
+    "servers_idc_value_per_accelerator_value": _segments("ratio", "positive"),
+    "segment_mix_ramp_months": _segments("months", "nonneg"),
+}
+
+_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: the pydantic type of each kind of value: hard limits only; plausible ranges live in the files
+_VALUE_TYPES: dict[str, Any] = {
+    "whole": Annotated[int, Field(strict=True, ge=1)],
+    "positive": Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)],
+    "nonneg": Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)],
+    "fraction": Annotated[float, Field(strict=True, ge=0, le=1)],
+    "positive_fraction": Annotated[float, Field(strict=True, gt=0, le=1)],
+    "rate": Annotated[float, Field(strict=True, gt=-1, allow_inf_nan=False)],
+    "pue": Annotated[float, Field(strict=True, ge=1, allow_inf_nan=False)],
+    "count": Annotated[float, Field(strict=True, ge=1, allow_inf_nan=False)],
+    "month": Annotated[str, StringConstraints(strict=True, pattern=_MONTH_PATTERN)],
+    "method": Literal[METHODS],
+}
+_NON_NUMERIC = ("month", "method")
+
+
+def is_numeric(key: str) -> bool:
+    """Whether input ``key`` holds a number (as opposed to a month or a method name)."""
+    return INPUT_SPECS[key].kind not in _NON_NUMERIC
+
+
+# --- pydantic models of the files' shapes ------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Label(_Strict):
+    en: str
+    zh: str
+
+
+class Defaults(_Strict):
+    scenario: str
+    calibration: str
+
+
+def _input_model(key: str, spec: InputSpec) -> type[BaseModel]:
+    """The shape of one input in assumptions.yaml: its unit is the one its name promises."""
+    value_type = _VALUE_TYPES[spec.kind]
+    fields: dict[str, Any] = {
+        "label": (str, ...),
+        "value": (value_type, ...),
+        "unit": (Literal[spec.unit], ...),
+        "source": (str, ...),
+        "note": (str, ""),
+    }
+    if spec.kind not in _NON_NUMERIC:
+        fields["range"] = (tuple[value_type, value_type], ...)
+    return create_model(f"Input_{key}", __base__=_Strict, **fields)
+
+
+def _overlay_value_model(key: str, spec: InputSpec) -> type[BaseModel]:
+    """The shape of one overlay entry: a value with its own source; the unit is optional."""
+    return create_model(
+        f"Overlay_{key}",
+        __base__=_Strict,
+        value=(_VALUE_TYPES[spec.kind], ...),
+        source=(str, ...),
+        note=(str, ""),
+        unit=(Literal[spec.unit] | None, None),
+    )
+
+
+_Inputs = create_model(
+    "Inputs",
+    __base__=_Strict,
+    **{key: (_input_model(key, spec), ...) for key, spec in INPUT_SPECS.items()},
+)
+_OverlaySet = create_model(
+    "OverlaySet",
+    __base__=_Strict,
+    **{key: (_overlay_value_model(key, spec) | None, None) for key, spec in INPUT_SPECS.items()},
+)
+
+
+class _AssumptionsFile(_Strict):
+    defaults: Defaults
+    inputs: _Inputs  # type: ignore[valid-type]
+
+
+class _OverlayModel(_Strict):
+    label: Label
+    description: str
+    extends: str | None = None
+    set: _OverlaySet = Field(default_factory=_OverlaySet)  # type: ignore[valid-type]
+
+
+class _ScenariosFile(_Strict):
+    scenarios: dict[str, _OverlayModel] = Field(min_length=1)
+
+
+class _CalibrationsFile(_Strict):
+    calibrations: dict[str, _OverlayModel] = Field(min_length=1)
+
+
+class _SegmentModel(_Strict):
+    en: str
+    zh: str
+    driver: Literal[DRIVERS]
+    unit: str
+    per_driver: str | None = None
+    per_driver_target: str | None = None
+    note: str = ""
+
+
+class _SegmentsFile(_Strict):
+    segments: dict[str, _SegmentModel] = Field(min_length=1)
+
+
+# --- the loaded model -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input as resolved for a scenario and calibration, with where its value came from."""
+
+    key: str
+    label: str
+    value: float | str
+    unit: str
+    source: str
+    note: str
+    range: tuple[float, float] | None
+    #: ``base``, ``scenario <name>`` or ``calibration <name>``
+    layer: str = "base"
+
+
+@dataclass(frozen=True)
+class OverlayValue:
+    value: float | str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A named scenario or calibration: input values applied over the base."""
+
+    name: str
+    label_en: str
+    label_zh: str
+    description: str
+    extends: str | None
+    values: dict[str, OverlayValue]
+
+
+@dataclass(frozen=True)
+class Segment:
+    id: str
+    en: str
+    zh: str
+    driver: str
+    unit: str
+    per_driver: str | None
+    per_driver_target: str | None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything in ``model/``, validated. Resolve a scenario and calibration to get numbers."""
+
+    model_dir: Path
+    inputs: dict[str, Input]
+    scenarios: dict[str, Overlay]
+    calibrations: dict[str, Overlay]
+    segments: dict[str, Segment]
+    default_scenario: str
+    default_calibration: str
+
+    def check_scenario(self, name: str) -> str:
+        """``name`` if it is a scenario, else :class:`ScenarioError` listing the known ones."""
+        if name not in self.scenarios:
+            raise ScenarioError(
+                f"unknown scenario {name!r}; {self.model_dir / 'scenarios.yaml'} defines: "
+                + ", ".join(self.scenarios)
+            )
+        return name
+
+    def check_calibration(self, name: str) -> str:
+        """``name`` if it is a calibration, else :class:`ScenarioError` listing the known ones."""
+        if name not in self.calibrations:
+            raise ScenarioError(
+                f"unknown calibration {name!r}; {self.model_dir / 'calibrations.yaml'} "
+                "defines: " + ", ".join(self.calibrations)
+            )
+        return name
+
+    def resolve(self, scenario: str, calibration: str) -> dict[str, Input]:
+        """Every input after the scenario's and then the calibration's overlays."""
+        self.check_scenario(scenario)
+        self.check_calibration(calibration)
+        out = dict(self.inputs)
+        layers = (
+            ("scenario", self.scenarios, scenario),
+            ("calibration", self.calibrations, calibration),
+        )
+        for kind, overlays, name in layers:
+            for step in overlay_chain(overlays, name):
+                for key, ov in overlays[step].values.items():
+                    old = out[key]
+                    out[key] = Input(
+                        key,
+                        old.label,
+                        ov.value,
+                        old.unit,
+                        ov.source,
+                        ov.note or old.note,
+                        old.range,
+                        f"{kind} {step}",
+                    )
+        return out
+
+    def values(self, scenario: str, calibration: str) -> dict[str, float | str]:
+        """The resolved input values alone, by name."""
+        return {k: inp.value for k, inp in self.resolve(scenario, calibration).items()}
+
+
+def overlay_chain(overlays: dict[str, Overlay], name: str) -> list[str]:
+    """``name`` and what it extends, root first (cycles are refused when loading)."""
+    chain: list[str] = []
+    current: str | None = name
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = overlays[current].extends
+    return chain[::-1]
+
+
+# --- reading and error reporting --------------------------------------------------------------
+
+Loc = tuple[str | int, ...]
+_FIELD_NAMES = (
+    "defaults",
+    "inputs",
+    "scenarios",
+    "calibrations",
+    "segments",
+    "label",
+    "value",
+    "unit",
+    "range",
+    "source",
+    "note",
+    "description",
+    "extends",
+    "set",
+    "en",
+    "zh",
+    "driver",
+    "per_driver",
+    "per_driver_target",
+    "scenario",
+    "calibration",
+)
+
+
+def line_of(doc: Any, loc: Loc) -> int:
+    """The 1-based line of the deepest key of ``loc`` present in the round-trip ``doc``."""
+    node, line = doc, 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+def problem(path: Path, doc: Any, loc: Loc, message: str) -> str:
+    """One ``path:line: key: problem`` line."""
+    key = ".".join(str(p) for p in loc) or "(file)"
+    return f"{path}:{line_of(doc, loc)}: {key}: {message}"
+
+
+def _fail(problems: list[str]) -> None:
+    if problems:
+        extra = f" (and {len(problems) - 1} more below)" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + extra + "".join("\n" + p for p in problems[1:]))
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types as plain Python, for pydantic's strict types."""
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return str(node) if isinstance(node, str) else node
+
+
+def read_yaml(path: Path) -> Any:
+    """The round-trip document at ``path``; syntax errors and duplicate keys name the line."""
+    if not path.is_file():
+        raise ConfigError(
+            f"{path}:1: (file): not found; a model folder holds {', '.join(FILES)} "
+            "(copy the shipped model/ folder and edit it)"
+        )
+    try:
+        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise ConfigError(f"{path}:{line}: (yaml): {exc.problem or exc}") from exc
+    except YAMLError as exc:
+        raise ConfigError(f"{path}:1: (yaml): {exc}") from exc
+
+
+def _error_message(err: Any) -> str:
+    kind, value, loc = err["type"], err.get("input"), err["loc"]
+    if kind == "extra_forbidden":
+        near = difflib.get_close_matches(str(loc[-1]), [*INPUT_SPECS, *_FIELD_NAMES], n=1)
+        return "unknown key" + (f"; did you mean {near[0]!r}?" if near else "")
+    if kind == "missing":
+        return "missing; this key is required"
+    if loc and loc[-1] == "unit" and kind == "literal_error":
+        return (
+            f"unit must be {err['ctx']['expected']}, got {value!r} "
+            "(the input's name promises its unit)"
+        )
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{err['msg']}{shown}"
+
+
+def validate(path: Path, doc: Any, schema: type[BaseModel]) -> Any:
+    """``doc`` checked against ``schema``; a failure names the file, line and key."""
+    try:
+        return schema.model_validate(_plain(doc) if doc is not None else {})
+    except ValidationError as exc:
+        _fail([problem(path, doc, tuple(e["loc"]), _error_message(e)) for e in exc.errors()])
+        raise  # unreachable: _fail raised
+
+
+def load_model(model_dir: Path | str) -> ModelConfig:
+    """Read and validate ``model_dir``: :class:`ConfigError` (file, line, key) on any problem."""
+    model_dir = Path(model_dir)
+    paths = {name: model_dir / name for name in FILES}
+    docs = {name: read_yaml(path) for name, path in paths.items()}
+    assumptions = validate(paths["assumptions.yaml"], docs["assumptions.yaml"], _AssumptionsFile)
+    scenarios = validate(paths["scenarios.yaml"], docs["scenarios.yaml"], _ScenariosFile)
+    calibrations = validate(
+        paths["calibrations.yaml"], docs["calibrations.yaml"], _CalibrationsFile
+    )
+    segments = validate(paths["segments.yaml"], docs["segments.yaml"], _SegmentsFile)
+    config = ModelConfig(
+        model_dir=model_dir,
+        inputs=_inputs(assumptions),
+        scenarios=_overlays(scenarios.scenarios),
+        calibrations=_overlays(calibrations.calibrations),
+        segments=_segments_of(segments),
+        default_scenario=assumptions.defaults.scenario,
+        default_calibration=assumptions.defaults.calibration,
+    )
+    _fail(_cross_checks(config, paths, docs))
+    return config
+
+
+def _inputs(parsed: Any) -> dict[str, Input]:
+    out = {}
+    for key in INPUT_SPECS:
+        entry = getattr(parsed.inputs, key)
+        rng = getattr(entry, "range", None)
+        out[key] = Input(key, entry.label, entry.value, entry.unit, entry.source, entry.note, rng)
+    return out
+
+
+def _overlays(parsed: dict[str, Any]) -> dict[str, Overlay]:
+    out = {}
+    for name, ov in parsed.items():
+        values = {
+            key: OverlayValue(entry.value, entry.source, entry.note)
+            for key in INPUT_SPECS
+            if (entry := getattr(ov.set, key)) is not None
+        }
+        out[name] = Overlay(name, ov.label.en, ov.label.zh, ov.description, ov.extends, values)
+    return out
+
+
+def _segments_of(parsed: Any) -> dict[str, Segment]:
+    return {
+        sid: Segment(sid, s.en, s.zh, s.driver, s.unit, s.per_driver, s.per_driver_target)
+        for sid, s in parsed.segments.items()
+    }
+
+
+def _cross_checks(config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]) -> list[str]:
+    """Ranges and references, across files."""
+    return [
+        *_range_problems(config, paths, docs),
+        *_reference_problems(config, paths, docs),
+        *_segment_problems(config, paths["segments.yaml"], docs["segments.yaml"]),
+    ]
+
+
+def _outside(value: float, rng: tuple[float, float]) -> bool:
+    return not rng[0] <= value <= rng[1]
+
+
+def _range_text(inp: Input, value: float) -> str:
+    assert inp.range is not None
+    return (
+        f"{value:g} {inp.unit} is outside the plausible range [{inp.range[0]:g}, "
+        f"{inp.range[1]:g}] stated in assumptions.yaml; fix the value, or widen `range` "
+        "if you mean it"
+    )
+
+
+def _range_problems(config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]) -> list[str]:
+    out = []
+    a_path, a_doc = paths["assumptions.yaml"], docs["assumptions.yaml"]
+    for key, inp in config.inputs.items():
+        if inp.range is None:
+            continue
+        if inp.range[0] > inp.range[1]:
+            out.append(problem(a_path, a_doc, ("inputs", key, "range"), "low end above high end"))
+        elif _outside(float(inp.value), inp.range):
+            out.append(
+                problem(a_path, a_doc, ("inputs", key, "value"), _range_text(inp, inp.value))
+            )
+    for file, top, overlays in _overlay_files(config):
+        for name, ov in overlays.items():
+            for key, entry in ov.values.items():
+                inp = config.inputs[key]
+                if inp.range is not None and _outside(float(entry.value), inp.range):
+                    loc = (top, name, "set", key, "value")
+                    out.append(problem(paths[file], docs[file], loc, _range_text(inp, entry.value)))
+    return out
+
+
+def _overlay_files(config: ModelConfig) -> list[tuple[str, str, dict[str, Overlay]]]:
+    return [
+        ("scenarios.yaml", "scenarios", config.scenarios),
+        ("calibrations.yaml", "calibrations", config.calibrations),
+    ]
+
+
+def _reference_problems(
+    config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]
+) -> list[str]:
+    out = []
+    a_path, a_doc = paths["assumptions.yaml"], docs["assumptions.yaml"]
+    for field, known in (("scenario", config.scenarios), ("calibration", config.calibrations)):
+        name = getattr(config, f"default_{field}")
+        if name not in known:
+            loc = ("defaults", field)
+            out.append(problem(a_path, a_doc, loc, _unknown(field, name, known)))
+    for file, top, overlays in _overlay_files(config):
+        for name, ov in overlays.items():
+            loc = (top, name, "extends")
+            if ov.extends is not None and ov.extends not in overlays:
+                message = _unknown(top[:-1], ov.extends, overlays)
+                out.append(problem(paths[file], docs[file], loc, message))
+            elif ov.extends is not None and _cycles(overlays, name):
+                out.append(problem(paths[file], docs[file], loc, "`extends` forms a cycle"))
+    return out
+
+
+def _unknown(kind: str, name: str, known: dict[str, Any]) -> str:
+    return f"unknown {kind} {name!r}; known: {', '.join(known)}"
+
+
+def _cycles(overlays: dict[str, Overlay], name: str) -> bool:
+    seen: set[str] = set()
+    current: str | None = name
+    while current is not None and current in overlays:
+        if current in seen:
+            return True
+        seen.add(current)
+        current = overlays[current].extends
+    return False
+
+
+def _segment_problems(config: ModelConfig, path: Path, doc: Any) -> list[str]:
+    out = []
+    for sid, seg in config.segments.items():
+        for field in ("per_driver", "per_driver_target"):
+            key = getattr(seg, field)
+            if key is not None and (key not in INPUT_SPECS or not is_numeric(key)):
+                message = f"{key!r} is not a numeric input in assumptions.yaml"
+                out.append(problem(path, doc, ("segments", sid, field), message))
+        if seg.per_driver_target is not None and seg.per_driver is None:
+            message = "a target ratio needs `per_driver` (today's ratio) too"
+            out.append(problem(path, doc, ("segments", sid, "per_driver_target"), message))
+    return out
