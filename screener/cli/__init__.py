@@ -99,3 +99,7 @@ def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose:
 from .brief import brief  # noqa: E402
 
 main.add_command(brief)
+
+from .data import data  # noqa: E402
+
+main.add_command(data)

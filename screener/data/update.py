@@ -31,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from ..calendars import last_session, sessions
-from ..errors import EmptyDataError, InputError, ProviderError, RateLimitError, ScreenerError
+from ..errors import (
+    EmptyDataError,
+    InputError,
+    ProviderError,
+    RateLimitError,
+    ScreenerError,
+    TickerError,
+)
 from ..settings import Settings
 from ..tickers import security
 from .cache import Attempt, Cache, utc_now
@@ -267,8 +274,15 @@ def _attempt(note: dict, status: str, error: str | None = None, rows: int = 0) -
 class _Fetcher:
     """Calls providers from worker threads: pacing, retries, circuit breakers, failover."""
 
-    def __init__(self, chains: Mapping[str, Sequence[Provider]], options: UpdateOptions, sleep):
+    def __init__(
+        self,
+        chains: Mapping[str, Sequence[Provider]],
+        options: UpdateOptions,
+        sleep: Callable[[float], None],
+        unavailable: Mapping[str, str] | None = None,
+    ):
         self.chains = chains
+        self.unavailable = dict(unavailable or {})
         self.options = options
         self.sleep = sleep
         names = {p.name: p for chain in chains.values() for p in chain}
@@ -352,8 +366,12 @@ class _Fetcher:
             breaker.record(ok=True)
             return _Outcome(frame, attempts, provider.name)
         if not self.chains.get(job.market):
-            errors.append(f"no provider available for the {job.market} market")
+            errors.append(self.no_provider(job.market))
         return _Outcome(None, attempts, error="; ".join(errors))
+
+    def no_provider(self, market: str) -> str:
+        why = "; ".join(self.unavailable.values())
+        return f"no provider available for the {market} market" + (f" ({why})" if why else "")
 
 
 def _conform(provider: Provider, job: _Job) -> pd.DataFrame:
@@ -433,7 +451,7 @@ def _fetch_fundamentals(
             out.failed[ticker] = f"{provider.name} returned no fundamentals for {ticker}"
         return out
     out.orphans += attempts
-    reason = "; ".join(errors) or f"no provider available for the {market} market"
+    reason = "; ".join(errors) or fetcher.no_provider(market)
     out.failed |= dict.fromkeys(tickers, reason)
     return out
 
@@ -455,7 +473,7 @@ class _Run:
     def finish(self, result: TickerResult) -> None:
         self.report.results.append(result)
         if result.status == "failed":
-            log.warning("%s: %s", result.ticker, result.reason)
+            log.info("%s failed: %s", result.ticker, result.reason)
         if self.progress is not None:
             self.progress(result)
 
@@ -567,13 +585,88 @@ def _ranges(job: _Job, frame: pd.DataFrame, cov) -> tuple:
     return (job.start, last), (job.start, cov.end)
 
 
-def _chains(settings: Settings, providers, provider_names) -> dict[str, list[Provider]]:
+def _chains(settings: Settings, providers, provider_names) -> tuple[dict, dict[str, str]]:
+    """Provider chains per market, and the providers left out with why."""
     if providers is None:
-        chains, _ = resolve_chains(demo=settings.demo, override=provider_names)
-        return chains
+        return resolve_chains(demo=settings.demo, override=provider_names)
     if not settings.demo and any(p.name == "demo" for p in providers):
         raise InputError("the demo provider writes only to the demo cache; run with --demo")
-    return {m: [p for p in providers if m in p.markets] for m in ("CN", "US")}
+    return {m: [p for p in providers if m in p.markets] for m in ("CN", "US")}, {}
+
+
+#: the indexes the briefing compares against, updated when no tickers are named
+BENCHMARK_TICKERS: tuple[str, ...] = ("000300.SH", "^NDX", "^SOX")
+UNIVERSES = {"a-share": ("akshare", "CN"), "us": ("yfinance", "US")}
+
+
+def watchlist_tickers(settings: Settings, name: str) -> list[str]:
+    """The members of watchlist ``name`` in the workspace (``watchlists/<name>.yaml``)."""
+    from ..watchlists import load_watchlist, watchlist_paths
+
+    path = settings.workspace.watchlists_dir / f"{name}.yaml"
+    if not path.is_file():
+        known = ", ".join(p.stem for p in watchlist_paths(path.parent)) or "none"
+        raise InputError(f"no watchlist {name!r} ({path} does not exist); watchlists: {known}")
+    return [m.ticker for m in load_watchlist(path).members]
+
+
+def universe_tickers(settings: Settings, universe: str) -> list[str]:
+    """Every listed stock of a market, from the provider that can list them.
+
+    Live: ``akshare`` lists A-shares, if its provider offers ``list_securities()`` (akshare's
+    ``stock_info_a_code_name``); no provider lists US symbols yet. Demo: the demo universe.
+    """
+    from .providers import get_provider
+
+    if universe not in UNIVERSES:
+        raise InputError(f"unknown universe {universe!r}; choose from {', '.join(UNIVERSES)}")
+    name, market = UNIVERSES[universe]
+    provider = get_provider("demo" if settings.demo else name)
+    lister = getattr(provider, "list_securities", None) or getattr(provider, "tickers", None)
+    if lister is None:
+        raise InputError(
+            f"--universe {universe} needs a provider that lists the market's securities; "
+            f"{name} has no list_securities() yet: pass --tickers or --watchlist instead"
+        )
+    listed = lister()
+    if isinstance(listed, pd.DataFrame):
+        column = "ticker" if "ticker" in listed.columns else "code"
+        listed = listed[column].astype(str).tolist()
+    out = []
+    for code in listed:
+        try:
+            sec = security(code)
+        except TickerError as exc:
+            log.warning("--universe %s: skipping %s", universe, exc)
+            continue
+        if sec.market == market and sec.kind == "stock":
+            out.append(sec.ticker)
+    return out
+
+
+def select_tickers(
+    settings: Settings,
+    *,
+    watchlists: Sequence[str] = (),
+    tickers: Sequence[str] = (),
+    universe: str | None = None,
+) -> list[str]:
+    """The tickers an update is about: named ones, else every watchlist member, the
+    benchmarks and every ticker already cached."""
+    chosen = [t.strip() for text in tickers for t in text.split(",") if t.strip()]
+    for name in watchlists:
+        chosen += watchlist_tickers(settings, name)
+    if universe:
+        chosen += universe_tickers(settings, universe)
+    if tickers or watchlists or universe:
+        return canonical_tickers(chosen)
+    from ..watchlists import load_all
+
+    ws = settings.workspace
+    chosen = [t for wl in load_all(ws.watchlists_dir, ws.model_dir) for t in wl.tickers]
+    with Cache.open(settings) as cache:
+        chosen += sorted(cache.coverage())
+    return canonical_tickers([*chosen, *BENCHMARK_TICKERS])
 
 
 def canonical_tickers(tickers: Sequence[str]) -> list[str]:
@@ -609,7 +702,8 @@ def update(
     names = canonical_tickers(tickers)
     if since is not None and since > settings.today:
         raise InputError(f"--since {since} is after the as-of day {settings.today}")
-    fetcher = _Fetcher(_chains(settings, providers, provider_names), options, sleep)
+    chains, unavailable = _chains(settings, providers, provider_names)
+    fetcher = _Fetcher(chains, options, sleep, unavailable)
     own = cache is None
     cache = cache or Cache.open(settings)
     try:
@@ -617,7 +711,8 @@ def update(
         with ThreadPoolExecutor(options.concurrency, thread_name_prefix="screener-fetch") as pool:
             run.bars(pool, names, since)
             if options.fundamentals:
-                run.fundamentals(pool, names)
+                failed = {r.ticker for r in run.report.failed}
+                run.fundamentals(pool, [t for t in names if t not in failed])
         return run.report
     finally:
         if own:

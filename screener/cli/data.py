@@ -1,0 +1,281 @@
+"""``screener data ...``: update the market-data cache, show what it holds, import CSV bars.
+
+Thin: options are parsed here, the work is done by :mod:`screener.data.update`,
+:mod:`screener.data.cache` and :mod:`screener.data.importer`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..data.cache import Cache
+from ..data.importer import import_bars
+from ..data.providers import parse_order
+from ..data.update import UpdateOptions, UpdateReport, select_tickers, update
+from ..settings import Settings
+
+FORMATS = click.Choice(["table", "csv", "json"])
+
+
+def _date(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def _table(frame: pd.DataFrame, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+    Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def _emit(frame: pd.DataFrame, fmt: str, settings: Settings, title: str) -> None:
+    """A frame as a human table, CSV or JSON on stdout (JSON says whether it is demo data)."""
+    if fmt == "json":
+        payload = {
+            "demo": settings.demo,
+            "as_of": settings.today.isoformat(),
+            "rows": json.loads(frame.to_json(orient="records", force_ascii=False)),
+        }
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        _table(frame, ("DEMO DATA — " if settings.demo else "") + title)
+
+
+@click.group()
+def data() -> None:
+    """Market data: update the cache from providers, show its status, import CSV bars.
+
+    \b
+    Examples:
+      screener data update --watchlist compute       fetch what the cache lacks
+      screener data status --format json            last bar and staleness per ticker
+      screener data import nvda.csv --ticker NVDA   bars exported by yfinance, akshare, ...
+    """
+
+
+def _progress(total: int):
+    """A rich progress bar on stderr (off when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not sys.stderr.isatty(),
+        transient=True,
+    )
+
+
+def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
+    rows = pd.DataFrame(
+        [(r.ticker, r.status, r.provider, r.rows, r.requests, r.reason) for r in report.results],
+        columns=["ticker", "status", "provider", "new_bars", "requests", "reason"],
+    )
+    fund = pd.DataFrame(
+        [
+            (t, "failed", None, 0, 0, f"fundamentals: {why}")
+            for t, why in sorted(report.fundamentals_failed.items())
+        ],
+        columns=rows.columns,
+    )
+    if fmt != "table":
+        _emit(pd.concat([rows, fund], ignore_index=True), fmt, settings, "update")
+        return
+    if settings.demo:
+        click.echo("DEMO DATA")
+    counts = rows["status"].value_counts()
+    click.echo(
+        f"updated {counts.get('updated', 0)}, already current {counts.get('current', 0)}, "
+        f"failed {counts.get('failed', 0)} ({report.requests} provider requests)"
+    )
+    rewritten = rows[[r.rewritten for r in report.results]] if len(rows) else rows
+    for row in rewritten.itertuples(index=False):
+        click.echo(f"  rewritten {row.ticker}: {row.reason}")
+    for row in rows[rows["status"] == "failed"].itertuples(index=False):
+        click.echo(f"  failed {row.ticker}: {row.reason}")
+    for row in fund.itertuples(index=False):
+        click.echo(f"  failed {row.ticker}: {row.reason}")
+
+
+@data.command("update")
+@click.option(
+    "--watchlist",
+    "watchlists",
+    multiple=True,
+    metavar="NAME",
+    help="Update the members of watchlists/NAME.yaml (repeatable).",
+)
+@click.option(
+    "--tickers",
+    "tickers",
+    multiple=True,
+    metavar="T[,T...]",
+    help="Tickers to update, comma-separated or repeated (600519, 300308.SZ, NVDA).",
+)
+@click.option(
+    "--universe",
+    type=click.Choice(["a-share", "us"]),
+    help="Every listed stock of a market (needs a provider that lists them).",
+)
+@click.option(
+    "--since",
+    callback=_date,
+    metavar="YYYY-MM-DD",
+    help="Fetch history back to this day (default: 3 years for new tickers).",
+)
+@click.option(
+    "--provider",
+    "provider",
+    metavar="NAME[,NAME]",
+    help="Providers to use, in failover order (default: akshare,yfinance for "
+    "A-shares, yfinance for US).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once.",
+)
+@click.option("--no-fundamentals", is_flag=True, help="Fetch bars only.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_obj
+def update_command(
+    settings: Settings,
+    watchlists,
+    tickers,
+    universe,
+    since,
+    provider,
+    concurrency,
+    no_fundamentals,
+    fmt,
+) -> None:
+    """Fetch the bars and fundamentals the cache lacks, up to the as-of day.
+
+    Only missing trading days are requested: a second run right after a successful one makes
+    no requests. With no tickers named: every watchlist member, the benchmarks, and every
+    ticker already cached. Exit 3 when some tickers failed (they are listed).
+
+    \b
+    Examples:
+      screener data update --watchlist compute --watchlist application
+      screener data update --tickers 300308.SZ,NVDA --since 2024-01-01
+      screener --demo data update --universe a-share
+    """
+    names = select_tickers(settings, watchlists=watchlists, tickers=tickers, universe=universe)
+    options = UpdateOptions(concurrency=concurrency, fundamentals=not no_fundamentals)
+    with _progress(len(names)) as bar:
+        task = bar.add_task("updating bars", total=len(names))
+        report = update(
+            settings,
+            names,
+            since=since,
+            provider_names=parse_order(provider),
+            options=options,
+            progress=lambda result: bar.advance(task),
+        )
+    _summary(report, settings, fmt)
+    if not report.ok:
+        raise click.exceptions.Exit(3)
+
+
+@data.command("status")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_obj
+def status_command(settings: Settings, fmt: str) -> None:
+    """Per ticker: first and last cached bar, provider, staleness in trading days.
+
+    \b
+    Example:
+      screener data status --format csv > cache-status.csv
+    """
+    with Cache.open(settings) as cache:
+        frame = cache.status()
+    frame = frame[
+        [
+            "ticker",
+            "market",
+            "name",
+            "first_date",
+            "last_date",
+            "bars",
+            "provider",
+            "stale_sessions",
+        ]
+    ]
+    _emit(frame, fmt, settings, f"cached bars as of {settings.today}")
+
+
+@data.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--ticker", required=True, help="The ticker the file's bars belong to.")
+@click.option("--date-col", help="Header of the date column.")
+@click.option("--open-col", help="Header of the open column.")
+@click.option("--high-col", help="Header of the high column.")
+@click.option("--low-col", help="Header of the low column.")
+@click.option("--close-col", help="Header of the raw close column.")
+@click.option("--adj-close-col", help="Header of an adjusted close column (factor = adj/close).")
+@click.option("--adj-factor-col", help="Header of a cumulative adjustment factor column.")
+@click.option("--volume-col", help="Header of the volume column.")
+@click.option("--amount-col", help="Header of the traded value column.")
+@click.option(
+    "--volume-unit",
+    type=click.Choice(["shares", "lots"]),
+    help="Unit of the volume column (default: lots for akshare files, else shares).",
+)
+@click.option("--date-format", metavar="STRPTIME", help="e.g. %d/%m/%Y (default: ISO dates).")
+@click.option("--replace", is_flag=True, help="Drop the ticker's cached bars before importing.")
+@click.pass_obj
+def import_command(
+    settings: Settings, file: Path, ticker: str, volume_unit, date_format, replace: bool, **cols
+) -> None:
+    """Import daily bars from a CSV file (yfinance, akshare or a terminal's export).
+
+    The file is read completely before anything is written; one bad line names the file
+    and line and stores nothing.
+
+    \b
+    Examples:
+      screener data import NVDA.csv --ticker NVDA
+      screener data import 300308.csv --ticker 300308.SZ          akshare: 成交量 in lots
+      screener data import px.csv --ticker 600519 --date-col TradeDate --close-col Px
+    """
+    columns = {k.removesuffix("_col"): v for k, v in cols.items() if v}
+    with Cache.open(settings) as cache:
+        result = import_bars(
+            cache,
+            file,
+            ticker,
+            columns=columns,
+            volume_unit=volume_unit,
+            date_format=date_format,
+            replace=replace,
+        )
+    click.echo(
+        f"{'DEMO CACHE: ' if settings.demo else ''}imported {result.rows} bars for "
+        f"{result.ticker} from {file} ({result.first}..{result.last}, {result.flavour})"
+    )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)

@@ -1,0 +1,422 @@
+"""Import daily bars from a CSV file into the cache, all or nothing.
+
+Understood without flags:
+
+- yfinance ``to_csv()``: ``Date,Open,High,Low,Close,Adj Close,Volume`` (raw close plus adjusted
+  close: the factor is ``Adj Close / Close``, rebased to 1 on the first day), the auto-adjust
+  layout ``Date,Close,High,Low,Open,Volume`` (prices already adjusted: stored with factor 1,
+  and the import says so), and ``download()``'s three header rows (``Price`` / ``Ticker`` /
+  ``Date``);
+- akshare ``stock_zh_a_hist``: ``日期,开盘,收盘,最高,最低,成交量,成交额`` (more columns are
+  ignored); 成交量 is in lots of 100 shares and is converted to shares;
+- plain ``date,open,high,low,close,volume[,amount][,adj_factor|adj_close]``.
+
+Anything else (a terminal's export) is mapped with ``columns`` (``--close-col`` and friends).
+Every problem is one line naming the file and the line (and column): not UTF-8, a missing
+column, an unreadable date or number, a repeated or out-of-order date. Files sorted newest
+first are accepted. The file is read completely before anything is written, and the write is
+one transaction with its fetch-log row (provider ``import``, the file and its SHA-256).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..calendars import sessions
+from ..errors import InputError
+from ..tickers import security
+from .cache import Attempt, Cache, utc_now
+from .schema import conform_bars
+
+log = logging.getLogger(__name__)
+
+FIELDS = ("date", "open", "high", "low", "close", "adj_close", "adj_factor", "volume", "amount")
+#: header names recognised per field, compared case-insensitively
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "date": ("date", "日期", "datetime", "trade_date", "交易日期"),
+    "open": ("open", "开盘", "开盘价"),
+    "high": ("high", "最高", "最高价"),
+    "low": ("low", "最低", "最低价"),
+    "close": ("close", "收盘", "收盘价"),
+    "adj_close": ("adj close", "adj_close", "adjclose"),
+    "adj_factor": ("adj_factor", "复权因子"),
+    "volume": ("volume", "成交量", "vol"),
+    "amount": ("amount", "成交额"),
+}
+_REQUIRED = ("date", "close")
+_VOLUME_UNITS = {"shares": 1.0, "lots": 100.0}
+_BLANKS = {"", "-", "--", "null", "none", "nan", "n/a"}
+#: relative tolerance when comparing a file's prices with cached ones (files round prices)
+PRICE_RTOL = 5e-4
+
+
+@dataclass
+class ImportResult:
+    """What an import stored."""
+
+    ticker: str
+    path: Path
+    flavour: str
+    rows: int
+    first: dt.date
+    last: dt.date
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CsvBars:
+    """A parsed bar CSV: the standard frame, what kind of file it was, each row's line."""
+
+    frame: pd.DataFrame
+    flavour: str
+    lines: list[int]
+    notes: list[str]
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(
+            f"{path} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} at column "
+            f"{column}); save the file as UTF-8 (Excel and Chinese terminals often write GBK)"
+        ) from None
+
+
+def _rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the data rows with their line numbers (blank rows skipped)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                rows.append((reader.line_num, [cell.strip() for cell in row]))
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num}: {exc}") from None
+    if not rows:
+        raise InputError(f"{path}: the file is empty")
+    header = rows[0][1]
+    body = rows[1:]
+    # yfinance download(): "Price,..." / "Ticker,..." / "Date,,,": fold into one header
+    if header and header[0].lower() == "price" and body and body[0][1][0].lower() == "ticker":
+        body = body[1:]
+        if body and body[0][1][0].lower() == "date" and not any(body[0][1][1:]):
+            body = body[1:]
+        header = ["Date", *header[1:]]
+    return header, body
+
+
+def _resolve(path: Path, header: list[str], columns: Mapping[str, str]) -> dict[str, int]:
+    """Field name → column index, from the flags first, else by the known header names."""
+    lowered = [h.lower() for h in header]
+    found: dict[str, int] = {}
+    for name, given in columns.items():
+        if name not in FIELDS:
+            raise InputError(f"unknown field {name!r}; fields are {', '.join(FIELDS)}")
+        if given not in header and given.lower() not in lowered:
+            raise InputError(
+                f"{path} line 1: no column {given!r} (asked for by --{name.replace('_', '-')}-col);"
+                f" the columns are {', '.join(header)}"
+            )
+        found[name] = header.index(given) if given in header else lowered.index(given.lower())
+    for name in FIELDS:
+        if name in found:
+            continue
+        for candidate in CANDIDATES[name]:
+            if candidate in lowered:
+                found[name] = lowered.index(candidate)
+                break
+    for name in _REQUIRED:
+        if name not in found:
+            raise InputError(
+                f"{path} line 1: no {name} column (looked for {', '.join(CANDIDATES[name])}); "
+                f"name it with --{name}-col; the columns are {', '.join(header)}"
+            )
+    return found
+
+
+def _flavour(header: list[str], found: Mapping[str, int]) -> str:
+    date = header[found["date"]]
+    if date == "日期":
+        return "akshare"
+    if date == "Date" and "adj_close" in found:
+        return "yfinance"
+    if [h for h in header if h] == ["Date", "Close", "High", "Low", "Open", "Volume"]:
+        return "yfinance-adjusted"
+    return "generic"
+
+
+def _date(path: Path, line: int, text: str, fmt: str | None) -> dt.date:
+    value = text.strip()
+    try:
+        if fmt:
+            return dt.datetime.strptime(value, fmt).date()
+        if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+            return dt.date.fromisoformat(value[:10])  # also "2024-01-02 00:00:00-05:00"
+        for pattern in ("%Y/%m/%d", "%Y%m%d", "%Y-%m-%d", "%Y.%m.%d"):
+            try:
+                return dt.datetime.strptime(value, pattern).date()
+            except ValueError:
+                continue
+        raise ValueError(value)
+    except ValueError:
+        hint = f"format {fmt}" if fmt else "YYYY-MM-DD; give --date-format otherwise"
+        raise InputError(f"{path} line {line}: {text!r} is not a date ({hint})") from None
+
+
+def _number(path: Path, line: int, column: str, text: str) -> float:
+    value = text.strip().replace(",", "")
+    if value.lower() in _BLANKS:
+        return math.nan
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(
+            f"{path} line {line}, column {column!r}: {text!r} is not a number"
+        ) from None
+    if math.isinf(number):
+        raise InputError(f"{path} line {line}, column {column!r}: {text!r} is not a finite number")
+    return number
+
+
+def _check_order(path: Path, days: list[dt.date], lines: list[int]) -> bool:
+    """True when the rows run newest first; raises on a repeated or out-of-order date."""
+    seen: dict[dt.date, int] = {}
+    for day, line in zip(days, lines, strict=True):
+        if day in seen:
+            raise InputError(f"{path} line {line}: date {day} repeats line {seen[day]}")
+        seen[day] = line
+    descending = len(days) > 1 and days[1] < days[0]
+    for i in range(1, len(days)):
+        if (days[i] < days[i - 1]) != descending:
+            order = "newest first" if descending else "oldest first"
+            raise InputError(
+                f"{path} line {lines[i]}: date {days[i]} is out of order after {days[i - 1]} "
+                f"(line {lines[i - 1]}); the file runs {order}"
+            )
+    return descending
+
+
+def _cells(path: Path, header: list[str], line: int, row: list[str]) -> list[str]:
+    if len(row) < len(header) or any(row[len(header) :]):
+        raise InputError(f"{path} line {line}: {len(row)} fields, the header has {len(header)}")
+    return row[: len(header)]
+
+
+def _check_code(path: Path, header: list[str], body, ticker: str) -> None:
+    """An akshare file's 股票代码 column must name the ticker being imported."""
+    if "股票代码" not in header:
+        return
+    idx, code = header.index("股票代码"), security(ticker).code
+    for line, row in body:
+        if idx < len(row) and row[idx] and row[idx].zfill(6) != code:
+            raise InputError(f"{path} line {line}: 股票代码 {row[idx]} is not {ticker}")
+
+
+def _factors(path: Path, header, found, values, lines) -> np.ndarray:
+    close = np.asarray(values["close"])
+    if "adj_factor" in found:
+        factor = np.asarray(values["adj_factor"])
+        column = header[found["adj_factor"]]
+    elif "adj_close" in found:
+        factor = np.asarray(values["adj_close"]) / close
+        column = header[found["adj_close"]]
+    else:
+        return np.ones(len(close))
+    bad = np.flatnonzero(~(factor > 0))
+    if len(bad):
+        raise InputError(f"{path} line {lines[bad[0]]}, column {column!r}: missing or not positive")
+    return factor / factor[0]  # back-adjusted: 1 on the first day, history keeps its factors
+
+
+def read_bars_csv(
+    path: Path | str,
+    ticker: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    volume_unit: str | None = None,
+    date_format: str | None = None,
+) -> CsvBars:
+    """Parse a bar CSV into the standard schema, or raise :class:`InputError` naming the line.
+
+    ``columns`` maps fields (``date, open, high, low, close, adj_close, adj_factor, volume,
+    amount``) to the file's header names; ``volume_unit`` is ``shares`` or ``lots`` (default:
+    lots for akshare files, shares otherwise).
+    """
+    path = Path(path)
+    ticker = security(ticker).ticker
+    header, body = _rows(path, _decode(path))
+    found = _resolve(path, header, columns or {})
+    flavour = _flavour(header, found)
+    _check_code(path, header, body, ticker)
+    days, lines = [], []
+    values: dict[str, list[float]] = {n: [] for n in found if n != "date"}
+    for line, row in body:
+        cells = _cells(path, header, line, row)
+        days.append(_date(path, line, cells[found["date"]], date_format))
+        lines.append(line)
+        for name in values:
+            values[name].append(_number(path, line, header[found[name]], cells[found[name]]))
+        if not values["close"][-1] > 0:
+            raise InputError(
+                f"{path} line {line}, column {header[found['close']]!r}: "
+                f"close must be a positive number, got {cells[found['close']]!r}"
+            )
+    if not days:
+        raise InputError(f"{path}: no data rows under the header")
+    if _check_order(path, days, lines):
+        days, lines = days[::-1], lines[::-1]
+        values = {name: v[::-1] for name, v in values.items()}
+    unit = volume_unit or ("lots" if flavour == "akshare" else "shares")
+    if unit not in _VOLUME_UNITS:
+        raise InputError(f"volume unit {unit!r}: choose shares or lots")
+    nan = [math.nan] * len(days)
+    frame = pd.DataFrame(
+        {
+            "ticker": ticker,
+            "date": pd.to_datetime(days),
+            **{c: values.get(c, nan) for c in ("open", "high", "low", "close", "amount")},
+            "volume": np.asarray(values.get("volume", nan)) * _VOLUME_UNITS[unit],
+            "adj_factor": _factors(path, header, found, values, lines),
+        }
+    )
+    frame = conform_bars(frame, provider="import", ticker=ticker)
+    return CsvBars(frame, flavour, lines, _notes(path, ticker, flavour, days))
+
+
+def _notes(path: Path, ticker: str, flavour: str, days: list[dt.date]) -> list[str]:
+    notes = []
+    if flavour == "yfinance-adjusted":
+        notes.append(
+            f"{path.name} holds adjusted prices (yfinance auto_adjust): stored with adj_factor 1,"
+            " so returns are right but levels before corporate actions are not traded prices"
+        )
+    expected = sessions(security(ticker).calendar, days[0], days[-1])
+    have = pd.DatetimeIndex(pd.to_datetime(days))
+    missing = len(expected.difference(have))
+    extra = len(have.difference(expected))
+    if missing:
+        notes.append(f"{missing} session(s) between {days[0]} and {days[-1]} have no row")
+    if extra:
+        notes.append(f"{extra} row(s) fall on days the exchange calendar has no session")
+    return notes
+
+
+def _reconcile(path: Path, ticker: str, parsed: CsvBars, stored: pd.DataFrame) -> pd.DataFrame:
+    """Chain the file's factors onto cached bars it overlaps; refuse if prices disagree."""
+    frame = parsed.frame
+    merged = frame.assign(line=parsed.lines).merge(stored, on="date", suffixes=("", "_old"))
+    if merged.empty:
+        return frame
+    advice = f"import with --replace to drop the cached bars of {ticker} first"
+    off = ~np.isclose(merged["close"], merged["close_old"], rtol=PRICE_RTOL, atol=0.0)
+    if off.any():
+        r = merged[off].iloc[0]
+        raise InputError(
+            f"{path} line {r['line']}: close {r['close']:g} on {r['date'].date()} differs from "
+            f"the cached {r['close_old']:g} ({r['provider']}); {advice}"
+        )
+    ratio = (merged["adj_factor_old"] / merged["adj_factor"]).to_numpy()
+    off = ~np.isclose(ratio, ratio[0], rtol=PRICE_RTOL, atol=0.0)
+    if off.any():
+        r = merged[off].iloc[0]
+        raise InputError(
+            f"{path} line {r['line']}: the adjustment factor on {r['date'].date()} does not "
+            f"match the cached history's (a corporate action adjusted differently); {advice}"
+        )
+    if not np.isclose(ratio[0], 1.0, rtol=1e-9):
+        parsed.notes.append(f"factors rescaled by {ratio[0]:.6g} to chain onto the cached bars")
+    return frame.assign(adj_factor=frame["adj_factor"] * ratio[0])
+
+
+def _coverage_after(cache: Cache, ticker: str, first: dt.date, last: dt.date, notes) -> tuple:
+    """The file's range joined to the cached complete range when no session lies between."""
+    cov = cache.coverage([ticker]).get(ticker)
+    if cov is None:
+        return first, last
+    cal = security(ticker).calendar
+    day = dt.timedelta(days=1)
+    between = len(sessions(cal, last + day, cov.start - day)) if last < cov.start else 0
+    between += len(sessions(cal, cov.end + day, first - day)) if first > cov.end else 0
+    if between:
+        notes.append(
+            f"{between} session(s) lie between the file ({first}..{last}) and the cached range "
+            f"({cov.start}..{cov.end}); run `screener data update --tickers {ticker} --since "
+            f"{min(first, cov.start)}` to fill them"
+        )
+        return cov.start, cov.end
+    return min(first, cov.start), max(last, cov.end)
+
+
+def _screener_version() -> str:
+    try:
+        return f"screener {version('screener')}"
+    except PackageNotFoundError:
+        return "screener (source)"
+
+
+def import_bars(
+    cache: Cache,
+    path: Path | str,
+    ticker: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    volume_unit: str | None = None,
+    date_format: str | None = None,
+    replace: bool = False,
+) -> ImportResult:
+    """Read ``path`` completely, then store its bars for ``ticker`` in one transaction.
+
+    Cached bars the file overlaps must agree on prices (factors are chained onto the cached
+    ones); ``replace=True`` drops every cached bar of the ticker first instead.
+    """
+    started = utc_now()
+    path = Path(path)
+    parsed = read_bars_csv(
+        path, ticker, columns=columns, volume_unit=volume_unit, date_format=date_format
+    )
+    frame, ticker = parsed.frame, parsed.frame["ticker"].iloc[0]
+    first, last = frame["date"].iloc[0].date(), frame["date"].iloc[-1].date()
+    if replace:
+        coverage = (first, last)
+    else:
+        frame = _reconcile(path, ticker, parsed, cache.stored_rows(ticker, first, last))
+        coverage = _coverage_after(cache, ticker, first, last, parsed.notes)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    attempt = Attempt(
+        provider="import",
+        what="import",
+        ticker=ticker,
+        start=first,
+        end=last,
+        status="ok",
+        started_at=started,
+        finished_at=utc_now(),
+        library_version=_screener_version(),
+        rows=len(frame),
+        detail=f"{path.resolve()} sha256:{digest} ({parsed.flavour})",
+    )
+    rows = cache.store_bars(
+        ticker, frame, [attempt], replace=None if replace else (first, last), coverage=coverage
+    )
+    for note in parsed.notes:
+        log.info("%s: %s", path, note)
+    return ImportResult(ticker, path, parsed.flavour, rows, first, last, parsed.notes)
