@@ -100,7 +100,7 @@ class Watchlist(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not NAME_PATTERN.match(value):
+        if not NAME_PATTERN.fullmatch(value):
             raise ValueError(
                 f"watchlist name {value!r}: use lower-case letters, digits, '-' or '_' (at most 40)"
             )
@@ -124,6 +124,14 @@ def read_yaml(path: Path, error: type[InputError] = WatchlistError) -> Any:
         raw = path.read_bytes()
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_yaml_bytes(path, raw, error)
+
+
+def parse_yaml_bytes(path: Path, raw: bytes, error: type[InputError] = WatchlistError) -> Any:
+    """Parse ``raw`` as the contents of ``path`` (used in messages) into a round-trip document.
+
+    Edits validate the text they are about to write with this, before writing it.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -183,7 +191,18 @@ def load_watchlist(path: Path, segments: set[str] | None = None) -> Watchlist:
     using another id is refused. Raises :class:`WatchlistError` naming file and line.
     """
     path = Path(path)
-    data = read_yaml(path)
+    return validate_document(path, read_yaml(path), segments)
+
+
+def load_watchlist_bytes(path: Path, raw: bytes, segments: set[str] | None = None) -> Watchlist:
+    """Validate ``raw`` as if it were the contents of ``path``: the check an edit passes
+    before it is written. Errors name ``path`` and the line within ``raw``."""
+    path = Path(path)
+    return validate_document(path, parse_yaml_bytes(path, raw), segments)
+
+
+def validate_document(path: Path, data: Any, segments: set[str] | None = None) -> Watchlist:
+    """Validate a parsed round-trip document that is (or will be) the file ``path``."""
     if not isinstance(data, dict):
         raise WatchlistError(f"{path}:1: expected a mapping with name, title, side, members")
     try:
@@ -229,8 +248,40 @@ def load_segment_ids(model_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def watchlist_paths(folder: Path) -> list[Path]:
-    """The watchlist files in ``folder``, sorted by name."""
-    return sorted(p for p in Path(folder).glob("*.yaml") if p.is_file())
+    """The watchlist files in ``folder``, sorted by name.
+
+    Only ``*.yaml`` files count: backups (``*.yaml.bak``), temporary files of an interrupted
+    write (``.<name>.yaml.<random>.tmp``) and any other hidden file are never watchlists.
+    """
+    return sorted(
+        p for p in Path(folder).glob("*.yaml") if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def watchlist_file(folder: Path, name: str) -> Path:
+    """The file of watchlist ``name`` in ``folder``, whether or not it exists.
+
+    The name pattern admits no ``/``, ``..`` or leading dot, so a name never leaves its folder.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise WatchlistError(
+            f"watchlist name {name!r}: use lower-case letters, digits, '-' or '_' "
+            "(at most 40, starting with a letter or digit; no '/' or '..')"
+        )
+    return Path(folder) / f"{name}.yaml"
+
+
+def find_watchlist(folder: Path, name: str) -> Path:
+    """The existing file of watchlist ``name`` in ``folder``; an unknown name is refused with
+    the names that exist."""
+    path = watchlist_file(folder, name)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in watchlist_paths(folder)) or "none"
+        raise WatchlistError(
+            f"no watchlist named {name!r} in {folder} (lists: {known}); "
+            f"create it with `screener watchlist create {name}`"
+        )
+    return path
 
 
 def load_all(watchlists_dir: Path, model_dir: Path) -> list[Watchlist]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -14,6 +13,7 @@ from urllib.parse import unquote, urlparse
 import jinja2
 
 from ..errors import MissingGlyphError, RenderError
+from ..fsutil import write_atomic  # noqa: F401  (moved to fsutil; re-exported for report/)
 from .fonts import INSTALL_HINT
 
 log = logging.getLogger(__name__)
@@ -155,19 +155,3 @@ def html_to_pdf(html: str, base_dir: Path, allowed_roots: Sequence[Path]) -> tup
             "the template and asset folders; nothing was written"
         )
     return pdf, len(document.pages)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename: a reader never sees
-    half a file, and a failure leaves any previous file as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

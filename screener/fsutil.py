@@ -1,0 +1,118 @@
+"""Small file-system helpers shared by every writer: atomic writes and an advisory lock.
+
+``write_atomic`` never leaves half a file: the bytes go to a temporary file in the same folder
+(``.<name>.<random>.tmp``, hidden and not matching ``*.yaml`` or ``*.pdf``), are flushed and
+fsynced, and only then renamed over the target. A failure or a kill at any point before the
+rename leaves the previous file exactly as it was (a stray temporary file at worst).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import secrets
+import stat
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+try:  # POSIX only; elsewhere the lock is a no-op and callers rely on their own checks
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_path_for(path: Path) -> Path:
+    """A fresh temporary file name beside ``path``: hidden, ending in ``.tmp``."""
+    return path.parent / f".{path.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
+def is_temp_file(path: Path) -> bool:
+    """Whether ``path`` looks like a temporary file left by an interrupted :func:`write_atomic`."""
+    return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+
+
+def write_atomic(
+    path: Path, data: bytes, *, before_replace: Callable[[], None] | None = None
+) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    A reader never sees half a file, and a failure leaves any previous file as it was.
+    ``before_replace`` runs after the new bytes are safely on disk and just before the rename;
+    if it raises, nothing is replaced (use it to refuse when the target changed meanwhile).
+    An existing target keeps its permission bits.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _copy_mode(path, tmp)
+        if before_replace is not None:
+            before_replace()
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _copy_mode(src: Path, dst: Path) -> None:
+    try:
+        mode = stat.S_IMODE(src.stat().st_mode)
+    except FileNotFoundError:
+        return
+    os.chmod(dst, mode)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename durable; some platforms cannot open a folder, which is fine."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError as exc:
+        log.debug("cannot open %s to fsync it: %s", folder, exc)
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        log.debug("cannot fsync %s: %s", folder, exc)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, timeout_s: float = 10.0) -> Iterator[None]:
+    """Hold an advisory exclusive lock on ``path`` (created if missing) for the block.
+
+    Waits up to ``timeout_s`` for another holder, then raises :class:`TimeoutError`.
+    The lock is released when the block ends or the process dies.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        if fcntl is not None:
+            _acquire(fh.fileno(), path, timeout_s)
+        yield
+
+
+def _acquire(fd: int, path: Path, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{path} is held by another process for more than {timeout_s:g}s")
+        time.sleep(0.05)
