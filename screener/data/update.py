@@ -613,8 +613,8 @@ def watchlist_tickers(settings: Settings, name: str) -> list[str]:
 def universe_tickers(settings: Settings, universe: str) -> list[str]:
     """Every listed stock of a market, from the provider that can list them.
 
-    Live: ``akshare`` lists A-shares, if its provider offers ``list_securities()`` (akshare's
-    ``stock_info_a_code_name``); no provider lists US symbols yet. Demo: the demo universe.
+    Live: ``AkshareProvider.securities()`` (akshare's ``stock_info_a_code_name``) lists
+    A-shares; no provider lists US symbols yet. Demo: the demo universe.
     """
     from .providers import get_provider
 
@@ -622,11 +622,12 @@ def universe_tickers(settings: Settings, universe: str) -> list[str]:
         raise InputError(f"unknown universe {universe!r}; choose from {', '.join(UNIVERSES)}")
     name, market = UNIVERSES[universe]
     provider = get_provider("demo" if settings.demo else name)
-    lister = getattr(provider, "list_securities", None) or getattr(provider, "tickers", None)
+    listers = [getattr(provider, m, None) for m in ("securities", "list_securities", "tickers")]
+    lister = next((f for f in listers if callable(f)), None)
     if lister is None:
         raise InputError(
             f"--universe {universe} needs a provider that lists the market's securities; "
-            f"{name} has no list_securities() yet: pass --tickers or --watchlist instead"
+            f"{name} has no securities() list yet: pass --tickers or --watchlist instead"
         )
     listed = lister()
     if isinstance(listed, pd.DataFrame):
