@@ -288,15 +288,15 @@ class ModelConfig:
             )
         return name
 
-    def resolve(self, scenario: str, calibration: str) -> dict[str, Input]:
-        """Every input after the scenario's and then the calibration's overlays."""
+    def resolve(self, scenario: str, calibration: str | None) -> dict[str, Input]:
+        """Every input after the scenario's and then the calibration's overlays (``None``: the
+        scenario as written, no calibration)."""
         self.check_scenario(scenario)
-        self.check_calibration(calibration)
+        layers = [("scenario", self.scenarios, scenario)]
+        if calibration is not None:
+            self.check_calibration(calibration)
+            layers.append(("calibration", self.calibrations, calibration))
         out = dict(self.inputs)
-        layers = (
-            ("scenario", self.scenarios, scenario),
-            ("calibration", self.calibrations, calibration),
-        )
         for kind, overlays, name in layers:
             for step in overlay_chain(overlays, name):
                 for key, ov in overlays[step].values.items():

@@ -103,3 +103,7 @@ main.add_command(brief)
 from .data import data  # noqa: E402
 
 main.add_command(data)
+
+from .model import model  # noqa: E402
+
+main.add_command(model)
