@@ -23,17 +23,28 @@ Segment ids come from ``model/segments.yaml``; weights not assigned count as ``o
 from __future__ import annotations
 
 import datetime as dt
+import json
+import logging
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from .errors import ConfigError, InputError, TickerError, WatchlistError
+from .fsutil import is_temp_file
+from .settings import Settings
 from .tickers import normalize_ticker
 
+log = logging.getLogger(__name__)
+
+#: the append-only record of every edit, in ``$SCREENER_HOME`` (written by watchlist_edit)
+HISTORY_FILE = "watchlist-history.jsonl"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _WEIGHT_SLACK = 1e-9
 
@@ -291,3 +302,176 @@ def load_all(watchlists_dir: Path, model_dir: Path) -> list[Watchlist]:
     if not lists:
         raise WatchlistError(f"{watchlists_dir}: no watchlist files (*.yaml)")
     return lists
+
+
+# -- summaries for people --------------------------------------------------------------------------
+
+
+def mix_text(segments: Mapping[str, float]) -> str:
+    """``{"optical": 0.85}`` → ``optical 0.85, other 0.15``."""
+    parts = [f"{seg} {weight:.2f}" for seg, weight in segments.items()]
+    other = max(0.0, 1.0 - sum(segments.values()))
+    if other > 1e-9 or not parts:
+        parts.append(f"other {other:.2f}")
+    return ", ".join(parts)
+
+
+# -- history, as recorded by screener.watchlist_edit -----------------------------------------------
+
+
+def read_history(home: Path) -> list[dict]:
+    """Every recorded change, oldest first; each record gains ``when`` (an aware datetime).
+
+    An unreadable line (e.g. cut short by a crash) is skipped with a warning."""
+    path = Path(home) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    records = []
+    with open(path, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                record["when"] = dt.datetime.fromisoformat(record["at"])
+            except (ValueError, KeyError, TypeError) as exc:
+                log.warning("%s:%d: skipped an unreadable history line (%s)", path, number, exc)
+                continue
+            records.append(record)
+    return records
+
+
+def changes_between(
+    home: Path,
+    start: dt.date,
+    end: dt.date,
+    *,
+    folder: Path | None = None,
+    include_lists: bool = False,
+) -> list[dict]:
+    """Member changes recorded from ``start`` to ``end`` (both inclusive), oldest first.
+
+    Each is a dict with ``list``, ``ticker``, ``action`` (``added``, ``removed``,
+    ``re-weighted`` or ``edited``), ``when`` (aware datetime; its date is the editor's local
+    date), ``changed`` (field names), ``summary`` (one line for people), ``before`` and
+    ``after`` (the member as plain data; ``before`` is ``None`` for added, ``after`` for
+    removed), ``file`` and ``folder``.
+    ``folder`` keeps only edits to that watchlists folder (e.g.
+    ``settings.workspace.own_folder("watchlists")``); ``include_lists`` adds ``created`` records
+    (``ticker`` None)."""
+    wanted_folder = str(Path(folder).resolve()) if folder is not None else None
+    out = []
+    for record in read_history(home):
+        if not start <= record["when"].date() <= end:
+            continue
+        if wanted_folder is not None and record.get("folder") != wanted_folder:
+            continue
+        if record.get("ticker") is None and not include_lists:
+            continue
+        out.append(record)
+    return out
+
+
+def watchlist_history(
+    settings: Settings,
+    name: str | None = None,
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> list[dict]:
+    """The recorded changes to this workspace's watchlists (one list if ``name`` is given)."""
+    if name is not None:
+        watchlist_file(Path("."), name)
+    records = changes_between(
+        settings.home,
+        since or dt.date.min,
+        until or dt.date.max,
+        folder=settings.workspace.own_folder("watchlists"),
+        include_lists=True,
+    )
+    return [r for r in records if name is None or r.get("list") == name]
+
+
+# -- reading, for `screener watchlist list / show / validate` --------------------------------------
+
+LIST_COLUMNS = ["name", "title_zh", "title_en", "side", "members", "path", "problem"]
+
+
+def list_watchlists(settings: Settings) -> pd.DataFrame:
+    """One row per watchlist file the workspace reads; an invalid file is listed with its
+    ``problem`` (file:line: reason) instead of failing the listing."""
+    segments = set(load_segment_ids(settings.workspace.model_dir))
+    rows = []
+    for path in watchlist_paths(settings.workspace.watchlists_dir):
+        try:
+            wl = load_watchlist(path, segments)
+        except WatchlistError as exc:
+            rows.append([path.stem, None, None, None, None, str(path), str(exc)])
+            continue
+        rows.append([wl.name, wl.title.zh, wl.title.en, wl.side, len(wl.members), str(path), ""])
+    return pd.DataFrame(rows, columns=LIST_COLUMNS)
+
+
+def get_watchlist(settings: Settings, name: str) -> Watchlist:
+    """The validated watchlist ``name`` from the folder the workspace reads."""
+    path = find_watchlist(settings.workspace.watchlists_dir, name)
+    return load_watchlist(path, set(load_segment_ids(settings.workspace.model_dir)))
+
+
+def members_frame(watchlist: Watchlist) -> pd.DataFrame:
+    """A watchlist's members as a frame: one row per member, the mix as text and ``other``."""
+    rows = [
+        {
+            "ticker": m.ticker,
+            "name_zh": m.name_zh,
+            "name_en": m.name_en,
+            "segments": mix_text(m.segments),
+            "other": round(m.other_weight, 6),
+            "mix_source": m.mix_source,
+            "thesis": m.thesis,
+            "added": m.added.isoformat(),
+            "added_by": m.added_by,
+            "tags": ", ".join(m.tags),
+        }
+        for m in watchlist.members
+    ]
+    columns = ["ticker", "name_zh", "name_en", "segments", "other", "mix_source", "thesis"]
+    return pd.DataFrame(rows, columns=[*columns, "added", "added_by", "tags"])
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of validating one watchlist file."""
+
+    name: str
+    path: Path
+    members: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def validate_watchlists(settings: Settings, name: str | None = None) -> list[Check]:
+    """Validate one watchlist (``name``) or every one in the folder the workspace reads."""
+    folder = settings.workspace.watchlists_dir
+    segments = set(load_segment_ids(settings.workspace.model_dir))
+    paths = [find_watchlist(folder, name)] if name else watchlist_paths(folder)
+    if not paths:
+        raise WatchlistError(f"{folder}: no watchlist files (*.yaml)")
+    checks = []
+    for path in paths:
+        try:
+            wl = load_watchlist(path, segments)
+        except WatchlistError as exc:
+            checks.append(Check(path.stem, path, None, str(exc)))
+            continue
+        checks.append(Check(wl.name, path, len(wl.members), None))
+    return checks
+
+
+def stray_temp_files(settings: Settings) -> list[Path]:
+    """Temporary files left by an interrupted write (never read as watchlists; safe to delete)."""
+    folder = settings.workspace.watchlists_dir
+    return sorted(p for p in folder.iterdir() if is_temp_file(p)) if folder.is_dir() else []
