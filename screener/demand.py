@@ -181,7 +181,7 @@ def ramp(months: np.ndarray, ramp_months: float) -> np.ndarray:
     """Linear 0 -> 1 over ``ramp_months`` (1 from month zero when it is 0)."""
     if ramp_months <= 0:
         return np.ones_like(months, dtype=float)
-    return np.minimum(months / ramp_months, 1.0)
+    return np.minimum(months, ramp_months) / ramp_months  # no overflow for a tiny ramp
 
 
 def _log_paths(p: DemandInputs, months: np.ndarray) -> dict[str, np.ndarray]:
