@@ -276,3 +276,25 @@ def test_demo_and_live_caches_are_separate_files(tmp_path):
     update(live, ["NVDA"], since=SINCE, providers=[FakeProvider()],
            options=UpdateOptions(pace_s=0, fundamentals=False))  # fmt: skip
     assert live.cache_path.exists() and not demo.cache_path.exists()
+
+
+def test_many_connections_opening_a_new_file_at_once(tmp_path):
+    """SQLite refuses a concurrent switch to WAL without waiting; opening retries it."""
+    failures: list[str] = []
+    for i in range(60):
+        path = tmp_path / f"c{i}.sqlite"
+        barrier = threading.Barrier(4)
+
+        def open_it(path=path, barrier=barrier):
+            barrier.wait()
+            try:
+                Cache(path).close()
+            except CacheError as exc:
+                failures.append(str(exc))
+
+        threads = [threading.Thread(target=open_it) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []

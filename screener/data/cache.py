@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import random
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,10 +200,23 @@ class Cache:
         with self._errors(doing):
             return self._conn.execute(sql, tuple(params)).fetchall()
 
+    def _wal(self) -> None:
+        """Switch to WAL. SQLite answers "locked" at once, without waiting, when another
+        connection switches a new file at the same moment: retry until the busy timeout."""
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(random.uniform(0.005, 0.05))
+
     def _setup(self) -> None:
         with self._errors("opening the cache"):
             self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._wal()
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
@@ -409,12 +424,15 @@ class Cache:
         )[0]
         return (_day(lo), _day(hi)) if lo else None
 
-    def edge_dates(self, ticker: str, *, last: bool, n: int = 2) -> list[dt.date]:
-        """The ``n`` newest (``last``) or oldest stored bar days of ``ticker`` (not clipped)."""
+    def edge_dates(
+        self, ticker: str, *, last: bool, within: tuple[dt.date, dt.date], n: int = 2
+    ) -> list[dt.date]:
+        """The ``n`` newest (``last``) or oldest stored bar days of ``ticker`` in a range."""
         order = "DESC" if last else "ASC"
         rows = self._query(
-            f"SELECT date FROM daily_bars WHERE ticker = ? ORDER BY date {order} LIMIT ?",
-            [ticker, n],
+            "SELECT date FROM daily_bars WHERE ticker = ? AND date BETWEEN ? AND ?"
+            f" ORDER BY date {order} LIMIT ?",
+            [ticker, _iso(within[0]), _iso(within[1]), n],
         )
         return [_day(r[0]) for r in rows]
 

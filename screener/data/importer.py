@@ -4,9 +4,9 @@ Understood without flags:
 
 - yfinance ``to_csv()``: ``Date,Open,High,Low,Close,Adj Close,Volume`` (raw close plus adjusted
   close: the factor is ``Adj Close / Close``, rebased to 1 on the first day), the auto-adjust
-  layout ``Date,Close,High,Low,Open,Volume`` (prices already adjusted: stored with factor 1,
-  and the import says so), and ``download()``'s three header rows (``Price`` / ``Ticker`` /
-  ``Date``);
+  layout ``Date,Close,High,Low,Open,Volume`` and ``Ticker.history()``'s
+  ``...,Dividends,Stock Splits`` (prices already adjusted: stored with factor 1, and the import
+  says so), and ``download()``'s three header rows (``Price`` / ``Ticker`` / ``Date``);
 - akshare ``stock_zh_a_hist``: ``日期,开盘,收盘,最高,最低,成交量,成交额`` (more columns are
   ignored); 成交量 is in lots of 100 shares and is converted to shares;
 - plain ``date,open,high,low,close,volume[,amount][,adj_factor|adj_close]``.
@@ -160,6 +160,8 @@ def _flavour(header: list[str], found: Mapping[str, int]) -> str:
     if date == "Date" and "adj_close" in found:
         return "yfinance"
     if [h for h in header if h] == ["Date", "Close", "High", "Low", "Open", "Volume"]:
+        return "yfinance-adjusted"
+    if date == "Date" and "Stock Splits" in header:  # Ticker.history(): adjusted by default
         return "yfinance-adjusted"
     return "generic"
 
@@ -347,8 +349,9 @@ def _reconcile(path: Path, ticker: str, parsed: CsvBars, stored: pd.DataFrame) -
     return frame.assign(adj_factor=frame["adj_factor"] * ratio[0])
 
 
-def _coverage_after(cache: Cache, ticker: str, first: dt.date, last: dt.date, notes) -> tuple:
-    """The file's range joined to the cached complete range when no session lies between."""
+def _coverage_after(path: Path, cache: Cache, ticker: str, first: dt.date, last: dt.date):
+    """The file's range joined to the cached complete range; a file that leaves sessions
+    between them is refused, as its adjustment could not be chained onto the cached bars."""
     cov = cache.coverage([ticker]).get(ticker)
     if cov is None:
         return first, last
@@ -357,12 +360,12 @@ def _coverage_after(cache: Cache, ticker: str, first: dt.date, last: dt.date, no
     between = len(sessions(cal, last + day, cov.start - day)) if last < cov.start else 0
     between += len(sessions(cal, cov.end + day, first - day)) if first > cov.end else 0
     if between:
-        notes.append(
-            f"{between} session(s) lie between the file ({first}..{last}) and the cached range "
-            f"({cov.start}..{cov.end}); run `screener data update --tickers {ticker} --since "
-            f"{min(first, cov.start)}` to fill them"
+        raise InputError(
+            f"{path}: its bars ({first}..{last}) leave {between} session(s) before or after the "
+            f"cached bars of {ticker} ({cov.start}..{cov.end}), so its adjustment cannot be "
+            f"chained onto them; run `screener data update --tickers {ticker} --since "
+            f"{min(first, cov.start)}` first, or import with --replace"
         )
-        return cov.start, cov.end
     return min(first, cov.start), max(last, cov.end)
 
 
@@ -386,7 +389,8 @@ def import_bars(
     """Read ``path`` completely, then store its bars for ``ticker`` in one transaction.
 
     Cached bars the file overlaps must agree on prices (factors are chained onto the cached
-    ones); ``replace=True`` drops every cached bar of the ticker first instead.
+    ones), and the file must overlap or adjoin them; ``replace=True`` drops every cached bar
+    of the ticker first instead.
     """
     started = utc_now()
     path = Path(path)
@@ -399,7 +403,7 @@ def import_bars(
         coverage = (first, last)
     else:
         frame = _reconcile(path, ticker, parsed, cache.stored_rows(ticker, first, last))
-        coverage = _coverage_after(cache, ticker, first, last, parsed.notes)
+        coverage = _coverage_after(path, cache, ticker, first, last)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     attempt = Attempt(
         provider="import",

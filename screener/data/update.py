@@ -147,11 +147,11 @@ def _plan(cache: Cache, ticker: str, since: dt.date | None, today: dt.date, hist
     if before and after:
         return _Job(ticker, sec.market, want, end, "full")
     if after:
-        edge = cache.edge_dates(ticker, last=True)
+        edge = cache.edge_dates(ticker, last=True, within=(cov.start, cov.end))
         start = min(edge) if edge else cov.end + _DAY
         return _Job(ticker, sec.market, start, end, "append")
     if before:
-        edge = cache.edge_dates(ticker, last=False)
+        edge = cache.edge_dates(ticker, last=False, within=(cov.start, cov.end))
         return _Job(ticker, sec.market, want, max(edge) if edge else cov.start - _DAY, "prepend")
     return None
 
