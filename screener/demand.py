@@ -1,20 +1,20 @@
-"""The compute-demand engine: pure functions over the inputs in ``model/`` (MODEL.md §1-4).
+"""The compute-demand engine: pure functions over the inputs in ``model/``.
 
 Every number comes from the loaded model (:mod:`screener.model_config`); this module holds only
 formulas and physical constants.
 
-Bitcoin (§1)::
+Bitcoin::
 
     E_btc [kWh/day] = hashrate [TH/s] x fleet efficiency [J/TH] x PUE x 86,400 s / 3.6e6 J/kWh
 
-AIGC today (§2), inference plus amortised training; the inference part either from tokens::
+AIGC today, inference plus amortised training; the inference part either from tokens::
 
     FLOPs/day = visits/day x tokens/visit x FLOPs/(parameter.token) x parameters
     E_inf     = FLOPs/day / (peak FLOP/s x utilisation) / 3,600 x W / 1,000 x PUE
 
 or from the serving fleet: ``servers x kW x 24 h x load x PUE``. ``E_train = run kWh / days``.
 
-The monthly projection (§3), month m = 0 .. horizon, t = m / 12 years::
+The monthly projection, month m = 0 .. horizon, t = m / 12 years::
 
     driver(m)  = users(m) x models(m) x 2^(m / T_p) / (1 + e)^t
     users(m)   = 1 + (D - 1) x ramp(m, DAU ramp)          D = target DAU / visits today
@@ -23,10 +23,12 @@ The monthly projection (§3), month m = 0 .. horizon, t = m / 12 years::
     E_btc(m)   = E_btc x (1 + g)^t
 
 The crossover is the first month where E_ai >= E_btc, interpolated within the month on the log
-of E_ai / E_btc. The closed form of §3 is kept as an independent cross-check: with an instant
-ramp, e = g = h = 0 and no edge share the two agree.
+of E_ai / E_btc. The report's closed form is kept as an independent cross-check; with instant
+ramps, e = g = h = 0 and no edge share the two agree::
 
-Segments (§4): installed accelerators N = E_ai / (24 h x load x PUE) / W; accelerators bought
+    t* = [log2(E_btc / E_ai) - log2(D x M)] / [12 / T_p - log2(1 + e) - log2(1 + g)]
+
+Segments: installed accelerators N = E_ai / (24 h x load x PUE) / W; accelerators bought
 in a year = N(end) - N(start) + N(start) / service life (never negative); each segment's yearly
 demand is its driver times its per-driver ratio, reported as an index (first year = 100) and a
 three-year CAGR.
@@ -124,11 +126,11 @@ class DemandInputs:
         return self.dau_target_users_per_day / self.aigc_visits_per_day
 
 
-# --- §1 and §2: electricity today ------------------------------------------------------------
+# --- electricity today: Bitcoin and AIGC -----------------------------------------------------
 
 
 def btc_kwh_per_day(p: DemandInputs) -> float:
-    """Bitcoin mining electricity: hashrate x fleet efficiency x PUE (MODEL.md §1)."""
+    """Bitcoin mining electricity: hashrate x fleet efficiency x PUE."""
     watts = p.btc_hashrate_eh_s * TH_PER_EH * p.btc_fleet_efficiency_j_per_th * p.btc_pue
     return watts * SECONDS_PER_DAY / J_PER_KWH
 
@@ -174,7 +176,7 @@ def aigc_today(p: DemandInputs) -> AigcToday:
     return AigcToday(p.aigc_baseline_method, inference, training)
 
 
-# --- §3: the monthly projection -------------------------------------------------------------
+# --- the monthly projection ------------------------------------------------------------------
 
 
 def ramp(months: np.ndarray, ramp_months: float) -> np.ndarray:
@@ -254,7 +256,7 @@ def project(p: DemandInputs) -> pd.DataFrame:
 
 
 def accelerators_installed(p: DemandInputs, aigc_kwh_per_day: np.ndarray | float) -> Any:
-    """Installed accelerators that draw ``aigc_kwh_per_day`` (MODEL.md §4)."""
+    """Installed accelerators that draw ``aigc_kwh_per_day``."""
     it_kw = np.asarray(aigc_kwh_per_day) / HOURS_PER_DAY / p.aigc_pue / p.aigc_fleet_load_factor
     return it_kw / (p.aigc_watts_per_gpu / W_PER_KW)
 
@@ -301,7 +303,7 @@ def crossover_years(p: DemandInputs) -> float | None:
 
 
 def closed_form_years(p: DemandInputs) -> float | None:
-    """MODEL.md §3's closed form; it ignores ramps, training growth and the edge share.
+    """The closed form of the crossover; it ignores ramps, training growth and the edge share.
 
     0 when AIGC is already above Bitcoin; ``None`` when it never catches up.
     """
@@ -319,7 +321,7 @@ def closed_form_years(p: DemandInputs) -> float | None:
 
 def with_simplifications(p: DemandInputs) -> DemandInputs:
     """``p`` under the closed form's simplifications: instant ramps, e = g = 0, no training
-    growth beyond the driver, no edge share (MODEL.md §3)."""
+    growth beyond the driver, no edge share."""
     return p.with_values(
         dau_ramp_months=0.0,
         models_entry_months=0.0,
@@ -330,7 +332,7 @@ def with_simplifications(p: DemandInputs) -> DemandInputs:
     )
 
 
-# --- §4: segment demand ---------------------------------------------------------------------
+# --- segment demand --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -388,7 +390,7 @@ def _ratio(p: DemandInputs, segment: Segment, years: int) -> np.ndarray:
 def segment_demand(
     p: DemandInputs, segments: Mapping[str, Segment], path: pd.DataFrame | None = None
 ) -> SegmentDemand:
-    """Yearly demand, index and 3-year CAGR per segment (MODEL.md §4)."""
+    """Yearly demand, index and 3-year CAGR per segment."""
     path = project(p) if path is None else path
     years = p.horizon_months // MONTHS_PER_YEAR
     drivers = _drivers(p, path, years)
@@ -407,7 +409,7 @@ def segment_demand(
     return SegmentDemand(yearly, index, cagr, {sid: s.unit for sid, s in segments.items()})
 
 
-# --- runs and sensitivity -------------------------------------------------------------------
+# --- runs and sensitivity --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

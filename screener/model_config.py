@@ -40,7 +40,7 @@ class InputSpec:
     """What the engine expects of one input: its unit, the kind of number, its role.
 
     ``group`` is ``settings`` (run settings), ``crossover`` (moves the crossover; varied in the
-    sensitivity analysis unless ``vary`` is false) or ``segments`` (MODEL.md §4 only).
+    sensitivity analysis unless ``vary`` is false) or ``segments`` (segment demand only).
     """
 
     unit: str
