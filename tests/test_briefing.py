@@ -51,7 +51,7 @@ def test_writes_the_iso_week_pdf(briefing):
     assert result.pdf_path.name == "2026-W47.pdf"
     assert result.pdf_path.read_bytes().startswith(b"%PDF")
     assert result.html_path is not None and result.html_path.exists()
-    assert 3 <= result.pages <= 6
+    assert 5 <= result.pages <= 14
 
 
 def test_every_name_is_in_the_pdf(briefing):
@@ -95,3 +95,18 @@ def test_same_inputs_give_the_same_text(briefing, tmp_path):
     assert again.pdf_path == tmp_path / "out.pdf"
     text2 = "\n".join(p.extract_text() for p in PdfReader(again.pdf_path).pages)
     assert text2 == text
+
+
+def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
+    from screener.demand import run_model
+    from screener.model_config import load_model
+
+    _, text = briefing
+    config = load_model(shipped("model"))
+    flat = " ".join(text.split())
+    for calibration in ("as_reported", "corrected"):
+        run = run_model(config, calibration=calibration).to_dict()
+        for name, scenario in run["scenarios"].items():
+            years = scenario["crossover_years"]
+            cell = f"{years:.1f} y ({scenario['crossover_date']})"
+            assert cell in flat, (calibration, name, cell)
