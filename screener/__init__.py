@@ -12,6 +12,7 @@ The same operations as the CLI, as plain functions returning pandas objects::
 from __future__ import annotations
 
 from .data import load_bars, load_fundamentals
+from .demand import ModelRun, run_model, sensitivity
 from .errors import (
     CacheError,
     ConfigError,
@@ -28,6 +29,7 @@ from .errors import (
     WatchlistError,
 )
 from .metrics import period_returns, total_return_prices
+from .model_config import load_model
 from .report import build_briefing
 from .settings import Settings
 from .tickers import Security, normalize_ticker, security
@@ -42,6 +44,7 @@ __all__ = [
     "InputError",
     "Member",
     "MissingGlyphError",
+    "ModelRun",
     "ProviderError",
     "RateLimitError",
     "RenderError",
@@ -57,9 +60,12 @@ __all__ = [
     "load_all",
     "load_bars",
     "load_fundamentals",
+    "load_model",
     "load_watchlist",
     "normalize_ticker",
     "period_returns",
+    "run_model",
     "security",
+    "sensitivity",
     "total_return_prices",
 ]
