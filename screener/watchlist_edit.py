@@ -343,6 +343,31 @@ def _update_member(index: int, changes: Mapping[str, Any]) -> Callable[[Any], _S
     return mutate
 
 
+def append_member_text(text: str, member: Mapping[str, Any]) -> str:
+    """``text`` with ``member`` (plain values, keys as in a file) appended to its members.
+
+    Pure and unchecked: every line outside the new member stays byte-for-byte."""
+    return _edited_text(text, _append_member(member))
+
+
+def delete_member_text(text: str, ticker: str) -> str:
+    """``text`` without the lines of member ``ticker`` (canonical); comment lines stay."""
+    return _edited_text(text, _delete_member(_require(text, ticker)))
+
+
+def update_member_text(text: str, ticker: str, changes: Mapping[str, Any]) -> str:
+    """``text`` with keys of member ``ticker`` (canonical) set to ``changes``; only that
+    member's lines change."""
+    return _edited_text(text, _update_member(_require(text, ticker), changes))
+
+
+def _require(text: str, ticker: str) -> int:
+    index = _index_of(_load(text), ticker)
+    if index is None:
+        raise WatchlistError(f"{ticker} is not a member")
+    return index
+
+
 def _set_key(entry: CommentedMap, key: str, value: Any) -> None:
     """Set one member key in place: collections are refilled (keeping their style and
     comments); a new key goes where :data:`MEMBER_KEYS` puts it."""
@@ -702,7 +727,7 @@ def add_member(
         values |= {"thesis": thesis.strip(), "added": dt.date.today(), "added_by": "us"}
         if _clean_tags(tags):
             values["tags"] = _clean_tags(tags)
-        text = _edited_text(draft.text, _append_member(values))
+        text = append_member_text(draft.text, values)
         return _commit(settings, draft, text, "added", canonical)
 
 
@@ -711,8 +736,8 @@ def remove_member(settings: Settings, list_name: str, ticker: str) -> EditResult
     canonical = normalize_ticker(ticker)
     with _edit_lock(settings):
         draft = open_draft(settings, list_name)
-        index = _require_index(draft, canonical)
-        text = _edited_text(draft.text, _delete_member(index))
+        _require_index(draft, canonical)
+        text = delete_member_text(draft.text, canonical)
         return _commit(settings, draft, text, "removed", canonical)
 
 
@@ -742,7 +767,7 @@ def set_member(
         changes = {k: v for k, v in wanted.items() if current.get(k) != v}
         if not changes:
             return EditResult(list_name, draft.path, "unchanged", canonical, summary="no change")
-        text = _edited_text(draft.text, _update_member(index, changes))
+        text = update_member_text(draft.text, canonical, changes)
         action = "re-weighted" if _is_reweight(changes) else "edited"
         return _commit(settings, draft, text, action, canonical, tuple(changes))
 

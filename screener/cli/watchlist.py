@@ -1,0 +1,364 @@
+"""``screener watchlist ...``: read and edit the watchlist files. Thin: parse, call, print.
+
+The logic lives in :mod:`screener.watchlists` (reading, history) and
+:mod:`screener.watchlist_edit` (edits). ``suggest`` (names the screen surfaced) is not here
+yet: it needs the screen.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+
+import click
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from .. import watchlist_edit as edit
+from ..errors import WatchlistError
+from ..settings import Settings
+from ..watchlists import (
+    get_watchlist,
+    list_watchlists,
+    members_frame,
+    stray_temp_files,
+    validate_watchlists,
+    watchlist_history,
+)
+
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people; csv or json (stdout only) for pipes.",
+)
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _segment_option(help_text: str):
+    return click.option(
+        "--segment",
+        "segments",
+        multiple=True,
+        metavar="SEG=WEIGHT",
+        help=help_text,
+    )
+
+
+def _member_options(command):
+    """The options ``add`` and ``set`` share (besides --segment)."""
+    options = [
+        click.option("--thesis", help="One line: why the name is on the list."),
+        click.option("--name", "name_zh", help="Chinese name (name_zh), e.g. 新易盛."),
+        click.option("--name-en", "name_en", help="English name (name_en), e.g. Eoptolink."),
+        click.option(
+            "--source",
+            "mix_source",
+            help="Where the segment mix comes from, e.g. '2024 annual report, segment table' "
+            "(add: default 'estimate').",
+        ),
+        click.option("--note", "mix_note", help="How the mix was worked out (mix_note)."),
+        click.option("--tag", "tags", multiple=True, help="A tag; repeat for several."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group()
+def watchlist() -> None:
+    """Read and edit watchlists: the YAML files in your workspace's watchlists/ folder.
+
+    Edits keep every comment and line you wrote, are validated before anything is saved,
+    keep the previous version as <name>.yaml.bak beside the file, refuse to overwrite a
+    change someone else made meanwhile, and are recorded (see `history`). The first edit
+    copies the shipped default lists into <workspace>/watchlists/.
+
+    \b
+    Examples:
+      screener watchlist list
+      screener watchlist show compute
+      screener watchlist add compute 300502 --segment optical=0.95 --thesis "800G transceivers"
+      screener watchlist history compute
+    """
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+@watchlist.command("list")
+@_FORMAT
+@click.pass_obj
+def list_(settings: Settings, fmt: str) -> None:
+    """List the watchlists: name, title, side, member count and file.
+
+    A file that does not validate is listed with its problem (file:line) instead.
+
+    \b
+    Example:
+      screener watchlist list --format json
+    """
+    frame = list_watchlists(settings)
+    if frame.empty and fmt == "table":
+        click.echo(f"no watchlists in {settings.workspace.watchlists_dir}")
+        return
+    _emit(frame, fmt, title=str(settings.workspace.watchlists_dir))
+
+
+@watchlist.command()
+@click.argument("name")
+@_FORMAT
+@click.pass_obj
+def show(settings: Settings, name: str, fmt: str) -> None:
+    """Show one watchlist's members: tickers, names, segment mix (the rest is `other`), thesis.
+
+    \b
+    Example:
+      screener watchlist show compute
+      screener watchlist show application --format csv > application.csv
+    """
+    wl = get_watchlist(settings, name)
+    frame = members_frame(wl)
+    if fmt == "json":
+        data = wl.model_dump(mode="json")
+        data["path"] = str(wl.path)
+        for member, other in zip(data["members"], frame["other"], strict=True):
+            member["other"] = other
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if fmt == "table":
+        frame = frame[["ticker", "name_zh", "name_en", "segments", "thesis", "added"]]
+    _emit(frame, fmt, title=f"{wl.name}: {wl.title.zh} / {wl.title.en} ({wl.side}) - {wl.path}")
+
+
+@watchlist.command()
+@click.argument("name", required=False)
+@click.pass_obj
+def validate(settings: Settings, name: str | None) -> None:
+    """Check one watchlist, or all of them, as the briefing and screen will load them.
+
+    Prints one line per file; exits 1 if any file is invalid, naming the first problem
+    with its file and line. Stray temporary files left by an interrupted write are noted
+    (they are never read as watchlists and are safe to delete).
+
+    \b
+    Examples:
+      screener watchlist validate
+      screener watchlist validate compute
+    """
+    checks = validate_watchlists(settings, name)
+    for check in checks:
+        if check.ok:
+            click.echo(f"ok       {check.name}: {check.members} members ({check.path})")
+        else:
+            click.echo(f"invalid  {check.problem}")
+    for path in stray_temp_files(settings):
+        click.echo(f"note: {path} is left over from an interrupted write; it is never read")
+    bad = [c for c in checks if not c.ok]
+    if bad:
+        more = f" (and {len(bad) - 1} more invalid)" if len(bad) > 1 else ""
+        raise WatchlistError(f"{bad[0].problem}{more}")
+
+
+@watchlist.command()
+@click.argument("name", required=False)
+@click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or after.")
+@click.option("--until", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or before.")
+@_FORMAT
+@click.pass_obj
+def history(
+    settings: Settings,
+    name: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    fmt: str,
+) -> None:
+    """Show the changes made through these commands: when, what, before and after.
+
+    Without NAME, every watchlist in this workspace. The record lives in
+    $SCREENER_HOME/watchlist-history.jsonl; edits made by hand are not in it (their previous
+    version is not known), but the .bak file keeps the version before the last command edit.
+
+    \b
+    Examples:
+      screener watchlist history compute
+      screener watchlist history --since 2026-11-23 --format json
+    """
+    records = watchlist_history(
+        settings,
+        name,
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+    )
+    if fmt == "json":
+        plain = [{k: v for k, v in r.items() if k != "when"} for r in records]
+        click.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        return
+    if not records and fmt == "table":
+        click.echo("no recorded changes" + (f" to {name}" if name else ""))
+        return
+    rows = [
+        {
+            "when": r["when"].strftime("%Y-%m-%d %H:%M"),
+            "list": r.get("list"),
+            "action": r.get("action"),
+            "ticker": r.get("ticker") or "",
+            "summary": r.get("summary", ""),
+        }
+        for r in records
+    ]
+    _emit(pd.DataFrame(rows), fmt, title="watchlist changes")
+
+
+# -- editing ------------------------------------------------------------------------------------
+
+
+@watchlist.command()
+@click.argument("name")
+@click.option("--title-zh", help="Chinese title, e.g. 光模块. Default: the English title.")
+@click.option("--title-en", help="English title, e.g. 'Optical modules'. Default: NAME.")
+@click.option(
+    "--side",
+    type=click.Choice(["compute", "application", "other"]),
+    default="other",
+    show_default=True,
+    help="Which side of the AI-compute theme the list covers.",
+)
+@click.option("--description", default="", help="One line on what the list is for.")
+@click.pass_obj
+def create(
+    settings: Settings,
+    name: str,
+    title_zh: str | None,
+    title_en: str | None,
+    side: str,
+    description: str,
+) -> None:
+    """Create an empty watchlist NAME (lower-case letters, digits, '-' or '_').
+
+    \b
+    Example:
+      screener watchlist create optical --title-zh 光模块 --title-en "Optical modules" \\
+          --side compute
+    """
+    result = edit.create_watchlist(
+        settings, name, title_zh=title_zh, title_en=title_en, side=side, description=description
+    )
+    _report(result)
+
+
+@watchlist.command()
+@click.argument("name")
+@click.argument("ticker")
+@_segment_option(
+    "Revenue share in a model segment (0-1); repeat for several. Weights sum to at most 1; "
+    "the rest counts as `other`."
+)
+@_member_options
+@click.pass_obj
+def add(settings: Settings, name: str, ticker: str, segments: Sequence[str], **fields) -> None:
+    """Add TICKER to watchlist NAME.
+
+    TICKER may be bare (300502 becomes 300502.SZ) or canonical (688256.SH, NVDA). --thesis is
+    required. Names come from the market-data cache when it has them; otherwise give --name
+    and --name-en. The member is dated today and marked added_by: us.
+
+    \b
+    Example:
+      screener watchlist add compute 300502 --segment optical=0.95 \\
+          --thesis "400G/800G transceivers for AI clusters" --name 新易盛 --name-en Eoptolink
+    """
+    tags = fields.pop("tags")
+    result = edit.add_member(
+        settings, name, ticker, segments=edit.parse_segments(segments), tags=tags, **fields
+    )
+    _report(result)
+
+
+@watchlist.command()
+@click.argument("name")
+@click.argument("ticker")
+@click.pass_obj
+def remove(settings: Settings, name: str, ticker: str) -> None:
+    """Remove TICKER from watchlist NAME (comment lines around it stay).
+
+    \b
+    Example:
+      screener watchlist remove compute 300502.SZ
+    """
+    _report(edit.remove_member(settings, name, ticker))
+
+
+@watchlist.command("set")
+@click.argument("name")
+@click.argument("ticker")
+@_segment_option(
+    "The new segment mix, replacing the old one entirely: give every segment (0-1), "
+    "repeating the option. The rest counts as `other`."
+)
+@_member_options
+@click.pass_obj
+def set_(settings: Settings, name: str, ticker: str, segments: Sequence[str], **fields) -> None:
+    """Change TICKER's segment mix, thesis, names, mix source, note or tags on NAME.
+
+    Only the options given change. --segment replaces the whole mix; --tag replaces all tags.
+
+    \b
+    Examples:
+      screener watchlist set compute 300308.SZ --segment optical=0.85 --segment networking=0.05
+      screener watchlist set compute NVDA --thesis "Sets the pace of AI compute"
+    """
+    tags = fields.pop("tags")
+    result = edit.set_member(
+        settings,
+        name,
+        ticker,
+        segments=edit.parse_segments(segments) if segments else None,
+        tags=list(tags) if tags else None,
+        **fields,
+    )
+    _report(result)
+
+
+# -- printing -----------------------------------------------------------------------------------
+
+
+def _report(result: edit.EditResult) -> None:
+    if result.seeded_folder is not None:
+        click.echo(
+            f"note: created {result.seeded_folder} from the shipped default watchlists; "
+            "your edits go there",
+            err=True,
+        )
+    if result.action == "unchanged":
+        click.echo(f"no change: {result.ticker} on {result.list_name} already has those values")
+        return
+    click.echo(result.summary)
+    kept = f"; previous version in {result.backup.name}" if result.backup else ""
+    click.echo(f"  saved {result.path}{kept}")
+
+
+def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
+    frame = frame.astype(object).where(frame.notna(), None)
+    if fmt == "json":
+        records = frame.to_dict(orient="records")
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
+    elif fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(frame.columns)
+        writer.writerows(frame.itertuples(index=False, name=None))
+        click.echo(out.getvalue(), nl=False)
+    else:
+        table = Table(title=title or None, title_justify="left")
+        for column in frame.columns:
+            table.add_column(str(column), overflow="fold")
+        for row in frame.itertuples(index=False, name=None):
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
