@@ -107,3 +107,7 @@ main.add_command(data)
 from .model import model  # noqa: E402
 
 main.add_command(model)
+
+from .watchlist import watchlist  # noqa: E402
+
+main.add_command(watchlist)
