@@ -39,7 +39,7 @@ import re
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -463,7 +463,8 @@ def own_watchlists_folder(settings: Settings) -> tuple[Path, Path | None]:
     except OSError as exc:
         if not own.is_dir():
             raise WatchlistError(f"cannot create {own}: {exc.strerror or exc}") from exc
-        log.info("%s appeared while it was being created; using it", own)
+        log.info("%s was created by another process meanwhile; using it", own)
+        return own, None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -543,14 +544,19 @@ def _check_unchanged(draft: Draft) -> None:
 
 @contextmanager
 def _edit_lock(settings: Settings) -> Iterator[None]:
+    """Queue edits made through this module (one home): a second command waits its turn."""
     lock = settings.home / LOCK_FILE
+    held = ExitStack()
     try:
-        with exclusive_lock(lock, _LOCK_TIMEOUT_S):
-            yield
+        held.enter_context(exclusive_lock(lock, _LOCK_TIMEOUT_S))
     except TimeoutError as exc:
         raise WatchlistError(
             f"another watchlist edit holds {lock}; wait for it to finish and retry"
         ) from exc
+    except OSError as exc:
+        raise WatchlistError(f"cannot lock {lock}: {exc.strerror or exc}") from exc
+    with held:
+        yield
 
 
 # -- checking what a person typed ------------------------------------------------------------------

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 
 from screener import watchlist_edit as edit
 from screener.errors import TickerError, WatchlistError
+from screener.fsutil import exclusive_lock
 from screener.paths import shipped
 from screener.settings import Settings
 from screener.watchlists import (
@@ -436,6 +438,38 @@ def test_a_change_made_just_before_the_rename_is_refused(ws, monkeypatch):
     assert done and path.read_bytes() == theirs
     assert stray_temp_files(ws) == []
     assert read_history(ws.home) == []
+
+
+def test_edits_from_two_threads_queue_up_and_both_land(ws):
+    errors: list[BaseException] = []
+
+    def add(ticker: str, name: str) -> None:
+        try:
+            edit.add_member(ws, "compute", ticker, thesis="t", name_zh=name, name_en=name)
+        except BaseException as exc:  # collected and re-raised by the test below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=add, args=("603019", "中科曙光")),
+        threading.Thread(target=add, args=("000977", "浪潮信息")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    tickers = load_watchlist(wl_path(ws, "compute")).tickers
+    assert {"603019.SH", "000977.SZ"} <= set(tickers)
+    assert len(read_history(ws.home)) == 2
+
+
+def test_an_edit_waits_for_the_lock_then_gives_up_writing_nothing(ws, monkeypatch):
+    monkeypatch.setattr(edit, "_LOCK_TIMEOUT_S", 0.2)
+    before = snapshot(ws)
+    held = exclusive_lock(ws.home / edit.LOCK_FILE)
+    with held, pytest.raises(WatchlistError, match="another watchlist edit holds"):
+        add_sugon(ws)
+    assert snapshot(ws) == before
 
 
 MEMBER_VALUES = {

@@ -108,7 +108,10 @@ def list_(settings: Settings, fmt: str) -> None:
     if frame.empty and fmt == "table":
         click.echo(f"no watchlists in {settings.workspace.watchlists_dir}")
         return
-    _emit(frame, fmt, title=str(settings.workspace.watchlists_dir))
+    if fmt == "table":
+        keep = ["name", "title_zh", "title_en", "side", "members"]
+        frame = frame[keep + (["problem"] if frame["problem"].astype(bool).any() else [])]
+    _emit(frame, fmt, title=f"watchlists in {settings.workspace.watchlists_dir}")
 
 
 @watchlist.command()
@@ -213,7 +216,10 @@ def history(
         }
         for r in records
     ]
-    _emit(pd.DataFrame(rows), fmt, title="watchlist changes")
+    frame = pd.DataFrame(rows)
+    if fmt == "table":
+        frame = frame[["when", "list", "summary"]]  # the summary names action and ticker
+    _emit(frame, fmt, title="watchlist changes")
 
 
 # -- editing ------------------------------------------------------------------------------------
