@@ -19,6 +19,7 @@ import pytest
 from test_update import FakeProvider, bars
 
 from screener.calendars import sessions
+from screener.data import gaps_of, load_bars, load_fundamentals
 from screener.data.cache import Attempt, Cache, utc_now
 from screener.data.schema import conform_bars
 from screener.data.update import UpdateOptions, update
@@ -298,3 +299,71 @@ def test_many_connections_opening_a_new_file_at_once(tmp_path):
         for t in threads:
             t.join()
     assert failures == []
+
+
+# -- what the briefing reads: screener.data.load_bars / load_fundamentals ----------------------
+
+
+def live(tmp_path, as_of=AS_OF) -> Settings:
+    return Settings(workspace=Workspace.open(tmp_path), as_of=as_of)
+
+
+def fill(settings: Settings, tickers, since=SINCE) -> None:
+    options = UpdateOptions(pace_s=0, fundamentals=True)
+    assert update(settings, tickers, since=since, providers=[FakeProvider()], options=options).ok
+
+
+def test_demo_mode_fills_a_fresh_cache_by_itself(tmp_path):
+    demo = Settings(workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF)
+    frame = load_bars(demo, ["NVDA", "300308", "000300.SH"], SINCE, dt.date(2030, 1, 1))
+    assert set(frame["ticker"]) == {"NVDA", "300308.SZ", "000300.SH"}
+    assert frame["date"].max() == pd.Timestamp(AS_OF) and gaps_of(frame) == []
+    assert demo.cache_path.exists() and not live(tmp_path).cache_path.exists()
+    funds = load_fundamentals(demo, ["NVDA", "300308", "000300.SH"])
+    assert funds["ticker"].tolist() == ["300308.SZ", "NVDA"]  # indexes have none
+    assert gaps_of(funds) == []
+
+
+def test_demo_mode_reports_a_ticker_it_cannot_fill(tmp_path):
+    demo = Settings(workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF)
+    frame = load_bars(demo, ["NVDA", "600519"], SINCE, AS_OF)
+    assert set(frame["ticker"]) == {"NVDA"}
+    assert [(g.ticker, g.kind) for g in gaps_of(frame)] == [("600519.SH", "missing")]
+
+
+def test_live_mode_with_nothing_cached_names_the_command(tmp_path):
+    with pytest.raises(CacheError) as err:
+        load_bars(live(tmp_path), ["300308"], dt.date(2026, 11, 1), AS_OF)
+    assert str(err.value) == (
+        "no cached bars for 300308.SZ since 2026-11-01; "
+        "run `screener data update --tickers 300308.SZ`"
+    )
+    with pytest.raises(CacheError, match=r"--tickers NVDA,MSFT --since 2020-01-01`$"):
+        load_bars(live(tmp_path), ["NVDA", "MSFT"], dt.date(2020, 1, 1), AS_OF)
+    with pytest.raises(CacheError, match="no cached fundamentals for NVDA"):
+        load_fundamentals(live(tmp_path), ["NVDA"])
+
+
+def test_live_mode_partial_gaps_warn_and_are_listed(tmp_path, caplog):
+    fill(live(tmp_path, dt.date(2026, 11, 13)), ["NVDA"])
+    fill(live(tmp_path), ["AMD"])
+    frame = load_bars(live(tmp_path), ["NVDA", "AMD", "MSFT"], SINCE, AS_OF)
+    assert set(frame["ticker"]) == {"NVDA", "AMD"}
+    gaps = {g.ticker: g for g in gaps_of(frame)}
+    assert gaps["MSFT"].kind == "missing"
+    assert str(gaps["NVDA"]) == (
+        "cached bars for NVDA end 2026-11-13, 5 session(s) before 2026-11-20; "
+        "run `screener data update --tickers NVDA`"
+    )
+    assert "AMD" not in gaps
+    assert "data gap: no cached bars for MSFT" in caplog.text
+    early = load_bars(live(tmp_path), ["AMD"], dt.date(2026, 9, 1), AS_OF)
+    (gap,) = gaps_of(early)
+    assert gap.kind == "partial" and gap.fix.endswith("--since 2026-09-01")
+
+
+def test_load_bars_reads_nothing_after_the_as_of_day(tmp_path):
+    fill(live(tmp_path), ["NVDA"])
+    frame = load_bars(live(tmp_path, dt.date(2026, 11, 13)), ["NVDA"], SINCE, AS_OF)
+    assert frame["date"].max() == pd.Timestamp("2026-11-13")
+    assert gaps_of(frame) == []

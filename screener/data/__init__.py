@@ -23,7 +23,8 @@ from ..errors import CacheError
 from ..settings import Settings
 from ..tickers import security
 from .cache import Cache, staleness
-from .update import UpdateOptions, canonical_tickers, update
+from .update import UpdateOptions, canonical_tickers
+from .update import update as run_update  # keeps screener.data.update the module
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def bar_gaps(
 def _fill_demo(settings: Settings, cache: Cache, tickers: Sequence[str], since, fund: bool):
     """Fill the demo cache from the demo provider through the update path, quietly."""
     options = UpdateOptions(fundamentals=fund, concurrency=2)
-    report = update(settings, tickers, since=since, options=options, cache=cache)
+    report = run_update(settings, tickers, since=since, options=options, cache=cache)
     for result in report.failed:
         log.warning("demo data: %s: %s", result.ticker, result.reason)
 

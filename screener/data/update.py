@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
 import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -478,25 +479,32 @@ class _Run:
             self.progress(result)
 
     def bars(self, pool: ThreadPoolExecutor, tickers: Sequence[str], since) -> None:
-        pending: dict[Future, _Job] = {}
+        """Plan every ticker, fetch on the pool, store each answer as it arrives."""
+        answers: queue.SimpleQueue[tuple[_Job, Future]] = queue.SimpleQueue()
+        futures: set[Future] = set()
+
+        def submit(job: _Job) -> None:
+            future = pool.submit(self.fetcher.bars, job)
+            future.add_done_callback(lambda f, job=job: answers.put((job, f)))
+            futures.add(future)
+
         try:
             for ticker in tickers:
                 job = _plan(self.cache, ticker, since, self.today, self.options.history_days)
                 if job is None:
                     self.finish(TickerResult(ticker, "current"))
                 else:
-                    pending[pool.submit(self.fetcher.bars, job)] = job
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = pending.pop(future)
-                    step = self.apply(job, future.result())
-                    if isinstance(step, _Job):
-                        pending[pool.submit(self.fetcher.bars, step)] = step
-                    else:
-                        self.finish(step)
-        finally:
-            for future in pending:
+                    submit(job)
+            while futures:
+                job, future = answers.get()
+                futures.discard(future)
+                step = self.apply(job, future.result())
+                if isinstance(step, _Job):
+                    submit(step)
+                else:
+                    self.finish(step)
+        finally:  # an error (or Ctrl-C) here: drop the fetches not started yet
+            for future in futures:
                 future.cancel()
 
     def apply(self, job: _Job, out: _Outcome) -> TickerResult | _Job:
