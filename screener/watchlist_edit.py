@@ -715,6 +715,8 @@ def add_member(
     Names not given come from the market-data cache when it has them. ``mix_source`` defaults
     to ``estimate``; the member is marked ``added_by: us`` and dated today."""
     canonical = normalize_ticker(ticker)
+    if security(canonical).kind == "index":
+        raise WatchlistError(f"{canonical} is an index; watchlists hold stocks and ETFs")
     mix = dict(segments or {})
     if not (thesis or "").strip():
         raise WatchlistError(

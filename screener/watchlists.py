@@ -18,6 +18,10 @@ A file looks like::
         tags: [cpo, optical]
 
 Segment ids come from ``model/segments.yaml``; weights not assigned count as ``other``.
+
+This module reads: loading and validation, the summaries behind ``screener watchlist list /
+show / validate``, and the edit history (:func:`changes_between`, for the briefing's "watchlist
+changes" section). Edits live in :mod:`screener.watchlist_edit`, which writes that history.
 """
 
 from __future__ import annotations
