@@ -110,3 +110,20 @@ def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
             years = scenario["crossover_years"]
             cell = f"{years:.1f} y ({scenario['crossover_date']})"
             assert cell in flat, (calibration, name, cell)
+
+
+def test_a_change_made_through_the_cli_is_in_the_briefing(tmp_path):
+    from click.testing import CliRunner
+
+    from screener.cli import main
+
+    ws = ["--demo", "--workspace", str(tmp_path)]
+    removed = CliRunner().invoke(main, [*ws, "watchlist", "remove", "compute", "000938.SZ"])
+    assert removed.exit_code == 0, removed.output
+    result = CliRunner().invoke(main, [*ws, "brief", "--out", str(tmp_path / "b.pdf")])
+    assert result.exit_code == 0, result.output
+    text = " ".join(
+        "\n".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages).split()
+    )
+    assert "Watchlist changes this week" in text
+    assert "compute 000938.SZ removed" in text

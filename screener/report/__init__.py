@@ -10,7 +10,7 @@ from ..data import load_bars
 from ..errors import InputError
 from ..settings import Settings
 from ..watchlists import load_all
-from .context import BENCHMARKS, AsOf, briefing_context
+from .context import BENCHMARKS, AsOf, briefing_context, watchlist_changes
 from .model_section import model_section_context
 from .render import html_to_pdf, render_html, write_atomic
 
@@ -46,6 +46,7 @@ def build_briefing(settings: Settings, out: Path, write_html: bool = False) -> B
     bars = load_bars(settings, tickers, as_of.history_start(), as_of.day)
     context = briefing_context(lists, bars, as_of, settings.demo, bars.attrs.get("gaps"))
     context["model"] = model_section_context(ws.model_dir)
+    context["changes"] = watchlist_changes(settings.home, ws.own_folder("watchlists"), as_of)
     html = render_html(ws.template_dirs, TEMPLATE, context)
     pdf, pages = html_to_pdf(html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs)
     path = output_path(out, as_of.iso_week)

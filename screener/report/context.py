@@ -10,7 +10,7 @@ import pandas as pd
 from ..calendars import last_session
 from ..metrics import cumulative_return, equal_weight_index, period_returns, safe_mean
 from ..tickers import KNOWN_INDEXES, security
-from ..watchlists import Watchlist
+from ..watchlists import Watchlist, changes_between
 from .charts import colour_for, cumulative_chart, svg_data_uri
 
 #: the benchmarks the briefing compares each watchlist with
@@ -117,6 +117,21 @@ def chart_series(lists: list[Watchlist], wide: pd.DataFrame, as_of: AsOf) -> lis
                 }
             )
     return series
+
+
+def watchlist_changes(home, folder, as_of: AsOf) -> list[dict]:
+    """Member changes made through ``screener watchlist`` in the as-of day's ISO week."""
+    week_start = as_of.day - dt.timedelta(days=as_of.day.weekday())
+    return [
+        {
+            "day": c["when"].date().isoformat(),
+            "list": c["list"],
+            "ticker": c["ticker"],
+            "action": c["action"],
+            "summary": c["summary"],
+        }
+        for c in changes_between(home, week_start, as_of.day, folder=folder)
+    ]
 
 
 def briefing_context(
