@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..calendars import last_session
+from ..data.update import BENCHMARK_TICKERS
 from ..metrics import cumulative_return, equal_weight_index, period_returns, safe_mean
 from ..tickers import KNOWN_INDEXES, security
 from ..watchlists import Watchlist, changes_between
 from .charts import colour_for, cumulative_chart, svg_data_uri
 
-#: the benchmarks the briefing compares each watchlist with
-BENCHMARKS = ("000300.SH", "^NDX", "^SOX")
+#: the benchmarks the briefing compares each watchlist with: the ones `data update` fetches
+BENCHMARKS = BENCHMARK_TICKERS
 CHART_BENCHMARKS = ("000300.SH", "^NDX")
 PERIODS = ("ret_1w", "ret_1m", "ret_ytd")
 
