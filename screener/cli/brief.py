@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -24,15 +26,58 @@ from ..settings import Settings
     is_flag=True,
     help="Also write the intermediate HTML beside the PDF, for inspection.",
 )
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="The ISO week to brief: resolves to its last trading day on each market.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="YYYY-MM-DD",
+    help="Brief as of this day (same as the global --as-of).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of every fixed text; Chinese names stay Chinese in both.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Re-render the numbers of an earlier briefing from its manifest "
+    "(<week>.manifest.json), offline, from the cache.",
+)
 @click.pass_obj
-def brief(settings: Settings, out: Path, html: bool) -> None:
-    """Render the weekly briefing PDF: watchlist performance vs benchmarks, chart, disclaimer.
+def brief(
+    settings: Settings,
+    out: Path,
+    html: bool,
+    week: str | None,
+    as_of: str | None,
+    lang: str,
+    snapshot: Path | None,
+) -> None:
+    """Render the weekly briefing PDF and its manifest (what went in, for --snapshot).
 
     \b
-    Example:
-      screener --demo brief --out briefs/     writes briefs/2026-W48.pdf from demo data
+    Examples:
+      screener --demo brief --out briefs/           briefs/<this ISO week>.pdf, demo data
+      screener brief --week 2026-W47 --lang zh      last week's briefing, in Chinese
+      screener brief --snapshot briefs/2026-W47.manifest.json --out again.pdf
     """
     from ..report import build_briefing
 
-    result = build_briefing(settings, out, write_html=html)
+    if week and as_of:
+        raise click.UsageError("give --week or --as-of, not both")
+    if as_of:
+        try:
+            settings = dataclasses.replace(settings, as_of=dt.date.fromisoformat(as_of))
+        except ValueError:
+            raise click.BadParameter(
+                f"{as_of!r} is not a date in YYYY-MM-DD form", param_hint="--as-of"
+            ) from None
+    result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
     click.echo(str(result.pdf_path))

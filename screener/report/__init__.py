@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..data import load_bars
+from ..data import gaps_of, load_bars
+from ..data.cache import Cache
 from ..errors import InputError
 from ..settings import Settings
 from ..watchlists import load_all
-from .context import BENCHMARKS, AsOf, briefing_context, watchlist_changes
+from ..workspace import Workspace
+from . import manifest as mf
+from .context import (
+    BENCHMARKS,
+    AsOf,
+    appendix_rows,
+    briefing_context,
+    failed_fetches,
+    gap_rows,
+    model_numbers,
+    risks,
+    takeaways,
+    watchlist_changes,
+)
+from .i18n import load_texts
 from .model_section import model_section_context
 from .render import html_to_pdf, render_html, write_atomic
 
@@ -23,8 +40,10 @@ TEMPLATE = "briefing.html.j2"
 class BriefingResult:
     pdf_path: Path
     html_path: Path | None
+    manifest_path: Path
     iso_week: str
     pages: int
+    snapshot_id: str
 
 
 def output_path(out: Path, iso_week: str) -> Path:
@@ -37,23 +56,125 @@ def output_path(out: Path, iso_week: str) -> Path:
     return out / f"{iso_week}.pdf"
 
 
-def build_briefing(settings: Settings, out: Path, write_html: bool = False) -> BriefingResult:
-    """Render this week's briefing for the workspace's watchlists and write it to ``out``."""
+def build_briefing(
+    settings: Settings,
+    out: Path,
+    write_html: bool = False,
+    *,
+    lang: str = "en",
+    week: str | None = None,
+    snapshot: Path | None = None,
+) -> BriefingResult:
+    """Render the briefing for the workspace's watchlists and write it (and its manifest).
+
+    ``week`` (``YYYY-Www``) resolves to the last trading day of that ISO week on each market;
+    ``snapshot`` re-renders the numbers of an earlier manifest from the cache.
+    """
+    if snapshot is not None:
+        return _from_snapshot(settings, out, write_html, mf.read_manifest(snapshot))
+    as_of = AsOf.for_week(week, settings.today) if week else AsOf.for_day(settings.today)
+    if week:
+        settings = dataclasses.replace(settings, as_of=as_of.day)
+    changes = watchlist_changes(settings.home, settings.workspace.own_folder("watchlists"), as_of)
+    return _build(settings, out, write_html, lang, as_of, changes, snapshot_of=None)
+
+
+def _from_snapshot(settings: Settings, out: Path, write_html: bool, manifest: dict):
+    with mf.snapshot_workspace(manifest) as root:
+        workspace = Workspace(root)
+        # templates still come from the caller's workspace (their hashes are not pinned)
+        settings = dataclasses.replace(
+            settings,
+            workspace=_with_templates(workspace, settings.workspace),
+            as_of=mf.as_of_day(manifest),
+            demo=bool(manifest["demo"]),
+        )
+        as_of = AsOf.for_day(settings.today)
+        return _build(
+            settings,
+            out,
+            write_html,
+            manifest["lang"],
+            as_of,
+            manifest["changes"],
+            snapshot_of=manifest,
+        )
+
+
+def _with_templates(snapshot_ws: Workspace, user_ws: Workspace) -> Workspace:
+    own = user_ws.root / "templates"
+    if own.is_dir():
+        (snapshot_ws.root / "templates").symlink_to(own.resolve(), target_is_directory=True)
+    return snapshot_ws
+
+
+def _build(
+    settings: Settings,
+    out: Path,
+    write_html: bool,
+    lang: str,
+    as_of: AsOf,
+    changes: list[dict],
+    snapshot_of: dict | None,
+) -> BriefingResult:
     ws = settings.workspace
+    t = load_texts(ws.template_dirs, lang)
     lists = load_all(ws.watchlists_dir, ws.model_dir)
-    as_of = AsOf.for_day(settings.today)
-    tickers = list(dict.fromkeys([t for wl in lists for t in wl.tickers] + list(BENCHMARKS)))
+    tickers = list(dict.fromkeys([tk for wl in lists for tk in wl.tickers] + list(BENCHMARKS)))
     bars = load_bars(settings, tickers, as_of.history_start(), as_of.day)
-    context = briefing_context(lists, bars, as_of, settings.demo, bars.attrs.get("gaps"))
-    context["model"] = model_section_context(ws.model_dir)
-    context["changes"] = watchlist_changes(settings.home, ws.own_folder("watchlists"), as_of)
-    html = render_html(ws.template_dirs, TEMPLATE, context)
+    if snapshot_of is not None:
+        mf.check_data(snapshot_of, bars)
+    manifest = mf.build_manifest(
+        week=as_of.iso_week,
+        lang=lang,
+        demo=settings.demo,
+        as_of={
+            "day": as_of.day.isoformat(),
+            "cn": as_of.cn.isoformat(),
+            "us": as_of.us.isoformat(),
+        },
+        model_dir=ws.model_dir,
+        watchlists_dir=ws.watchlists_dir,
+        bars=bars,
+        changes=changes,
+    )
+    context = _context(settings, lists, bars, as_of, t, changes, tickers)
+    context["snapshot_id"] = manifest["snapshot_id"]
+    context["versions"] = manifest["versions"]
+    html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
     pdf, pages = html_to_pdf(html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs)
-    path = output_path(out, as_of.iso_week)
+    return _write(out, as_of.iso_week, pdf, pages, html if write_html else None, manifest)
+
+
+def _context(settings, lists, bars, as_of, t, changes, tickers) -> dict:
+    ws = settings.workspace
+    context = briefing_context(lists, bars, as_of, settings.demo, t)
+    context["model"] = model_section_context(ws.model_dir)
+    context["changes"] = [
+        {**c, "action": t.get(f"action_{c['action']}", c["action"])} for c in changes
+    ]
+    gaps = gap_rows(gaps_of(bars), t)
+    context["gaps"] = gaps
+    with Cache.open(settings) as cache:
+        context["appendix"] = appendix_rows(cache.status(), tickers)
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
+        context["failed"] = failed_fetches(cache.fetch_log(), since, set(tickers))
+    numbers = model_numbers(ws.model_dir)
+    context["risks"] = risks(numbers, t)
+    context["takeaways"] = takeaways(
+        context["tables"], context["benchmarks"], numbers, changes, gaps, t
+    )
+    return context
+
+
+def _write(out, iso_week, pdf, pages, html, manifest) -> BriefingResult:
+    path = output_path(out, iso_week)
     write_atomic(path, pdf)
+    manifest_path = path.with_suffix(".manifest.json")
+    write_atomic(manifest_path, mf.dumps(manifest))
     html_path = None
-    if write_html:
+    if html is not None:
         html_path = path.with_suffix(".html")
         write_atomic(html_path, html.encode("utf-8"))
-    log.info("wrote %s (%d bytes)", path, len(pdf))
-    return BriefingResult(path, html_path, as_of.iso_week, pages)
+    log.info("wrote %s (%d bytes, %d pages)", path, len(pdf), pages)
+    return BriefingResult(path, html_path, manifest_path, iso_week, pages, manifest["snapshot_id"])

@@ -3,6 +3,7 @@ and a check that every character was drawn with a real glyph."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -41,22 +42,25 @@ def template_env(template_dirs: Sequence[Path]) -> jinja2.Environment:
     return env
 
 
-def format_pct(value, digits: int = 1, signed: bool = True) -> str:
+def format_pct(value, digits: int = 1, signed: bool = True, na: str = "n/a") -> str:
     """``0.0123`` → ``+1.2%``; missing → ``n/a`` (a person sees the gap, never a blank)."""
     if value is None or value != value:  # NaN
-        return "n/a"
+        return na
     return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
 
 
-def format_num(value, digits: int = 2) -> str:
+def format_num(value, digits: int = 2, na: str = "n/a") -> str:
     if value is None or value != value:
-        return "n/a"
+        return na
     return f"{value:,.{digits}f}"
 
 
-def render_html(template_dirs: Sequence[Path], name: str, context: dict) -> str:
-    """Render template ``name``; an error names the template and line."""
+def render_html(template_dirs: Sequence[Path], name: str, context: dict, na: str = "n/a") -> str:
+    """Render template ``name``; an error names the template and line. ``na`` is the text
+    shown for a missing number."""
     env = template_env(template_dirs)
+    env.filters["pct"] = functools.partial(format_pct, na=na)
+    env.filters["num"] = functools.partial(format_num, na=na)
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
