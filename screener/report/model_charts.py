@@ -1,8 +1,10 @@
 """The compute-demand model's charts for the briefing, as SVG text.
 
 Matplotlib with the Agg machinery and ``svg.fonttype = 'path'`` (glyphs as outlines, so the PDF
-needs no chart font), a fixed hash salt and no date (the same inputs give the same SVG). Labels
-are English, so no CJK font is needed. Nothing here reads files or the network.
+needs no chart font), a fixed hash salt and no date (the same inputs give the same SVG). Axis
+labels, legends and titles come from ``templates/i18n/model.<lang>.yaml``; English charts need no
+CJK font, Chinese ones register it through :func:`screener.report.fonts.configure_matplotlib`.
+Nothing here reads the network.
 """
 
 from __future__ import annotations
@@ -37,6 +39,26 @@ def scenario_colour(name: str, i: int = 0) -> str:
     return SCENARIO_COLOURS.get(name, _FALLBACK[i % len(_FALLBACK)])
 
 
+def _chart_texts(lang: str) -> dict[str, dict[str, Any]]:
+    """The model section's texts for ``lang`` (``chart``, ``formats``, ``methods``)."""
+    from .model_section import model_texts  # that module draws its charts from this one
+
+    return model_texts(lang)
+
+
+def _rc(lang: str) -> dict[str, Any]:
+    """Matplotlib settings: DejaVu Sans for English, the CJK font (Latin from it too) for zh."""
+    if lang == "en":
+        return _RC
+    from .fonts import configure_matplotlib
+
+    return {**_RC, "font.sans-serif": [configure_matplotlib(), "DejaVu Sans"]}
+
+
+def _label(labels: Mapping[str, str], name: str) -> str:
+    return labels.get(name, name)
+
+
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -63,42 +85,57 @@ def _x_limit(run: ModelRun) -> float:
     return horizon if len(found) < len(run.scenarios) else min(horizon, math.ceil(max(found) + 2))
 
 
-def crossover_chart_svg(run: ModelRun, labels: Mapping[str, str] | None = None) -> str:
-    """AIGC vs Bitcoin electricity per scenario (kWh/day, log axis), each crossover marked."""
+def crossover_chart_svg(
+    run: ModelRun, labels: Mapping[str, str] | None = None, lang: str = "en"
+) -> str:
+    """AIGC vs Bitcoin electricity per scenario (kWh/day, log axis), each crossover marked.
+
+    ``labels``: display names of scenarios and calibrations by id (default: the ids); ``lang``
+    (``en`` or ``zh``): the language of the axes and legend.
+    """
     import matplotlib
 
-    labels = labels or {}
-    with matplotlib.rc_context(_RC):
+    labels, t = labels or {}, _chart_texts(lang)
+    with matplotlib.rc_context(_rc(lang)):
         fig = _figure(7.2, 3.0)
         ax = fig.add_subplot()
         limit = _x_limit(run)
-        _draw_paths(ax, run, labels, limit)
+        _draw_paths(ax, run, labels, limit, t)
         ax.set_yscale("log")
         _path_limits(ax, run)
-        ax.set_ylabel("electricity, kWh/day (log scale)")
+        ax.set_ylabel(t["chart"]["paths_ylabel"])
         first = next(iter(run.scenarios.values())).path
-        ax.set_xlabel(f"year (projection starts {first.index[0]}; calibration {run.calibration})")
+        xlabel = t["chart"]["paths_xlabel"].format(
+            start=first.index[0],
+            calibration=_label(labels, run.calibration),
+            calibration_id=run.calibration,
+        )
+        ax.set_xlabel(xlabel)
         ax.grid(True, which="major", color="#e0e0e0", linewidth=0.5)
         ax.legend(loc="upper left", fontsize=7, frameon=False)
         return _svg(fig)
 
 
-def _draw_paths(ax: Any, run: ModelRun, labels: Mapping[str, str], limit_years: float) -> None:
+def _draw_paths(
+    ax: Any, run: ModelRun, labels: Mapping[str, str], limit_years: float, t: dict[str, Any]
+) -> None:
+    chart = t["chart"]
     btc_paths = [r.path["btc_kwh_per_day"].to_numpy() for r in run.scenarios.values()]
     one_btc = all(np.allclose(b, btc_paths[0]) for b in btc_paths)
     for i, (name, r) in enumerate(run.scenarios.items()):
         shown = r.path[r.path["years"] <= limit_years]
-        x, colour, label = _decimal_year(shown), scenario_colour(name, i), labels.get(name, name)
-        ax.plot(x, shown["aigc_kwh_per_day"], color=colour, linewidth=1.6, label=f"AIGC, {label}")
+        x, colour, label = _decimal_year(shown), scenario_colour(name, i), _label(labels, name)
+        aigc, btc = (chart[key].format(label=label) for key in ("legend_aigc", "legend_btc"))
+        ax.plot(x, shown["aigc_kwh_per_day"], color=colour, linewidth=1.6, label=aigc)
         if not one_btc:
             ax.plot(x, shown["btc_kwh_per_day"], color=colour, linewidth=0.9,
-                    linestyle=(0, (4, 2)), label=f"Bitcoin, {label}")  # fmt: skip
-        _mark_crossover(ax, r, colour)
+                    linestyle=(0, (4, 2)), label=btc)  # fmt: skip
+        _mark_crossover(ax, r, colour, t)
     if one_btc:
         first = next(iter(run.scenarios.values())).path
         shown = first[first["years"] <= limit_years]
         ax.plot(_decimal_year(shown), shown["btc_kwh_per_day"], color=BTC_COLOUR,
-                linewidth=1.2, linestyle=(0, (4, 2)), label="Bitcoin mining")  # fmt: skip
+                linewidth=1.2, linestyle=(0, (4, 2)), label=chart["legend_btc_one"])  # fmt: skip
 
 
 def _path_limits(ax: Any, run: ModelRun) -> None:
@@ -109,7 +146,7 @@ def _path_limits(ax: Any, run: ModelRun) -> None:
     ax.set_ylim(bottom, max(top, bottom * 10))
 
 
-def _mark_crossover(ax: Any, r: Any, colour: str) -> None:
+def _mark_crossover(ax: Any, r: Any, colour: str, t: dict[str, Any]) -> None:
     years = r.crossover.years
     if years is None:
         return
@@ -118,38 +155,55 @@ def _mark_crossover(ax: Any, r: Any, colour: str) -> None:
     months = r.path["years"].to_numpy()
     y = float(np.exp(np.interp(years, months, np.log(r.path["btc_kwh_per_day"].to_numpy()))))
     ax.plot([x], [y], marker="o", markersize=5, color=colour, zorder=5)
-    ax.annotate(f"{years:.1f} y\n{r.crossover.date}", (x, y), textcoords="offset points",
-                xytext=(4, -18), fontsize=6.5, color=colour)  # fmt: skip
+    text = t["chart"]["crossover_mark"].format(
+        years=t["formats"]["years"].format(years=f"{years:.1f}"), date=r.crossover.date
+    )
+    ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, -18), fontsize=6.5,
+                color=colour)  # fmt: skip
 
 
-def tornado_chart_svg(sens: Sensitivity, max_rows: int = 12) -> str:
-    """The crossover's shift for each input moved down / up (years; base marked)."""
+def tornado_chart_svg(
+    sens: Sensitivity,
+    max_rows: int = 12,
+    lang: str = "en",
+    labels: Mapping[str, str] | None = None,
+) -> str:
+    """The crossover's shift for each input moved down / up (years; base marked).
+
+    ``lang`` (``en`` or ``zh``): the language of the axis, title and bar notes; ``labels``:
+    display names of the scenario and calibration by id (default: the ids). Input names are
+    the model's (English).
+    """
     import matplotlib
 
+    t, labels = _chart_texts(lang), labels or {}
     rows = sens.table.head(max_rows).iloc[::-1]  # largest swing on top
     base = sens.base_years if sens.base_years is not None else sens.horizon_years
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_rc(lang)):
         fig = _figure(7.2, 0.9 + 0.28 * max(len(rows), 1))
         ax = fig.add_subplot()
         for y, (_, row) in enumerate(rows.iterrows()):
             for end, colour in (("low", LOW_COLOUR), ("high", HIGH_COLOUR)):
-                _tornado_bar(ax, y, row, end, base, sens.horizon_years, colour)
-        ax.set_yticks(range(len(rows)), [_row_label(r) for _, r in rows.iterrows()], fontsize=7)
+                _tornado_bar(ax, (y, row, end), base, sens.horizon_years, colour, t)
+        ax.set_yticks(range(len(rows)), [_row_label(r, t) for _, r in rows.iterrows()], fontsize=7)
         ax.axvline(base, color="#262626", linewidth=0.8)
         _tornado_limits(ax, rows, base, sens.horizon_years)
         step = round(sens.step_fraction * 100)
-        ax.set_xlabel(
-            f"crossover, years after the report date (base {base:.2f} y; "
-            f"blue: input -{step}%, orange: +{step}%)"
-        )
+        ax.set_xlabel(t["chart"]["tornado_xlabel"].format(base=f"{base:.2f}", step=step))
         ax.grid(True, axis="x", color="#e0e0e0", linewidth=0.5)
-        ax.set_title(f"Sensitivity: {sens.scenario}, {sens.calibration}", fontsize=9, loc="left")
+        title = t["chart"]["tornado_title"].format(
+            scenario=_label(labels, sens.scenario), scenario_id=sens.scenario,
+            calibration=_label(labels, sens.calibration), calibration_id=sens.calibration,
+        )  # fmt: skip
+        ax.set_title(title, fontsize=9, loc="left")
         return _svg(fig)
 
 
 def _tornado_bar(
-    ax: Any, y: int, row: pd.Series, end: str, base: float, horizon: float, colour: str
-) -> None:
+    ax: Any, bar: tuple[int, pd.Series, str], base: float, horizon: float, colour: str,
+    t: dict[str, Any],
+) -> None:  # fmt: skip
+    y, row, end = bar
     years = row[f"crossover_{end}_years"]
     beyond = bool(pd.isna(years))
     target = horizon if beyond else float(years)
@@ -157,7 +211,8 @@ def _tornado_bar(
         return
     ax.barh(y, target - base, left=base, height=0.6, color=colour,
             hatch="//" if beyond else None, edgecolor="white" if beyond else colour)  # fmt: skip
-    text = "beyond horizon" if beyond else _short(row[f"{end}_value"])
+    value = row[f"{end}_value"]
+    text = t["chart"]["beyond_horizon"] if beyond else _short(value, t)
     right = target > base
     ax.annotate(
         text, (target, y), textcoords="offset points", xytext=(3 if right else -3, 0),
@@ -174,11 +229,13 @@ def _tornado_limits(ax: Any, rows: pd.DataFrame, base: float, horizon: float) ->
     ax.set_xlim(max(low - pad, 0.0), high + pad)
 
 
-def _short(value: Any) -> str:
-    return value if isinstance(value, str) else f"{value:.3g}"
+def _short(value: Any, t: dict[str, Any]) -> str:
+    """A bar end's input value: a method by its display name, a number in 3 digits."""
+    return t["methods"].get(value, value) if isinstance(value, str) else f"{value:.3g}"
 
 
-def _row_label(row: pd.Series) -> str:
+def _row_label(row: pd.Series, t: dict[str, Any]) -> str:
     if row["input"] == "aigc_baseline_method":
-        return f"AIGC baseline: {row['low_value']} -> {row['high_value']}"
+        low, high = (_short(row[f"{end}_value"], t) for end in ("low", "high"))
+        return t["chart"]["baseline_row"].format(low=low, high=high)
     return str(row["label"])

@@ -1,8 +1,13 @@
-"""Finished numbers for the briefing's compute-demand model section.
+"""Finished numbers for the briefing's compute-demand model section, in English or Chinese.
 
 :func:`model_section_context` loads ``model/``, runs every scenario under every calibration and
 returns a dict the partial ``templates/partials/model.html.j2`` only lays out: formatted
-strings, table rows, two SVG charts and the note on the as-reported vs corrected baseline.
+strings, table rows, two SVG charts, the note on the as-reported vs corrected baseline and
+``text``, the section's fixed texts (headings, captions, table headers).
+
+Every fixed text, here and in the charts, comes from ``templates/i18n/model.<lang>.yaml``
+(:func:`model_texts`); scenario, calibration and segment labels come from ``model/*.yaml`` in the
+chosen language. Assumption names and sources exist in English only and are shown as written.
 """
 
 from __future__ import annotations
@@ -10,8 +15,13 @@ from __future__ import annotations
 import base64
 import logging
 import math
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
 
 from ..demand import (
     DemandInputs,
@@ -22,10 +32,19 @@ from ..demand import (
     sensitivity,
     with_simplifications,
 )
+from ..errors import ConfigError, InputError
 from ..model_config import ModelConfig, load_model
+from ..paths import shipped
 from .model_charts import crossover_chart_svg, tornado_chart_svg
 
 log = logging.getLogger(__name__)
+
+#: the languages the section speaks (``lang``)
+LANGUAGES = ("en", "zh")
+#: sections of ``model.<lang>.yaml`` that hold exactly the same keys in every language
+TEXT_SECTIONS = ("text", "notes", "formats", "methods", "chart")
+#: translations of model-file wording; a language lists what it translates (English: nothing)
+GLOSSARY_SECTIONS = ("calibration_descriptions", "units")
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: inputs shown per scenario in the section's scenario table
@@ -37,6 +56,53 @@ SCENARIO_TABLE_INPUTS = (
     "btc_growth_per_year",
     "edge_share_target",
 )
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if the section speaks it, else :class:`InputError` naming it."""
+    if lang not in LANGUAGES:
+        raise InputError(
+            f"unknown language {lang!r} for the model section; choose one of: "
+            + ", ".join(LANGUAGES)
+        )
+    return lang
+
+
+def texts_path(lang: str) -> Path:
+    """The shipped ``templates/i18n/model.<lang>.yaml``."""
+    return shipped("templates") / "i18n" / f"model.{check_lang(lang)}.yaml"
+
+
+@cache
+def model_texts(lang: str = "en") -> dict[str, dict[str, Any]]:
+    """The section's fixed texts for ``lang``: ``{section: {key: text}}``, checked against
+    English (every section but ``glossary`` must have the same keys). Treat as read-only."""
+    path = texts_path(lang)
+    texts = _read_texts(path)
+    if lang != "en":
+        reference = model_texts("en")
+        for section in TEXT_SECTIONS:
+            missing = sorted(set(reference[section]) - set(texts[section]))
+            extra = sorted(set(texts[section]) - set(reference[section]))
+            if missing or extra:
+                what = f"lacks {missing}" if missing else f"has unknown {extra}"
+                raise ConfigError(f"{path}: {section}: {what} (keys must match model.en.yaml)")
+    return texts
+
+
+def _read_texts(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the model section's texts: {exc}") from exc
+    doc = doc if isinstance(doc, dict) else {}
+    glossary = doc.get("glossary") if isinstance(doc.get("glossary"), dict) else {}
+    tables = {s: doc.get(s) for s in TEXT_SECTIONS}
+    tables.update({s: glossary.get(s) or {} for s in GLOSSARY_SECTIONS})
+    for section, table in tables.items():
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(f"{path}: {section}: expected a mapping of keys to texts")
+    return {section: {str(k): v for k, v in table.items()} for section, table in tables.items()}
 
 
 def fmt_number(value: float, digits: int = 3, trim: bool = False) -> str:
@@ -64,9 +130,13 @@ def fmt_value(value: float | str, unit: str) -> str:
     return fmt_number(value, 4, trim=True)
 
 
-def fmt_years(years: float | None, horizon_years: float, digits: int = 1) -> str:
-    """``3.9 y``, or ``not within 20 y`` when the paths do not cross within the horizon."""
-    return f"{years:.{digits}f} y" if years is not None else f"not within {horizon_years:.0f} y"
+def fmt_years(years: float | None, horizon_years: float, digits: int = 1, lang: str = "en") -> str:
+    """``3.9 y``, or ``not within 20 y`` when the paths do not cross within the horizon
+    (``3.9 年`` and ``20 年内未交叉`` in Chinese)."""
+    formats = model_texts(lang)["formats"]
+    if years is None:
+        return formats["not_within"].format(horizon=f"{horizon_years:.0f}")
+    return formats["years"].format(years=f"{years:.{digits}f}")
 
 
 def fmt_growth(rate: float) -> str:
@@ -78,43 +148,122 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
+@dataclass(frozen=True)
+class _Words:
+    """The model's names and the section's fixed texts in one language."""
+
+    config: ModelConfig
+    lang: str
+    t: dict[str, dict[str, Any]]
+
+    def scenario(self, name: str) -> str:
+        return getattr(self.config.scenarios[name], f"label_{self.lang}")
+
+    def calibration(self, name: str) -> str:
+        return getattr(self.config.calibrations[name], f"label_{self.lang}")
+
+    def segment(self, sid: str) -> str:
+        return getattr(self.config.segments[sid], self.lang)
+
+    def description(self, name: str) -> str:
+        """A calibration's description: translated in the glossary, else as in the model."""
+        own = self.config.calibrations[name].description
+        return self.t["calibration_descriptions"].get(name, own)
+
+    def unit(self, unit: str) -> str:
+        return self.t["units"].get(unit, unit)
+
+    def method(self, method: str) -> str:
+        return self.t["methods"].get(method, method)
+
+    def years(self, years: float | None, horizon_years: float) -> str:
+        return fmt_years(years, horizon_years, lang=self.lang)
+
+    def labels(self) -> dict[str, str]:
+        """Display names of every scenario and calibration, by id (for the charts)."""
+        out = {name: self.scenario(name) for name in self.config.scenarios}
+        out.update({name: self.calibration(name) for name in self.config.calibrations})
+        return out
+
+    def layer(self, layer: str) -> str:
+        """Where an input's value comes from, as a note in parentheses (empty for the base)."""
+        kind, _, name = layer.partition(" ")
+        if kind == "scenario":
+            return self.t["formats"]["layer_scenario"].format(name=name, label=self.scenario(name))
+        if kind == "calibration":
+            label = self.calibration(name)
+            return self.t["formats"]["layer_calibration"].format(name=name, label=label)
+        return ""
+
+
 def model_section_context(
-    model_dir: Path | str, scenario: str | None = None, calibration: str | None = None
+    model_dir: Path | str,
+    scenario: str | None = None,
+    calibration: str | None = None,
+    lang: str = "en",
 ) -> dict[str, Any]:
     """Everything the model section shows, finished: run every scenario under every calibration.
 
     ``calibration`` (default: the model's) is the one the section uses for its charts and
-    assumptions; ``scenario`` (default: the model's) is the one the tornado varies.
-    Raises :class:`~screener.errors.ConfigError` for a bad model folder and
+    assumptions; ``scenario`` (default: the model's) is the one the tornado varies. ``lang``
+    (``en`` or ``zh``) picks the language of every fixed text, label and chart.
+    Raises :class:`~screener.errors.InputError` for another ``lang``,
+    :class:`~screener.errors.ConfigError` for a bad model folder and
     :class:`~screener.errors.ScenarioError` for an unknown name.
     """
+    texts = model_texts(check_lang(lang))
     config = load_model(model_dir)
+    w = _Words(config, lang, texts)
     calibration = config.check_calibration(calibration or config.default_calibration)
     scenario = config.check_scenario(scenario or config.default_scenario)
     runs = {name: run_model(config, name) for name in config.calibrations}
-    run = runs[calibration]
-    labels = {name: s.label_en for name, s in config.scenarios.items()}
     sens = sensitivity(config, scenario, calibration)
-    paths_svg = crossover_chart_svg(run, labels)
-    tornado_svg = tornado_chart_svg(sens)
-    log.info("model section: %s, tornado for %s", calibration, scenario)
+    log.info("model section (%s): %s, tornado for %s", lang, calibration, scenario)
     return {
-        "calibration": _calibration_info(config, calibration),
-        "scenario": {"id": scenario, "label": labels[scenario]},
+        **_numbers(w, runs, calibration, scenario),
+        **_notes(w, runs, sens, calibration, scenario),
+        **_charts(w, runs[calibration], sens),
+        "lang": lang,
+        "text": _fixed_texts(w, runs[calibration], calibration, scenario),
+    }
+
+
+def _numbers(
+    w: _Words, runs: dict[str, ModelRun], calibration: str, scenario: str
+) -> dict[str, Any]:
+    run, columns = runs[calibration], [w.scenario(s) for s in w.config.scenarios]
+    return {
+        "calibration": _calibration_info(w, calibration),
+        "scenario": {"id": scenario, "label": w.scenario(scenario)},
         "report_date": _first(run).inputs.report_date,
         "btc_kwh_per_day": fmt_number(run.btc_kwh_per_day),
-        "aigc_today": [_aigc_row(config, name, r) for name, r in runs.items()],
-        "assumptions": _assumption_rows(config, scenario, calibration),
-        "scenario_columns": list(labels.values()),
-        "scenario_inputs": _scenario_rows(config),
-        "crossover_columns": [_calibration_info(config, name) for name in runs],
-        "crossovers": _crossover_rows(config, runs),
-        "closed_form_check": _closed_form_note(config),
-        "segment_groups": [_calibration_info(config, name) for name in runs],
-        "segment_columns": [labels[s] for _ in runs for s in config.scenarios],
-        "segments": _segment_rows(config, runs),
-        "baseline_note": _baseline_note(config, runs, calibration, scenario),
-        "sensitivity_note": _sensitivity_note(sens, labels[scenario], config),
+        "aigc_today": [_aigc_row(w, name, r) for name, r in runs.items()],
+        "assumptions": _assumption_rows(w, scenario, calibration),
+        "scenario_columns": columns,
+        "scenario_inputs": _scenario_rows(w),
+        "crossover_columns": [_calibration_info(w, name) for name in runs],
+        "crossovers": _crossover_rows(w, runs),
+        "segment_groups": [_calibration_info(w, name) for name in runs],
+        "segment_columns": [col for _ in runs for col in columns],
+        "segments": _segment_rows(w, runs),
+    }
+
+
+def _notes(
+    w: _Words, runs: dict[str, ModelRun], sens: Any, calibration: str, scenario: str
+) -> dict[str, str]:
+    return {
+        "closed_form_check": _closed_form_note(w),
+        "baseline_note": _baseline_note(w, runs, calibration, scenario),
+        "sensitivity_note": _sensitivity_note(w, sens),
+    }
+
+
+def _charts(w: _Words, run: ModelRun, sens: Any) -> dict[str, str]:
+    labels = w.labels()
+    paths_svg = crossover_chart_svg(run, labels, lang=w.lang)
+    tornado_svg = tornado_chart_svg(sens, lang=w.lang, labels=labels)
+    return {
         "paths_svg": paths_svg,
         "tornado_svg": tornado_svg,
         "paths_svg_uri": svg_data_uri(paths_svg),
@@ -122,25 +271,37 @@ def model_section_context(
     }
 
 
+def _fixed_texts(w: _Words, run: ModelRun, calibration: str, scenario: str) -> dict[str, str]:
+    """``text``: the partial's headings, captions and headers, placeholders filled."""
+    cal = w.config.calibrations[calibration]
+    values = {
+        "btc": fmt_number(run.btc_kwh_per_day),
+        "date": _first(run).inputs.report_date,
+        "calibration": w.calibration(calibration),
+        "calibration_zh": cal.label_zh,
+        "scenario": w.scenario(scenario),
+    }
+    return {key: text.format(**values) for key, text in w.t["text"].items()}
+
+
 def _first(run: ModelRun) -> Any:
     return next(iter(run.scenarios.values()))
 
 
-def _calibration_info(config: ModelConfig, name: str) -> dict[str, str]:
-    cal = config.calibrations[name]
+def _calibration_info(w: _Words, name: str) -> dict[str, str]:
     return {
         "id": name,
-        "label": cal.label_en,
-        "label_zh": cal.label_zh,
-        "description": cal.description,
+        "label": w.calibration(name),
+        "label_zh": w.config.calibrations[name].label_zh,
+        "description": w.description(name),
     }
 
 
-def _aigc_row(config: ModelConfig, name: str, run: ModelRun) -> dict[str, str]:
+def _aigc_row(w: _Words, name: str, run: ModelRun) -> dict[str, str]:
     today = run.aigc_today
     return {
-        "calibration": config.calibrations[name].label_en,
-        "method": today.method,
+        "calibration": w.calibration(name),
+        "method": w.method(today.method),
         "inference_kwh_per_day": fmt_number(today.inference_kwh_per_day),
         "training_kwh_per_day": fmt_number(today.training_kwh_per_day),
         "total_kwh_per_day": fmt_number(today.total_kwh_per_day),
@@ -148,48 +309,58 @@ def _aigc_row(config: ModelConfig, name: str, run: ModelRun) -> dict[str, str]:
     }
 
 
-def _assumption_rows(config: ModelConfig, scenario: str, calibration: str) -> list[dict[str, str]]:
+def _shown_unit(w: _Words, unit: str) -> str:
+    return "" if unit in ("fraction", "1/year") else w.unit(unit)
+
+
+def _shown_value(w: _Words, value: float | str, unit: str) -> str:
+    return w.method(value) if unit == "method" and isinstance(value, str) else fmt_value(value, unit)
+
+
+def _assumption_rows(w: _Words, scenario: str, calibration: str) -> list[dict[str, str]]:
+    """Names and sources as written in assumptions.yaml (English only, in either language)."""
     rows = []
-    for key, inp in config.resolve(scenario, calibration).items():
+    for key, inp in w.config.resolve(scenario, calibration).items():
         rows.append(
             {
-                "name": inp.label, "key": key, "value": fmt_value(inp.value, inp.unit),
-                "unit": "" if inp.unit in ("fraction", "1/year") else inp.unit,
-                "source": inp.source, "layer": inp.layer,
+                "name": inp.label, "key": key, "value": _shown_value(w, inp.value, inp.unit),
+                "unit": _shown_unit(w, inp.unit), "source": inp.source, "layer": inp.layer,
+                "layer_note": w.layer(inp.layer),
             }
         )  # fmt: skip
     return rows
 
 
-def _scenario_rows(config: ModelConfig) -> list[dict[str, Any]]:
+def _scenario_rows(w: _Words) -> list[dict[str, Any]]:
     """The main drivers per scenario as written (before a calibration switches any off)."""
-    resolved = {name: config.resolve(name, None) for name in config.scenarios}
+    resolved = {name: w.config.resolve(name, None) for name in w.config.scenarios}
     rows = []
     for key in SCENARIO_TABLE_INPUTS:
         first = next(iter(resolved.values()))[key]
-        unit = "" if first.unit in ("fraction", "1/year") else first.unit
         values = [fmt_value(r[key].value, r[key].unit) for r in resolved.values()]
-        rows.append({"name": first.label, "unit": unit, "cells": values})
+        rows.append({"name": first.label, "unit": _shown_unit(w, first.unit), "cells": values})
     return rows
 
 
-def _crossover_rows(config: ModelConfig, runs: dict[str, ModelRun]) -> list[dict[str, Any]]:
+def _crossover_rows(w: _Words, runs: dict[str, ModelRun]) -> list[dict[str, Any]]:
     rows = []
-    for name, s in config.scenarios.items():
+    for name, s in w.config.scenarios.items():
         cells = []
         for run in runs.values():
             r = run.scenarios[name]
-            horizon = r.inputs.horizon_months / 12
+            closed = r.closed_form_years
             cells.append(
                 {
-                    "years": fmt_years(r.crossover.years, horizon),
+                    "years": w.years(r.crossover.years, r.inputs.horizon_months / 12),
                     "date": r.crossover.date or "",
-                    "closed_form": fmt_years(r.closed_form_years, math.inf)
-                    if r.closed_form_years is not None
-                    else "never",
+                    "closed_form": w.years(closed, math.inf)
+                    if closed is not None
+                    else w.t["formats"]["never"],
                 }
             )
-        rows.append({"scenario": s.label_en, "scenario_zh": s.label_zh, "cells": cells})
+        label, note = w.scenario(name), s.label_zh if w.lang != "zh" else ""
+        rows.append({"scenario": label, "scenario_zh": s.label_zh, "scenario_note": note,
+                     "cells": cells})  # fmt: skip
     return rows
 
 
@@ -206,61 +377,60 @@ def closed_form_gap(config: ModelConfig) -> float:
     return max(gaps)
 
 
-def _closed_form_note(config: ModelConfig) -> str:
-    pairs = len(config.scenarios) * len(config.calibrations)
-    return (
-        "With the closed form's simplifications (instant ramps, no efficiency gain, Bitcoin "
-        "flat, no extra training growth, no edge share), the monthly path and the closed form "
-        f"of the crossover agree to within {_percent_bound(closed_form_gap(config))} over all "
-        f"{pairs} scenario and calibration pairs."
-    )
+def _closed_form_note(w: _Words) -> str:
+    pairs = len(w.config.scenarios) * len(w.config.calibrations)
+    bound = _percent_bound(closed_form_gap(w.config))
+    return w.t["notes"]["closed_form_check"].format(bound=bound, pairs=pairs)
 
 
 def _percent_bound(fraction: float) -> str:
     return "0.01%" if fraction < 1e-4 else f"{fraction * 100:.2g}%"
 
 
-def _segment_rows(config: ModelConfig, runs: dict[str, ModelRun]) -> list[dict[str, Any]]:
+def _segment_rows(w: _Words, runs: dict[str, ModelRun]) -> list[dict[str, Any]]:
     rows = []
-    for sid, seg in config.segments.items():
+    for sid, seg in w.config.segments.items():
         cells = [
             fmt_growth(float(run.scenarios[s].segments.cagr_3y[sid]))
             for run in runs.values()
-            for s in config.scenarios
+            for s in w.config.scenarios
         ]
-        rows.append({"id": sid, "name": seg.en, "name_zh": seg.zh, "cells": cells})
+        note = seg.zh if w.lang != "zh" else ""
+        rows.append({"id": sid, "name": w.segment(sid), "name_zh": seg.zh, "name_note": note,
+                     "cells": cells})  # fmt: skip
     return rows
 
 
-def _baseline_note(config: ModelConfig, runs: dict[str, ModelRun], used: str, scenario: str) -> str:
+def _baseline_note(w: _Words, runs: dict[str, ModelRun], used: str, scenario: str) -> str:
+    notes = w.t["notes"]
     p = _first(runs[used]).inputs
     fleet_kw = p.aigc_fleet_servers * p.aigc_fleet_kw_per_server
-    label = config.scenarios[scenario].label_en.lower()
     parts = [
-        "The report puts OpenAI's training and inference electricity at about 2.6万 kWh/day, "
-        "1/10,000 of Bitcoin's; the as-reported calibration reproduces it from explicit "
-        "inputs. It is probably an hourly figure: the same broker sized ChatGPT at "
-        f"{fmt_number(p.aigc_fleet_servers)} DGX A100 servers × "
-        f"{fmt_number(p.aigc_fleet_kw_per_server)} kW = {fmt_number(fleet_kw)} kW, i.e. "
-        f"{fmt_number(fleet_kw * 24)} kWh/day at full load.",
+        notes["baseline_lead"].format(
+            servers=fmt_number(p.aigc_fleet_servers),
+            kw_per_server=fmt_number(p.aigc_fleet_kw_per_server),
+            fleet_kw=fmt_number(fleet_kw),
+            fleet_kwh=fmt_number(fleet_kw * 24),
+        )
     ]
+    label = w.scenario(scenario).lower()
     for name, run in runs.items():
         r = run.scenarios[scenario]
-        horizon = r.inputs.horizon_months / 12
+        years = w.years(r.crossover.years, r.inputs.horizon_months / 12)
+        total = fmt_number(run.aigc_today.total_kwh_per_day)
         parts.append(
-            f"{config.calibrations[name].label_en}: {fmt_number(run.aigc_today.total_kwh_per_day)}"
-            f" kWh/day today, {label} crossover {fmt_years(r.crossover.years, horizon)}."
+            notes["baseline_row"].format(
+                calibration=w.calibration(name), total=total, scenario=label, years=years
+            )
         )
-    parts.append(f"This section's charts and assumptions use {config.calibrations[used].label_en}.")
-    return " ".join(parts)
+    parts.append(notes["baseline_used"].format(calibration=w.calibration(used)))
+    return notes["join"].join(parts)
 
 
-def _sensitivity_note(sens: Any, scenario_label: str, config: ModelConfig) -> str:
-    step = round(sens.step_fraction * 100)
-    base = fmt_years(sens.base_years, sens.horizon_years)
-    cal = config.calibrations[sens.calibration].label_en
-    return (
-        f"{scenario_label} scenario, {cal}: each input moved −{step}% and +{step}% within its "
-        f"plausible range (base crossover {base}); inputs at zero or without effect are left "
-        "out. The top bar switches today's AIGC baseline to the other method."
+def _sensitivity_note(w: _Words, sens: Any) -> str:
+    return w.t["notes"]["sensitivity"].format(
+        scenario=w.scenario(sens.scenario),
+        calibration=w.calibration(sens.calibration),
+        step=round(sens.step_fraction * 100),
+        base=w.years(sens.base_years, sens.horizon_years),
     )

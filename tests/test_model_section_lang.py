@@ -1,0 +1,283 @@
+"""The model section in English and Chinese: ``model_section_context(..., lang=...)``, its charts
+and the partial ``templates/partials/model.html.j2``."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from screener.demand import run_model, sensitivity
+from screener.errors import ConfigError, InputError
+from screener.model_config import load_model
+from screener.paths import shipped
+from screener.report import model_charts
+from screener.report.model_section import (
+    TEXT_SECTIONS,
+    fmt_years,
+    model_section_context,
+    model_texts,
+)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+#: English fixed phrases that must not survive in Chinese mode (checked as whole words)
+ENGLISH_PHRASES = (
+    "Compute-demand model", "Crossover", "Calibration", "closed form", "Scenario", "Segment",
+    "Assumptions", "Driver", "Unit", "Value", "Source", "Input", "Method", "Inference",
+    "Training", "Total", "Bitcoin", "kWh/day", "not within", "never", "today", "y",
+    "solid", "dashed", "dots", "Neutral", "Optimistic", "Pessimistic", "As reported",
+    "Corrected", "with dynamics", "Sensitivity", "electricity", "year", "beyond horizon",
+    "baseline", "tokens", "fleet", "AI accelerators", "Networking", "log scale",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def en() -> dict[str, Any]:
+    return model_section_context(shipped("model"))
+
+
+@pytest.fixture(scope="module")
+def zh() -> dict[str, Any]:
+    return model_section_context(shipped("model"), lang="zh")
+
+
+def render(section: dict[str, Any]) -> str:
+    env = Environment(
+        loader=FileSystemLoader(str(shipped("templates"))),
+        autoescape=True,
+        undefined=StrictUndefined,
+    )
+    return env.get_template("partials/model.html.j2").render(model=section)
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees, alt texts included, whitespace collapsed."""
+    html = re.sub(r'<img[^>]*alt="([^"]*)"[^>]*>', r" \1 ", html)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+def english_left(text: str) -> list[str]:
+    return [p for p in ENGLISH_PHRASES if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text)]
+
+
+# --- English: as before -------------------------------------------------------------------
+
+
+def test_english_is_the_default_and_unchanged(en):
+    assert en["lang"] == "en"
+    assert en["crossovers"][0]["scenario"] == "Neutral"
+    assert en["crossovers"][0]["scenario_zh"] == "中性"
+    assert en["crossovers"][0]["cells"][0] == {
+        "years": "3.9 y",
+        "date": "2027-01",
+        "closed_form": "3.9 y",
+    }
+    assert en["crossovers"][2]["cells"][2]["years"] == "9.2 y"
+    assert en["calibration"]["label"] == "As reported"
+    assert en["aigc_today"][1]["method"] == "fleet"
+    assert en["segments"][0]["name"] == "AI accelerators"
+    assert en["text"]["heading"] == "Compute-demand model · 算力需求模型"
+    assert en["closed_form_check"].startswith("With the closed form's simplifications")
+    assert en["sensitivity_note"] == (
+        "Neutral scenario, As reported: each input moved −20% and +20% within its plausible "
+        "range (base crossover 3.9 y); inputs at zero or without effect are left out. The top "
+        "bar switches today's AIGC baseline to the other method."
+    )
+    assert en["baseline_note"].endswith(
+        "Corrected, with dynamics: 6.28×10⁵ kWh/day today, neutral crossover 2.1 y. "
+        "This section's charts and assumptions use As reported."
+    )
+    layers = {r["key"]: (r["layer"], r["layer_note"]) for r in en["assumptions"]}
+    assert layers["dau_ramp_months"] == ("calibration as_reported", "(calibration as_reported)")
+    assert layers["report_date"] == ("base", "")
+
+
+def test_english_partial_shows_the_same_text(en):
+    text = visible_text(render(en))
+    for phrase in (
+        "1 · Compute-demand model · 算力需求模型",
+        "Bitcoin mining today: 2.20×10⁸ kWh/day. Paths start 2023-03; this section uses the "
+        "As reported calibration (按报告).",
+        "Crossover: years until AIGC electricity passes Bitcoin's (month of crossing)",
+        "Neutral 中性 3.9 y (2027-01) closed form 3.9 y",
+        "As reported: The report's figure",
+        "Assumptions (Neutral scenario, As reported calibration)",
+        "InputValueUnitSource",
+        "AI accelerators AI加速芯片",
+        "(calibration as_reported)",
+    ):
+        assert phrase in text
+
+
+def test_years_format_per_language():
+    assert fmt_years(3.86, 20, 2) == "3.86 y"
+    assert fmt_years(None, 20.0) == "not within 20 y"
+    assert fmt_years(3.86, 20, 1, lang="zh") == "3.9 年"
+    assert fmt_years(None, 20.0, lang="zh") == "20 年内未交叉"
+
+
+# --- Chinese ------------------------------------------------------------------------------
+
+
+def test_chinese_labels_and_headings(zh):
+    assert zh["lang"] == "zh"
+    assert zh["text"]["heading"] == "算力需求模型"
+    assert [r["scenario"] for r in zh["crossovers"]] == ["中性", "乐观", "悲观"]
+    assert zh["scenario_columns"] == ["中性", "乐观", "悲观"]
+    assert [c["label"] for c in zh["crossover_columns"]] == ["按报告", "修正基数", "修正基数＋动态"]
+    assert zh["segments"][1]["name"] == "光模块与光连接"
+    assert zh["crossovers"][0]["cells"][0]["years"] == "3.9 年"
+    for key, text in zh["text"].items():
+        assert key == "label_sep" or CJK.search(text), key
+    html = render(zh)
+    assert "<h2>1 · 算力需求模型</h2>" in html
+    assert "3.9 年 (2027-01)" in visible_text(html)
+
+
+def test_chinese_numbers_equal_english(en, zh):
+    for key in ("btc_kwh_per_day", "report_date", "segments", "scenario_inputs"):
+        assert _cells(zh[key]) == _cells(en[key]), key
+    for a, b in zip(en["aigc_today"], zh["aigc_today"], strict=True):
+        assert {k: v for k, v in a.items() if k.endswith(("_day", "multiple"))} == {
+            k: v for k, v in b.items() if k.endswith(("_day", "multiple"))
+        }
+    for a, b in zip(en["crossovers"], zh["crossovers"], strict=True):
+        assert [NUMBER.findall(str(c)) for c in a["cells"]] == [
+            NUMBER.findall(str(c)) for c in b["cells"]
+        ]
+    assert [r["value"] for r in en["assumptions"] if r["key"] != "aigc_baseline_method"] == [
+        r["value"] for r in zh["assumptions"] if r["key"] != "aigc_baseline_method"
+    ]
+    notes = ["baseline_note", "closed_form_check", "sensitivity_note"]
+    descriptions = [c["description"] for c in en["crossover_columns"]]
+    for a, b in zip(
+        [en[k] for k in notes] + descriptions,
+        [zh[k] for k in notes] + [c["description"] for c in zh["crossover_columns"]],
+        strict=True,
+    ):
+        assert Counter(NUMBER.findall(a)) == Counter(NUMBER.findall(b)), b
+
+
+def _cells(value: Any) -> Any:
+    """Only the cells of table rows (names differ by language)."""
+    if isinstance(value, list):
+        return [row["cells"] for row in value]
+    return value
+
+
+def test_chinese_has_no_english_fixed_text(zh):
+    data = {r["name"] for r in zh["assumptions"]} | {r["source"] for r in zh["assumptions"]}
+    data |= {r["name"] for r in zh["scenario_inputs"]}
+    units = {r["unit"] for r in zh["assumptions"] if r["unit"] and not CJK.search(r["unit"])}
+    text = visible_text(render(zh))
+    for item in sorted(data | units, key=len, reverse=True):  # model-file wording, English only
+        text = text.replace(item, " ")
+    assert english_left(text) == []
+    fixed = [*zh["text"].values(), zh["baseline_note"], zh["closed_form_check"]]
+    fixed += [zh["sensitivity_note"], *(c["description"] for c in zh["crossover_columns"])]
+    assert english_left(" ".join(fixed)) == []
+    assert "{" not in text and "}" not in text
+
+
+def _chart_texts(fig: Any) -> str:
+    """Every text a figure shows, instead of its SVG."""
+    parts = []
+    for ax in fig.axes:
+        parts += [ax.get_xlabel(), ax.get_ylabel(), ax.get_title(loc="left")]
+        parts += [t.get_text() for t in ax.texts + ax.get_yticklabels()]
+        legend = ax.get_legend()
+        parts += [t.get_text() for t in legend.get_texts()] if legend else []
+    return "\n".join(parts)
+
+
+def test_charts_speak_the_language(monkeypatch):
+    config = load_model(shipped("model"))
+    run, sens = run_model(config, "as_reported"), sensitivity(config, "neutral", "as_reported")
+    monkeypatch.setattr(model_charts, "_svg", _chart_texts)
+    inputs = set(sens.table["label"])
+    labels = {
+        "neutral": "中性",
+        "optimistic": "乐观",
+        "pessimistic": "悲观",
+        "as_reported": "按报告",
+    }
+    for lang in ("en", "zh"):
+        paths = model_charts.crossover_chart_svg(run, labels, lang=lang)
+        tornado = model_charts.tornado_chart_svg(sens, lang=lang, labels=labels)
+        if lang == "en":
+            assert "year (projection starts 2023-03; calibration as_reported)" in paths
+            assert "Sensitivity: neutral, as_reported" in tornado and "3.9 y\n2027-01" in paths
+            continue
+        assert "AIGC，中性" in paths and "3.9 年\n2027-01" in paths and "按报告口径" in paths
+        assert "敏感性分析：中性情景，按报告口径" in tornado
+        assert "AIGC 基数：token 法 → 服务器法" in tornado
+        shown = "\n".join(line for line in tornado.splitlines() if line not in inputs)
+        assert english_left(paths + "\n" + shown) == []
+
+
+def test_chinese_charts_are_path_only_and_differ(en, zh):
+    for key in ("paths_svg", "tornado_svg"):
+        assert zh[key].startswith("<svg") and "<text" not in zh[key]
+        assert zh[key] != en[key]
+
+
+# --- the string tables, refusals, the partial ---------------------------------------------
+
+
+def test_string_tables_have_the_same_keys():
+    en_texts, zh_texts = model_texts("en"), model_texts("zh")
+    for section in TEXT_SECTIONS:
+        assert en_texts[section].keys() == zh_texts[section].keys(), section
+        assert en_texts[section], section
+    assert set(zh_texts["calibration_descriptions"]) == set(
+        load_model(shipped("model")).calibrations
+    )
+
+
+@pytest.fixture
+def texts_dir(tmp_path, monkeypatch):
+    """The texts read from ``tmp_path`` (copies of the shipped ones), cache cleared around."""
+    from screener.report import model_section
+
+    for lang in ("en", "zh"):
+        text = model_section.texts_path(lang).read_text(encoding="utf-8")
+        (tmp_path / f"model.{lang}.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(model_section, "texts_path", lambda lang: tmp_path / f"model.{lang}.yaml")
+    model_texts.cache_clear()
+    yield tmp_path
+    model_texts.cache_clear()
+
+
+def test_a_missing_translation_is_refused(texts_dir: Path):
+    path = texts_dir / "model.zh.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  col_source: 来源\n", ""), "utf-8")
+    with pytest.raises(ConfigError, match="col_source"):
+        model_texts("zh")
+
+
+@pytest.mark.parametrize("lang", ["fr", "EN", "", "zh-CN"])
+def test_a_bad_language_is_refused(lang):
+    with pytest.raises(InputError, match=re.escape(repr(lang))):
+        model_section_context(shipped("model"), lang=lang)
+    with pytest.raises(InputError, match=re.escape(repr(lang))):
+        fmt_years(1.0, 20, lang=lang)
+
+
+def test_partial_renders_in_both_languages(en, zh):
+    for section, cell in ((en, "3.9 y (2027-01)"), (zh, "3.9 年 (2027-01)")):
+        html = render(section)
+        assert html.count("<img") == 2 and "&lt;svg" not in html
+        assert cell in visible_text(html)
+
+
+def test_partial_has_no_language_specific_text():
+    source = (shipped("templates") / "partials" / "model.html.j2").read_text(encoding="utf-8")
+    for pattern in (r"\{#.*?#\}", r"\{\{.*?\}\}", r"\{%.*?%\}", r"<[^>]*>"):
+        source = re.sub(pattern, " ", source, flags=re.S)
+    assert re.fullmatch(r"[\s·×()1]*", source), source.split()
