@@ -314,7 +314,9 @@ def _shown_unit(w: _Words, unit: str) -> str:
 
 
 def _shown_value(w: _Words, value: float | str, unit: str) -> str:
-    return w.method(value) if unit == "method" and isinstance(value, str) else fmt_value(value, unit)
+    return (
+        w.method(value) if unit == "method" and isinstance(value, str) else fmt_value(value, unit)
+    )
 
 
 def _assumption_rows(w: _Words, scenario: str, calibration: str) -> list[dict[str, str]]:
