@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import ipaddress
 import os
 import socket
+import threading
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 
@@ -38,3 +42,35 @@ def screener_home(tmp_path, monkeypatch):
     home = tmp_path / "screener-home"
     monkeypatch.setenv("SCREENER_HOME", str(home))
     return home
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    """Records every request path; answers 200 with no body."""
+
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self):
+        _Recorder.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@dataclass
+class Listener:
+    port: int
+    hits: list[str]
+
+
+@pytest.fixture
+def listener():
+    """An HTTP server on 127.0.0.1 that records requests: proof that nothing was fetched."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    _Recorder.hits = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Listener(server.server_address[1], _Recorder.hits)
+    server.shutdown()
+    server.server_close()

@@ -3,13 +3,10 @@ escaped, template errors name the template."""
 
 from __future__ import annotations
 
-import http.server
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
-from typing import ClassVar
 
 import matplotlib
 import pytest
@@ -63,29 +60,6 @@ def test_without_a_cjk_font_the_render_names_the_characters(tmp_path):
     assert "apt-get install fonts-noto-cjk" in message
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def do_GET(self):
-        _Recorder.hits.append(self.path)
-        self.send_response(200)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def listener():
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
-    _Recorder.hits = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-
-
 def test_remote_and_outside_files_are_refused(tmp_path, listener):
     secret = tmp_path / "outside.css"
     secret.write_text("p { color: red }")
@@ -93,11 +67,11 @@ def test_remote_and_outside_files_are_refused(tmp_path, listener):
     inside.mkdir()
     link = inside / "escape.css"
     link.symlink_to(secret)
-    for url in (f"http://127.0.0.1:{listener}/x.png", f"file://{secret}", "escape.css"):
+    for url in (f"http://127.0.0.1:{listener.port}/x.png", f"file://{secret}", "escape.css"):
         html = f'<link rel="stylesheet" href="{url}"><img src="{url}"><p>x</p>'
         with pytest.raises(RenderError, match="outside the template and asset folders"):
             html_to_pdf(html, inside, [inside])
-    assert _Recorder.hits == []
+    assert listener.hits == []
 
 
 def test_files_inside_the_template_folder_load(tmp_path):
@@ -108,11 +82,11 @@ def test_files_inside_the_template_folder_load(tmp_path):
 
 def test_user_text_is_escaped_and_fetches_nothing(tmp_path, listener):
     (tmp_path / "t.html.j2").write_text("<p>{{ thesis }}</p>")
-    thesis = f'<img src="http://127.0.0.1:{listener}/x"><script>alert(1)</script>'
+    thesis = f'<img src="http://127.0.0.1:{listener.port}/x"><script>alert(1)</script>'
     html = render_html([tmp_path], "t.html.j2", {"thesis": thesis})
     assert "<img" not in html and "&lt;img src=" in html and "&lt;script&gt;" in html
     html_to_pdf(html, tmp_path, [tmp_path])
-    assert _Recorder.hits == []
+    assert listener.hits == []
 
 
 def test_a_missing_value_fails_and_names_the_template(tmp_path):

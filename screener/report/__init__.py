@@ -138,7 +138,7 @@ def _build(
         bars=bars,
         changes=changes,
     )
-    context = _context(settings, lists, bars, as_of, t, changes, tickers)
+    context = _context(settings, lists, bars, as_of, t, lang, changes, tickers)
     context["snapshot_id"] = manifest["snapshot_id"]
     context["versions"] = manifest["versions"]
     html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
@@ -146,10 +146,10 @@ def _build(
     return _write(out, as_of.iso_week, pdf, pages, html if write_html else None, manifest)
 
 
-def _context(settings, lists, bars, as_of, t, changes, tickers) -> dict:
+def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
     ws = settings.workspace
     context = briefing_context(lists, bars, as_of, settings.demo, t)
-    context["model"] = model_section_context(ws.model_dir)
+    context["model"] = model_section_context(ws.model_dir, lang=lang)
     context["changes"] = [
         {**c, "action": t.get(f"action_{c['action']}", c["action"])} for c in changes
     ]
