@@ -94,3 +94,214 @@ def safe_mean(values) -> float:
     arr = np.asarray([v for v in values if v is not None], dtype="float64")
     arr = arr[np.isfinite(arr)]
     return float(arr.mean()) if arr.size else float("nan")
+
+
+# -- the screen's market metrics, vectorised over a long frame --------------------------------
+#
+# ``market_metrics`` reads a long frame (one row per ticker and session) with the columns of
+# METRIC_BAR_COLUMNS: ``tr_price`` is the total-return price ``close * adj_factor`` and
+# ``traded_value`` the day's value traded in local currency (``amount``, else
+# ``close * volume``). Every window ends at the ticker's last bar on or before the as-of day
+# (rows after it are ignored: no look-ahead) and starts, like :func:`period_returns`, at its
+# last bar on or before the window's start day; a ticker without a bar that far back gets NaN.
+#
+# ``vol_3m``   annualised volatility: the sample standard deviation (ddof 1) of the daily
+#              log total returns ln(P_t / P_t-1) over the 3-month window (the first return is
+#              from the base bar, so the returns chain to ret_3m), times sqrt(252) for both
+#              markets; NaN with fewer than ``min_returns`` returns or no base bar.
+# ``max_dd_1y`` the deepest fall of the total-return price from its running peak over one year
+#              (from the base bar on or before as-of minus one year): <= 0, NaN without a base.
+# ``adv_20d``   mean traded value over the ticker's last 20 bars (days with no value skipped);
+#              NaN with fewer than 20 bars.
+
+METRIC_BAR_COLUMNS: tuple[str, ...] = ("ticker", "date", "tr_price", "traded_value")
+METRIC_COLUMNS: tuple[str, ...] = (
+    "ret_1w",
+    "ret_1m",
+    "ret_3m",
+    "ret_ytd",
+    "vol_3m",
+    "max_dd_1y",
+    "adv_20d",
+    "last_date",
+)
+TRADING_DAYS_PER_YEAR = 252
+ADV_DAYS = 20
+MIN_VOL_RETURNS = 20
+#: extra calendar days read before the one-year window, so its base bar is found
+BASE_LOOKBACK_DAYS = 31
+_KEY = 1_000_000  # day numbers (days since 1970) stay below this until the year 4707
+
+
+def metric_windows(as_of: dt.date) -> dict[str, dt.date]:
+    """The start day of each metric's window for ``as_of``."""
+    starts = {name: fn(as_of) for name, fn in WINDOWS.items()}
+    starts["vol_3m"] = starts["ret_3m"]
+    starts["max_dd_1y"] = (pd.Timestamp(as_of) - pd.DateOffset(years=1)).date()
+    return starts
+
+
+def metrics_history_start(as_of: dt.date) -> dt.date:
+    """The first day of bars :func:`market_metrics` needs for ``as_of``."""
+    return min(metric_windows(as_of).values()) - dt.timedelta(days=BASE_LOOKBACK_DAYS)
+
+
+def metric_bars(bars: pd.DataFrame) -> pd.DataFrame:
+    """Standard bars (:mod:`screener.data.schema`) as the long frame ``market_metrics`` reads."""
+    value = bars["amount"].where(bars["amount"].notna(), bars["close"] * bars["volume"])
+    return pd.DataFrame(
+        {
+            "ticker": bars["ticker"].to_numpy(),
+            "date": bars["date"].to_numpy(),
+            "tr_price": (bars["close"] * bars["adj_factor"]).to_numpy(),
+            "traded_value": value.to_numpy(),
+        }
+    )
+
+
+def _day_numbers(dates) -> np.ndarray:
+    return np.asarray(dates, dtype="datetime64[D]").astype("int64")
+
+
+def _usable(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """Rows on or before ``as_of`` with a positive total-return price."""
+    price = frame["tr_price"]
+    keep = (frame["date"] <= pd.Timestamp(as_of)) & price.notna() & (price > 0)
+    return frame.loc[keep, list(METRIC_BAR_COLUMNS)]
+
+
+class _Long:
+    """A long frame as arrays sorted by ticker and day (one row per day: the last given
+    wins), with each ticker's first and last row."""
+
+    def __init__(self, frame: pd.DataFrame):
+        codes, self.tickers = pd.factorize(frame["ticker"].to_numpy(), sort=True)
+        codes = codes.astype("int64")
+        days = _day_numbers(frame["date"].to_numpy())
+        key = codes * _KEY + days
+        order = None if bool((key[1:] > key[:-1]).all()) else np.argsort(key, kind="stable")
+        if order is not None:
+            key = key[order]
+            keep = np.append(key[1:] != key[:-1], True)  # duplicates: keep the last given
+            order, key = order[keep], key[keep]
+        pick = slice(None) if order is None else order
+        self.key = key
+        self.codes = codes[pick]
+        self.days = days[pick]
+        self.price = frame["tr_price"].to_numpy(dtype="float64")[pick]
+        self.value = frame["traded_value"].to_numpy(dtype="float64")[pick]
+        self.n = len(self.tickers)
+        groups = np.arange(self.n)
+        self.first = np.searchsorted(self.codes, groups, side="left")
+        self.last = np.searchsorted(self.codes, groups, side="right") - 1
+
+    def base(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """Per ticker: the row of its last bar on or before ``day``, and whether it has one."""
+        target = np.arange(self.n) * _KEY + int(_day_numbers([day])[0])
+        pos = np.searchsorted(self.key, target, side="right") - 1
+        return pos, pos >= self.first
+
+
+def _returns(data: _Long, starts: dict[str, dt.date]) -> dict[str, np.ndarray]:
+    end = data.price[data.last]
+    out = {}
+    for name in WINDOWS:
+        pos, ok = data.base(starts[name])
+        out[name] = np.where(ok, end / data.price[np.maximum(pos, 0)] - 1.0, np.nan)
+    return out
+
+
+def _volatility(data: _Long, start: dt.date, min_returns: int, per_year: int) -> np.ndarray:
+    pos, ok = data.base(start)
+    same = data.codes[1:] == data.codes[:-1]
+    rows = np.arange(1, len(data.codes))
+    use = same & (rows > pos[data.codes[1:]]) & ok[data.codes[1:]]
+    groups = data.codes[1:][use]
+    logret = np.log(data.price[1:][use] / data.price[:-1][use])
+    count = np.bincount(groups, minlength=data.n).astype("float64")
+    mean = np.bincount(groups, weights=logret, minlength=data.n) / np.maximum(count, 1.0)
+    squares = np.bincount(groups, weights=(logret - mean[groups]) ** 2, minlength=data.n)
+    std = np.sqrt(squares / np.maximum(count - 1.0, 1.0))
+    return np.where(ok & (count >= max(min_returns, 2)), std * np.sqrt(per_year), np.nan)
+
+
+def _max_drawdown(data: _Long, start: dt.date) -> np.ndarray:
+    pos, ok = data.base(start)
+    rows = np.arange(len(data.codes))
+    use = (rows >= pos[data.codes]) & ok[data.codes]
+    groups = data.codes[use]
+    price = pd.Series(data.price[use])
+    peak = price.groupby(groups).cummax().to_numpy()
+    fall = price.to_numpy() / peak - 1.0
+    worst = pd.Series(fall).groupby(groups).min().reindex(range(data.n)).to_numpy()
+    return np.where(ok, worst, np.nan)
+
+
+def _average_value(data: _Long, days: int) -> np.ndarray:
+    rows = np.arange(len(data.codes))
+    use = rows > data.last[data.codes] - days
+    groups = data.codes[use]
+    value = data.value[use]
+    valid = np.isfinite(value)
+    total = np.bincount(groups[valid], weights=value[valid], minlength=data.n)
+    count = np.bincount(groups[valid], minlength=data.n)
+    enough = (data.last - data.first + 1) >= days
+    return np.where(enough & (count > 0), total / np.maximum(count, 1), np.nan)
+
+
+def market_metrics(
+    frame: pd.DataFrame,
+    as_of: dt.date,
+    *,
+    min_returns: int = MIN_VOL_RETURNS,
+    adv_days: int = ADV_DAYS,
+    trading_days: int = TRADING_DAYS_PER_YEAR,
+) -> pd.DataFrame:
+    """Returns, volatility, drawdown and liquidity per ticker as of ``as_of`` (see above).
+
+    ``frame`` has :data:`METRIC_BAR_COLUMNS` (build it from standard bars with
+    :func:`metric_bars`). Returns a frame indexed by ticker with :data:`METRIC_COLUMNS`;
+    tickers without a usable bar on or before ``as_of`` are absent.
+    """
+    prepared = _usable(frame, as_of)
+    if prepared.empty:
+        empty = pd.DataFrame(columns=list(METRIC_COLUMNS), dtype="float64")
+        empty["last_date"] = pd.Series(dtype="datetime64[ns]")
+        return empty.rename_axis("ticker")
+    data = _Long(prepared)
+    starts = metric_windows(as_of)
+    columns = _returns(data, starts)
+    columns["vol_3m"] = _volatility(data, starts["vol_3m"], min_returns, trading_days)
+    columns["max_dd_1y"] = _max_drawdown(data, starts["max_dd_1y"])
+    columns["adv_20d"] = _average_value(data, adv_days)
+    last = data.days[data.last].astype("datetime64[D]").astype("datetime64[ns]")
+    out = pd.DataFrame(columns, index=pd.Index(data.tickers, name="ticker"))
+    out["last_date"] = last
+    return out[list(METRIC_COLUMNS)]
+
+
+# -- money in US dollars ----------------------------------------------------------------------
+
+
+def fx_for(rates: pd.DataFrame, currencies, as_of: dt.date) -> pd.DataFrame:
+    """The rate each currency uses on ``as_of``: the newest dated on or before it, else the
+    oldest (flagged ``fx_after_as_of``). ``rates`` has columns ``currency, date, per_usd,
+    source``; USD is 1. Returns one row per currency (index) with ``fx_per_usd, fx_date,
+    fx_source, fx_after_as_of``; a currency without rates gets NaN."""
+    rows = {}
+    day = pd.Timestamp(as_of)
+    for cur in dict.fromkeys(c for c in currencies if isinstance(c, str)):
+        if cur == "USD":
+            rows[cur] = (1.0, pd.NaT, "USD", False)
+            continue
+        own = rates[rates["currency"] == cur].sort_values("date")
+        if own.empty:
+            rows[cur] = (np.nan, pd.NaT, "", False)
+            continue
+        before = own[own["date"] <= day]
+        pick, late = (before.iloc[-1], False) if len(before) else (own.iloc[0], True)
+        rows[cur] = (float(pick["per_usd"]), pick["date"], str(pick["source"]), late)
+    columns = ["fx_per_usd", "fx_date", "fx_source", "fx_after_as_of"]
+    out = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    out["fx_date"] = pd.to_datetime(out["fx_date"])
+    return out.rename_axis("currency")

@@ -111,3 +111,7 @@ main.add_command(model)
 from .watchlist import watchlist  # noqa: E402
 
 main.add_command(watchlist)
+
+from .screen import screen  # noqa: E402
+
+main.add_command(screen)

@@ -136,7 +136,8 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
 @click.option(
     "--universe",
     type=click.Choice(["a-share", "us"]),
-    help="Every listed stock of a market (needs a provider that lists them).",
+    help="Every listed stock of a market: a-share from akshare's code list, us from the "
+    "S&P 500 + Nasdaq-100 list (see `screener data universe show us`).",
 )
 @click.option(
     "--since",
@@ -277,5 +278,69 @@ def import_command(
         f"{'DEMO CACHE: ' if settings.demo else ''}imported {result.rows} bars for "
         f"{result.ticker} from {file} ({result.first}..{result.last}, {result.flavour})"
     )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+
+
+@data.group("universe")
+def universe_group() -> None:
+    """The index lists behind --universe: show them, refresh them when online.
+
+    us is the S&P 500 + Nasdaq-100 list (a default ships with screener; a refreshed copy
+    in $SCREENER_HOME/universes/ is used instead once written). cn-concepts holds the A-share
+    members of the Eastmoney concept boards named in model/industry_map.yaml, used to
+    estimate exposures of names on no watchlist.
+
+    \b
+    Examples:
+      screener data universe show us
+      screener data universe refresh us
+      screener data universe refresh cn-concepts
+    """
+
+
+@universe_group.command("show")
+@click.argument("name", type=click.Choice(["us", "cn-concepts"]))
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.pass_obj
+def universe_show(settings: Settings, name: str, fmt: str) -> None:
+    """List a universe as the screen reads it, and say which file it comes from."""
+    from ..data.universes import load_cn_concepts, load_us_universe, universe_dir
+
+    if name == "us":
+        frame = load_us_universe(settings)
+        source = frame.attrs["source"]
+    else:
+        frame = load_cn_concepts(settings)
+        source = str(universe_dir(settings) / "cn_concepts.csv")
+        if frame.empty:
+            source += " (not written yet: run `screener data universe refresh cn-concepts`)"
+    _emit(frame, fmt, settings, f"{name} ({len(frame)} rows) from {source}")
+
+
+@universe_group.command("refresh")
+@click.argument("name", type=click.Choice(["us", "cn-concepts"]))
+@click.pass_obj
+def universe_refresh(settings: Settings, name: str) -> None:
+    """Fetch a universe list again (online) and save it in $SCREENER_HOME/universes/.
+
+    Nothing is written unless the whole list was fetched and passes its checks; offline,
+    the command fails and the list in use stays as it was.
+    """
+    from ..data.universes import refresh_cn_concepts, refresh_us_universe
+
+    if name == "us":
+        result = refresh_us_universe(settings)
+    else:
+        from ..exposure import load_industry_map
+        from ..model_config import load_model
+
+        model_dir = settings.workspace.model_dir
+        imap = load_industry_map(model_dir, load_model(model_dir).segments)
+        boards = [label for e in imap.entries if e.kind == "concepts" for label in e.labels]
+        result = refresh_cn_concepts(settings, boards)
+    click.echo(f"wrote {result.rows} rows to {result.path}")
+    for source in result.sources:
+        click.echo(f"  source: {source}")
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -368,3 +368,41 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
         for row in frame.itertuples(index=False, name=None):
             table.add_row(*("" if v is None else str(v) for v in row))
         Console().print(table)
+
+
+@watchlist.command()
+@click.argument("name")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Candidates to show (0: all).",
+)
+@click.option(
+    "--universe",
+    type=click.Choice(["watchlists", "a-share", "us", "all"]),
+    default="all",
+    show_default=True,
+    help="Where to look (a-share and all need the cached whole-market snapshot).",
+)
+@click.option("--scenario", help="Scenario whose exposure ranks the candidates.")
+@_FORMAT
+@click.pass_obj
+def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fmt: str) -> None:
+    """Names the screen ranks high that are on no watchlist and fit NAME's segments.
+
+    A candidate's exposure is at least suggest_min_exposure (model/screen.yaml) and its mix
+    resembles the list's average member mix (fit, 0-1). Its mix is estimated from its
+    industry: check it before adding the name with `screener watchlist add`.
+
+    \b
+    Examples:
+      screener --demo watchlist suggest compute
+      screener watchlist suggest application --universe a-share --top 20 --format csv
+    """
+    from ..screen import suggest as suggest_names
+    from .screen import emit
+
+    result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)
+    emit(result, fmt, what=f"suggestions for {name}")

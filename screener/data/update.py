@@ -622,12 +622,17 @@ def universe_tickers(settings: Settings, universe: str) -> list[str]:
     """Every listed stock of a market, from the provider that can list them.
 
     Live: ``AkshareProvider.securities()`` (akshare's ``stock_info_a_code_name``) lists
-    A-shares; no provider lists US symbols yet. Demo: the demo universe.
+    A-shares; US stocks are the S&P 500 and Nasdaq-100 list of :mod:`.universes` (shipped,
+    or refreshed by ``screener data universe refresh us``). Demo: the demo universe.
     """
     from .providers import get_provider
 
     if universe not in UNIVERSES:
         raise InputError(f"unknown universe {universe!r}; choose from {', '.join(UNIVERSES)}")
+    if universe == "us" and not settings.demo:
+        from .universes import us_tickers
+
+        return us_tickers(settings)
     name, market = UNIVERSES[universe]
     provider = get_provider("demo" if settings.demo else name)
     listers = [getattr(provider, m, None) for m in ("securities", "list_securities", "tickers")]
