@@ -353,18 +353,21 @@ def with_money(frame: pd.DataFrame, fx: pd.DataFrame) -> pd.DataFrame:
 _CHECKED = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d", "pe_ttm", "pb", "market_cap_usd")
 
 
+_BAR_METRICS = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d")
+
+
 def missing_text(frame: pd.DataFrame, has_bars: pd.Series, has_fund: pd.Series) -> list[str]:
     """Per row, the inputs it lacks: ``bars``, ``fundamentals`` or the NaN metrics by name."""
-    nan = frame[list(_CHECKED)].isna()
-    out = []
-    for ticker, row in nan.iterrows():
-        parts = [] if has_bars[ticker] else ["bars"]
-        parts += [] if has_fund[ticker] else ["fundamentals"]
-        skip = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d") if "bars" in parts else ()
-        skip += ("pe_ttm", "pb", "market_cap_usd") if "fundamentals" in parts else ()
-        parts += [c for c in _CHECKED if row[c] and c not in skip]
-        out.append(", ".join(parts))
-    return out
+    no_bars = ~has_bars.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    no_fund = ~has_fund.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
+    names = ["bars", "fundamentals", *_CHECKED]
+    flags = [no_bars, no_fund]
+    for col in _CHECKED:
+        covered = no_bars if col in _BAR_METRICS else no_fund
+        flags.append(frame[col].isna().to_numpy() & ~covered)
+    matrix = np.column_stack(flags)
+    labels = np.array(names, dtype=object)
+    return [", ".join(labels[row]) for row in matrix]
 
 
 @dataclass(frozen=True)
@@ -597,16 +600,16 @@ def _labels(
 ) -> pd.DataFrame:
     """Per ticker: its industry labels (provider sector/industry, GICS of the US list) and
     its concept boards, as tuples."""
-    us = us_list.set_index("ticker")
-    f = fund.set_index("ticker")
-    industries = []
-    for t in tickers:
-        found = []
-        if t in f.index:
-            found += [f.at[t, "sector"], f.at[t, "industry"]]
-        if t in us.index:
-            found += [us.at[t, "gics_sector"], us.at[t, "gics_sub_industry"]]
-        industries.append(tuple(x for x in found if isinstance(x, str) and x.strip()))
+    sources = [
+        dict(zip(fund["ticker"], fund["sector"], strict=True)),
+        dict(zip(fund["ticker"], fund["industry"], strict=True)),
+        dict(zip(us_list["ticker"], us_list["gics_sector"], strict=True)),
+        dict(zip(us_list["ticker"], us_list["gics_sub_industry"], strict=True)),
+    ]
+    industries = [
+        tuple(x for x in (src.get(t) for src in sources) if isinstance(x, str) and x.strip())
+        for t in tickers
+    ]
     concept = [tuple(concepts.get(t, ())) for t in tickers]
     return pd.DataFrame({"industries": industries, "concepts": concept}, index=list(tickers))
 
