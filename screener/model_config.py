@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from . import yamlio
 from .errors import ConfigError, ScenarioError
 
 FILES = ("assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml")
@@ -399,14 +399,26 @@ def _plain(node: Any) -> Any:
 
 
 def read_yaml(path: Path) -> Any:
-    """The round-trip document at ``path``; syntax errors and duplicate keys name the line."""
+    """The round-trip document at ``path``; syntax errors, duplicate keys, text that is not
+    UTF-8 and documents over :mod:`.yamlio`'s limits (alias bombs) name the line."""
     if not path.is_file():
         raise ConfigError(
             f"{path}:1: (file): not found; a model folder holds {', '.join(FILES)} "
             "(copy the shipped model/ folder and edit it)"
         )
     try:
-        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}:1: (file): cannot read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}:{line}: (file): not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from exc
+    try:
+        return yamlio.load(yamlio.round_trip(), text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

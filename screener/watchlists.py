@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from . import yamlio
 from .errors import ConfigError, InputError, TickerError, WatchlistError
 from .fsutil import is_temp_file
 from .settings import Settings
@@ -127,7 +128,7 @@ class Watchlist(BaseModel):
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
+    yaml = yamlio.round_trip()
     yaml.allow_duplicate_keys = False
     return yaml
 
@@ -145,7 +146,8 @@ def read_yaml(path: Path, error: type[InputError] = WatchlistError) -> Any:
 def parse_yaml_bytes(path: Path, raw: bytes, error: type[InputError] = WatchlistError) -> Any:
     """Parse ``raw`` as the contents of ``path`` (used in messages) into a round-trip document.
 
-    Edits validate the text they are about to write with this, before writing it.
+    Edits validate the text they are about to write with this, before writing it. Documents
+    too large, too deep or expanding too far through aliases are refused (:mod:`.yamlio`).
     """
     try:
         text = raw.decode("utf-8")
@@ -153,7 +155,7 @@ def parse_yaml_bytes(path: Path, raw: bytes, error: type[InputError] = Watchlist
         line = raw[: exc.start].count(b"\n") + 1
         raise error(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from exc
     try:
-        return _yaml().load(text)
+        return yamlio.load(_yaml(), text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""

@@ -1,0 +1,113 @@
+"""Loading the YAML a person edits (``watchlists/``, ``model/``, ``templates/i18n/``), bounded.
+
+ruamel.yaml builds whatever a document describes, and some short documents describe more than
+the loader, or the code that walks its result, can survive:
+
+- aliases that expand exponentially ("billion laughs"): nine anchors of nine aliases each
+  describe 9^9 nodes in a few hundred bytes; ruamel shares them, but every walk over the result
+  (validation, comparing documents) expands them, for minutes and gigabytes;
+- an alias inside the node it names (``a: &a [*a]``): the result is cyclic, a walk never ends;
+- nesting deeper than Python's recursion limit (ruamel's composer recurses once per level);
+- a value that matches a YAML type but is not one (``added: 2023-02-30``, an integer of 5,000
+  digits): ruamel raises a bare ``ValueError`` with no line.
+
+:func:`load` reads the document's events once before loading it and refuses a document over
+:data:`MAX_CHARS` characters, expanding to more than :data:`MAX_NODES` nodes, nested deeper than
+:data:`MAX_DEPTH` levels, or holding a recursive alias; then it loads the document with a
+constructor that turns a bad value into a marked error. Every refusal is a
+:class:`~ruamel.yaml.error.MarkedYAMLError` carrying the line, so callers report it the way they
+report a syntax error: file, line, problem.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
+from ruamel.yaml.nodes import ScalarNode
+
+#: the largest document read, in characters (a 5,000-member watchlist is about 2 MB)
+MAX_CHARS = 4 * 1024 * 1024
+#: the most nodes a document may describe once its aliases are expanded
+MAX_NODES = 1_000_000
+#: the deepest nesting of mappings and sequences
+MAX_DEPTH = 100
+
+
+class LimitError(MarkedYAMLError):
+    """A document over one of the limits above, or with a recursive alias."""
+
+
+class _Constructor(RoundTripConstructor):
+    """The round-trip constructor, with a value it cannot build reported at its line."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+            shown = f" {str(node.value)[:40]!r}" if isinstance(node, ScalarNode) else ""
+            raise ConstructorError(
+                None, None, f"cannot read the value{shown}: {exc}", node.start_mark
+            ) from exc
+
+
+def round_trip() -> YAML:
+    """A round-trip YAML loader (keeps lines and comments) whose bad values name their line."""
+    yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
+    return yaml
+
+
+def check(text: str) -> None:
+    """Refuse ``text`` (raising :class:`LimitError`) when it is too large, expands to too many
+    nodes, nests too deep or holds a recursive alias. Syntax errors raise as when loading."""
+    if len(text) > MAX_CHARS:
+        raise LimitError(
+            problem=f"{len(text):,} characters; a file here may hold at most {MAX_CHARS:,}"
+        )
+    sizes: dict[Any, int] = {}  # anchor -> expanded size of the node it names
+    opened: list[tuple[Any, int]] = []  # (anchor, nodes counted before it) per open collection
+    total = 0
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, CollectionStartEvent):
+            if len(opened) >= MAX_DEPTH:
+                raise LimitError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
+            opened.append((event.anchor, total))
+            total += 1
+        elif isinstance(event, CollectionEndEvent):
+            anchor, before = opened.pop()
+            if anchor is not None:
+                sizes[anchor] = total - before
+        elif isinstance(event, ScalarEvent):
+            total += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in opened):
+                raise LimitError(
+                    problem=f"alias *{event.anchor} is inside the node &{event.anchor} it names",
+                    problem_mark=event.start_mark,
+                )
+            total += sizes.get(event.anchor, 1)  # an undefined alias is the loader's to report
+        if total > MAX_NODES:
+            raise LimitError(
+                problem=f"aliases expand the document to more than {MAX_NODES:,} nodes; "
+                "write the values out instead of nesting anchors",
+                problem_mark=event.start_mark,
+            )
+
+
+def load(yaml: YAML, text: str) -> Any:
+    """:func:`check` ``text``, then load it with ``yaml`` (best made by :func:`round_trip`)."""
+    check(text)
+    return yaml.load(text)
