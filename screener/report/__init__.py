@@ -28,6 +28,7 @@ from .context import (
     watchlist_changes,
 )
 from .i18n import load_texts
+from .exposure_section import exposure_section_context
 from .model_section import model_section_context
 from .render import html_to_pdf, render_html, write_atomic
 
@@ -150,6 +151,7 @@ def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
     ws = settings.workspace
     context = briefing_context(lists, bars, as_of, settings.demo, t)
     context["model"] = model_section_context(ws.model_dir, lang=lang)
+    context["exposure"] = exposure_section_context(settings, lists, lang=lang)
     context["changes"] = [
         {**c, "action": t.get(f"action_{c['action']}", c["action"])} for c in changes
     ]
