@@ -609,9 +609,9 @@ UNIVERSES = {"a-share": ("akshare", "CN"), "us": ("yfinance", "US")}
 
 def watchlist_tickers(settings: Settings, name: str) -> list[str]:
     """The members of watchlist ``name`` in the workspace (``watchlists/<name>.yaml``)."""
-    from ..watchlists import load_watchlist, watchlist_paths
+    from ..watchlists import load_watchlist, watchlist_file, watchlist_paths
 
-    path = settings.workspace.watchlists_dir / f"{name}.yaml"
+    path = watchlist_file(settings.workspace.watchlists_dir, name)  # refuses '../x', '/x'
     if not path.is_file():
         known = ", ".join(p.stem for p in watchlist_paths(path.parent)) or "none"
         raise InputError(f"no watchlist {name!r} ({path} does not exist); watchlists: {known}")
