@@ -9,7 +9,13 @@ from functools import lru_cache
 
 import pandas as pd
 
+from .errors import InputError
+
 log = logging.getLogger(__name__)
+
+#: the days a (nanosecond) pandas timestamp can hold; sessions are computed only inside them
+FIRST_DAY = dt.date(1677, 9, 22)
+LAST_DAY = dt.date(2262, 4, 11)
 
 
 @lru_cache(maxsize=8)
@@ -29,7 +35,15 @@ def sessions(name: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     """Trading sessions of calendar ``name`` (``XSHG``, ``XNYS``) from ``start`` to ``end``.
 
     Days outside the calendar's published range are taken as Monday–Friday, with a warning.
+    An ``end`` after :data:`LAST_DAY` is refused (:class:`InputError`); days before
+    :data:`FIRST_DAY` have no sessions.
     """
+    if end > LAST_DAY:
+        raise InputError(
+            f"{end} is after {LAST_DAY}, the last day the tool can represent; "
+            "give an earlier --as-of"
+        )
+    start = max(start, FIRST_DAY)
     cal = _calendar(name)
     first = cal.first_session.date()
     last = cal.last_session.date()
