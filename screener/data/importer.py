@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..calendars import sessions
+from ..calendars import FIRST_DAY, LAST_DAY, sessions
 from ..errors import InputError
 from ..tickers import security
 from .cache import Attempt, Cache, utc_now
@@ -167,6 +167,16 @@ def _flavour(header: list[str], found: Mapping[str, int]) -> str:
 
 
 def _date(path: Path, line: int, text: str, fmt: str | None) -> dt.date:
+    day = _parse_date(path, line, text, fmt)
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(
+            f"{path} line {line}: date {day} is outside {FIRST_DAY}..{LAST_DAY}, the days a bar "
+            "can carry"
+        )
+    return day
+
+
+def _parse_date(path: Path, line: int, text: str, fmt: str | None) -> dt.date:
     value = text.strip()
     try:
         if fmt:
