@@ -385,9 +385,13 @@ def watchlist_history(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> list[dict]:
-    """The recorded changes to this workspace's watchlists (one list if ``name`` is given)."""
+    """The recorded changes to this workspace's watchlists (one list if ``name`` is given).
+
+    ``since`` after ``until`` is refused: no day falls between them."""
     if name is not None:
         watchlist_file(Path("."), name)
+    if since is not None and until is not None and since > until:
+        raise WatchlistError(f"--since {since} is after --until {until}; no change falls between")
     records = changes_between(
         settings.home,
         since or dt.date.min,
