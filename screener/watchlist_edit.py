@@ -509,8 +509,9 @@ def _retarget(settings: Settings, draft: Draft) -> tuple[Draft, Path | None]:
 
 def save_draft(draft: Draft, text: str) -> tuple[Watchlist, Path | None]:
     """Validate ``text`` and write it over the draft's file; returns the new watchlist and the
-    backup path. Refuses (writing nothing) if the text is invalid or the file changed since it
-    was read."""
+    backup path. Refuses (writing nothing) if the file is a symbolic link, the text is invalid
+    or the file changed since it was read."""
+    _refuse_link(draft.path)
     raw = text.encode("utf-8")
     try:
         watchlist = load_watchlist_bytes(draft.path, raw, set(draft.segments))
@@ -527,6 +528,18 @@ def save_draft(draft: Draft, text: str) -> tuple[Watchlist, Path | None]:
             f"cannot write {draft.path}: {exc.strerror or exc}; the file is unchanged"
         ) from exc
     return watchlist, backup
+
+
+def _refuse_link(path: Path) -> None:
+    """A watchlist that is a symbolic link is refused: the rename would replace the link (and
+    leave its target, perhaps outside the workspace, stale), and writing through it would edit
+    a file outside the folder."""
+    if path.is_symlink():
+        raise WatchlistError(
+            f"{path} is a symbolic link (to {os.readlink(path)}); edits replace files and never "
+            "write through links: edit the file it points to by hand, or replace the link with "
+            "a copy"
+        )
 
 
 def _check_unchanged(draft: Draft) -> None:
