@@ -201,6 +201,10 @@ class ScreenResult:
     notes: list[str] = field(default_factory=list)
     #: every universe name's mix: segment weights and how it was found (screener.exposure)
     mixes: pd.DataFrame | None = None
+    #: what it was computed with: the model, model/screen.yaml, and the segment growth
+    model: ModelConfig | None = None
+    config: ScreenConfig | None = None
+    growth: pd.DataFrame | None = None
 
     def meta(self) -> dict:
         """What JSON output carries beside the rows (plain Python; missing values None)."""
@@ -529,6 +533,13 @@ def _demo_stocks(market: str) -> list[str]:
     return out
 
 
+def _check_universe(universe: str | None) -> str:
+    name = universe or "watchlists"
+    if name not in UNIVERSES:
+        raise InputError(f"unknown universe {name!r}; choose from {', '.join(UNIVERSES)}")
+    return name
+
+
 def _named_lists(lists: Sequence[Watchlist], names: Sequence[str]) -> list[Watchlist]:
     by_name = {wl.name: wl for wl in lists}
     unknown = [n for n in names if n not in by_name]
@@ -571,9 +582,7 @@ def resolve_universe(
 ) -> _Universe:
     """The universe's tickers in order, the US list (for names and industries) and the
     command that fills the cache for it."""
-    name = universe or "watchlists"
-    if name not in UNIVERSES:
-        raise InputError(f"unknown universe {name!r}; choose from {', '.join(UNIVERSES)}")
+    name = _check_universe(universe)
     chosen: list[str] = []
     fixes: list[str] = []
     us_list = load_us_universe(settings)
@@ -717,7 +726,8 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenRe
                      f"{rate['fx_date'].date()}")  # fmt: skip
     return ScreenResult(
         frame, inputs.universe, setup.scenario, setup.calibration, settings.today,
-        settings.demo, len(inputs.tickers), fx, unknown, notes, mixes,
+        settings.demo, len(inputs.tickers), fx, unknown, notes, mixes, setup.model,
+        setup.config, growth,
     )  # fmt: skip
 
 
@@ -742,6 +752,8 @@ def run_screen(
     setup = _setup(settings, scenario, calibration)
     columns = output_columns(setup.model)
     parse_sort(sort, columns)
+    _check_universe(universe)
+    _named_lists(setup.lists, watchlists)
     if top is not None and top < 0:
         raise InputError(f"--top {top}: give 0 (all rows) or more")
     result = _screen(settings, setup, universe, watchlists)
@@ -772,6 +784,7 @@ def suggest(
         raise InputError(f"--top {top}: give 0 (all rows) or more")
     setup = _setup(settings, scenario, calibration)
     target = _named_lists(setup.lists, [watchlist])[0]
+    _check_universe(universe)
     result = _screen(settings, setup, universe, ())
     segments = list(setup.model.segments)
     frame = finish(result.frame[result.frame["watchlist"] == ""], None, 0)

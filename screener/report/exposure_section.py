@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CacheError
-from ..exposure import exposure_column, segment_growth
-from ..model_config import ModelConfig, load_model
-from ..screen import ScreenResult, load_screen_config, run_screen
+from ..exposure import exposure_column
+from ..model_config import ModelConfig
+from ..screen import ScreenResult, run_screen
 from ..settings import Settings
 from ..watchlists import Watchlist
 
@@ -234,11 +234,8 @@ def exposure_section_context(
 ) -> dict[str, Any]:
     """Everything the exposure section shows, finished (see the module docstring)."""
     t = TEXTS["zh" if lang == "zh" else "en"]
-    ws = settings.workspace
-    model = load_model(ws.model_dir)
-    config = load_screen_config(ws.model_dir)
     result, fallback = _screen(settings, lists)
-    growth = segment_growth(model)
+    model, config, growth = result.model, result.config, result.growth
     groups = calibration_groups(model, growth)
     scenarios = list(model.scenarios)
     labels = {

@@ -103,7 +103,7 @@ def _components_table(tables: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
     for table in tables:
         columns = {str(c).strip(): c for c in table.columns}
         symbol = columns.get("Ticker") or columns.get("Symbol")
-        if symbol is not None and "Company" in columns and len(table) >= 50:
+        if symbol is not None and "Company" in columns and len(table) >= 10:
             pick = [symbol, columns["Company"]]
             pick += [columns.get("GICS Sector"), columns.get("GICS Sub-Industry")]
             return pd.DataFrame(
