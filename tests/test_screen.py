@@ -475,14 +475,22 @@ def test_concept_refresh_fails_whole_when_nothing_is_fetched(live, monkeypatch):
 def test_exposure_section_renders_finished_rows(demo, lang):
     lists = load_all(shipped("watchlists"), shipped("model"))
     ctx = exposure_section_context(demo, lists, lang=lang)
-    assert len(ctx["rows"]) == sum(len(wl.members) for wl in lists)
+    assert [len(t["rows"]) for t in ctx["lists"]] == [len(wl.members) for wl in lists]
     assert [g["span"] for g in ctx["groups"]] == [3, 3]  # as reported = corrected; dynamic
-    assert len(ctx["scenarios"]) == 3 and all(len(r["cells"]) == 6 for r in ctx["rows"])
+    assert ctx["columns"] == 3 + 6
+    rows = {r["ticker"]: r for t in ctx["lists"] for r in t["rows"]}
+    assert all(len(r["cells"]) == 6 for r in rows.values())
     on_lists = {t for wl in lists for t in wl.tickers}
     assert ctx["candidates"] and not {c["ticker"] for c in ctx["candidates"]} & on_lists
     assert all(c["estimated"] for c in ctx["candidates"])
-    notes = {r["ticker"]: r["note"] for r in ctx["rows"]}
-    assert notes["002881.SZ"]  # shines only under the dynamic calibration
+    # strong cells are the ones at or above the threshold
+    cells = [c for r in rows.values() for c in r["cells"] if c["text"] != "n/a"]
+    assert all(c["strong"] == (float(c["text"]) >= 50) for c in cells)
+    dynamic = "修正基数＋动态" if lang == "zh" else "Corrected, with dynamics"
+    optimistic = "乐观" if lang == "zh" else "Optimistic"
+    assert dynamic in rows["002881.SZ"]["note"]  # edge grows only with the dynamics on
+    assert optimistic in rows["NVDA"]["note"]  # under the dynamics, only the optimistic case
+    assert rows["MSFT"]["note"] == ""  # shines nowhere
     env = template_env([shipped("templates")])
     assert env.undefined is jinja2.StrictUndefined
     html = env.get_template("partials/exposure.html.j2").render(exposure=ctx)

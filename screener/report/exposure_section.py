@@ -4,11 +4,11 @@
 else the US list with the watchlists, else the watchlists alone) and returns, as text ready
 to lay out:
 
-* ``rows`` — every watchlist member's exposure (0–100) under each scenario, one column group
-  per calibration (calibrations whose segment growth is identical share one group, e.g. the
-  report's figure and its corrected baseline), with a note on names that shine (exposure at
-  least ``shine_threshold`` of ``model/screen.yaml``) in only one scenario or only under one
-  calibration group;
+* ``lists`` — per watchlist, every member's exposure (0–100) under each scenario, one column
+  group per calibration (calibrations whose segment growth is identical share one group, e.g.
+  the report's figure and its corrected baseline); a cell is ``strong`` where the name shines
+  (exposure at least ``shine_threshold`` of ``model/screen.yaml``), and a note says what it
+  needs to shine (e.g. "Optimistic only", "only under" one calibration group);
 * ``candidates`` — the best-scoring names of the screen that are on no watchlist, with their
   (mostly estimated) mix;
 * ``notes`` and ``text`` — the scaling, the universe, FX and every fixed text, in ``en`` or
@@ -50,17 +50,19 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_name": "Name",
         "col_ticker": "Ticker",
         "col_list": "List",
-        "col_note": "Shines in",
-        "shines_all": "all cases ({group})",
-        "shines_some": "{scenarios} only ({group})",
+        "col_note": "Needs",
+        "shines_some": '{scenarios} only (under "{group}")',
+        "only_under": 'only under "{group}"',
+        "some_only_under": '{scenarios} only, and only under "{group}"',
         "list_sep": ", ",
         "part_sep": "; ",
         "shine_note": (
-            "Bold: exposure of at least {threshold}; a name “shines” there. “Shines in” lists "
-            "where, per calibration, unless it shines everywhere; a name that shines only in "
-            "the optimistic case depends on it."
+            'Bold: exposure of at least {threshold}, where a name "shines". "Needs" names the '
+            'scenarios or calibration a name depends on to shine: "Optimistic only" marks a '
+            "name that shines only in the optimistic case."
         ),
-        "same_growth": "{labels} give identical segment growth, so one column group shows them.",
+        "legend": "Column headers: {legend}.",
+        "same_growth": "{labels} give identical segment growth: one column group shows both.",
         "candidates_caption": "Top screen candidates on no watchlist ({scenario}, {calibration})",
         "col_market": "Market",
         "col_exposure": "Exposure",
@@ -74,10 +76,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "Score: exposure {w_exposure}, momentum {w_momentum}, valuation {w_valuation}, "
             "liquidity {w_liquidity} (model/screen.yaml). Mixes of names on no watchlist are "
             "estimated from their industry or concept boards (model/industry_map.yaml): check "
-            "them before adding a name with `screener watchlist add`."
+            "them before adding a name with screener watchlist add."
         ),
         "fx_note": "US$ values at {rate} {currency}/US$ ({day}).",
-        "fallback_note": "No whole-market data cached for universe “all”: screened {universe}.",
+        "fallback_note": 'No whole-market data cached for universe "all": screened {universe}.',
         "watchlist_mix": "watchlist mix",
     },
     "zh": {
@@ -91,15 +93,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_name": "名称",
         "col_ticker": "代码",
         "col_list": "清单",
-        "col_note": "突出于",
-        "shines_all": "全部情景（{group}）",
-        "shines_some": "仅{scenarios}（{group}）",
+        "col_note": "依赖",
+        "shines_some": "仅{scenarios}（“{group}”口径）",
+        "only_under": "仅“{group}”口径",
+        "some_only_under": "仅{scenarios}，且仅“{group}”口径",
         "list_sep": "、",
         "part_sep": "；",
         "shine_note": (
-            "粗体：敞口不低于 {threshold}，即在该情景下“突出”。“突出于”按口径列出突出的情景"
-            "（处处突出者不列）；仅在乐观情景下突出的公司依赖乐观情景。"
+            "粗体：敞口不低于 {threshold}，即公司在该情景下“突出”。“依赖”列出公司突出所依赖的情景"
+            "或口径：“仅乐观”表示只在乐观情景下突出。"
         ),
+        "legend": "表头：{legend}。",
         "same_growth": "{labels}的细分环节增速相同，合并为一组列示。",
         "candidates_caption": "不在任何自选清单中的筛选靠前标的（{scenario}，{calibration}）",
         "col_market": "市场",
@@ -113,13 +117,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "candidates_note": (
             "综合得分权重：敞口 {w_exposure}、动量 {w_momentum}、估值 {w_valuation}、流动性 "
             "{w_liquidity}（model/screen.yaml）。非自选股的收入结构按其行业或概念板块估算"
-            "（model/industry_map.yaml），用 `screener watchlist add` 加入前请核实。"
+            "（model/industry_map.yaml），用 screener watchlist add 加入前请核实。"
         ),
         "fx_note": "美元数值按 {rate} {currency}/美元（{day}）折算。",
         "fallback_note": "缓存中没有全市场数据，故改为筛选 {universe}。",
         "watchlist_mix": "自选清单中的结构",
     },
 }
+
+
+def _short(label: str) -> str:
+    """A header short enough for a narrow numeric column (``Optimistic`` → ``Opti.``)."""
+    return label if len(label) <= 7 else label[:4] + "."
 
 
 def _label(overlay, lang: str) -> str:
@@ -166,22 +175,27 @@ def _cells(row: pd.Series, groups, scenarios, threshold: float) -> list[dict]:
     return cells
 
 
-def _shines(cells: list[dict], groups, scenarios, labels: dict, t) -> str:
-    """Where a name shines, per calibration group: ``all cases (group)`` or ``X only (group)``;
-    empty when it shines nowhere or everywhere."""
+def _shines(cells: list[dict], scenarios, labels: dict, t) -> str:
+    """What a name needs to shine (bold cells show where it does): the scenarios, when it
+    shines in some but not all of a calibration group's, and the group, when it shines under
+    one calibration group alone. Empty when it shines nowhere or everywhere."""
     n = len(scenarios)
-    parts, everywhere = [], True
+    shining = {}
     for g, group_label in enumerate(labels["groups"]):
         flags = [c["strong"] for c in cells[g * n : (g + 1) * n]]
-        everywhere &= all(flags)
-        if all(flags):
-            parts.append(t["shines_all"].format(group=group_label))
-        elif any(flags):
-            names = t["list_sep"].join(
-                lab for lab, f in zip(labels["scenarios"], flags, strict=True) if f
-            )
+        if any(flags):
+            pairs = zip(labels["scenarios"], flags, strict=True)
+            shining[group_label] = None if all(flags) else [lab for lab, f in pairs if f]
+    alone = len(shining) == 1 and len(labels["groups"]) > 1
+    parts = []
+    for group_label, some in shining.items():
+        names = t["list_sep"].join(some) if some else ""
+        if alone:
+            key = "some_only_under" if some else "only_under"
+            parts.append(t[key].format(scenarios=names, group=group_label))
+        elif some:
             parts.append(t["shines_some"].format(scenarios=names, group=group_label))
-    return "" if everywhere else t["part_sep"].join(parts)
+    return t["part_sep"].join(parts)
 
 
 def _mix_text(mix: pd.Series, model: ModelConfig, lang: str, t) -> str:
@@ -239,12 +253,13 @@ def exposure_section_context(
     groups = calibration_groups(model, growth)
     scenarios = list(model.scenarios)
     labels = {
-        "groups": [" = ".join(_label(model.calibrations[c], lang) for c in g) for g in groups],
+        "groups": [" / ".join(_label(model.calibrations[c], lang) for c in g) for g in groups],
         "scenarios": [_label(model.scenarios[s], lang) for s in scenarios],
     }
     by_ticker = result.frame.set_index("ticker")
-    rows = []
+    tables = []
     for wl in lists:
+        rows = []
         for m in wl.members:
             row = by_ticker.loc[m.ticker] if m.ticker in by_ticker.index else pd.Series(dtype=float)
             cells = _cells(row, groups, scenarios, config.shine_threshold)
@@ -252,19 +267,21 @@ def exposure_section_context(
                 {
                     "ticker": m.ticker,
                     "name": m.name_zh if lang == "zh" else m.name_en,
-                    "list": wl.title.zh if lang == "zh" else wl.title.en,
                     "cells": cells,
-                    "note": _shines(cells, groups, scenarios, labels, t),
+                    "note": _shines(cells, scenarios, labels, t),
                 }
             )
+        tables.append({"title": wl.title.zh if lang == "zh" else wl.title.en, "rows": rows})
     return {
         "lang": lang,
         "demo": settings.demo,
         "text": t,
         "intro": t["intro"].format(size=result.universe_size, universe=result.universe),
         "groups": [{"label": lab, "span": len(scenarios)} for lab in labels["groups"]],
-        "scenarios": labels["scenarios"],
-        "rows": rows,
+        "scenarios": [_short(x) for x in labels["scenarios"]],
+        "lists": tables,
+        "columns": 3 + len(groups) * len(scenarios),
+        "value_width": f"{51 / (len(groups) * len(scenarios)):.2f}%",
         "candidates": _candidates(result, model, config.briefing_candidates, lang, t),
         "candidates_caption": t["candidates_caption"].format(
             scenario=_label(model.scenarios[result.scenario], lang),
@@ -275,10 +292,15 @@ def exposure_section_context(
 
 
 def _notes(result, groups, model, config, fallback, lang, t) -> list[str]:
+    scenarios = [_label(model.scenarios[s], lang) for s in model.scenarios]
+    legend = ", ".join(f"{_short(x)} = {x}" for x in scenarios if _short(x) != x)
     notes = [t["shine_note"].format(threshold=f"{config.shine_threshold:g}")]
+    if legend:
+        notes[0] += " " + t["legend"].format(legend=legend)
     for group in groups:
         if len(group) > 1:
-            names = " / ".join(f"“{_label(model.calibrations[c], lang)}”" for c in group)
+            quote = "“{}”" if lang == "zh" else '"{}"'
+            names = " / ".join(quote.format(_label(model.calibrations[c], lang)) for c in group)
             notes.append(t["same_growth"].format(labels=names))
     weights = {f"w_{k}": f"{v:g}" for k, v in config.weights.items()}
     notes.append(t["candidates_note"].format(**weights))
