@@ -41,6 +41,7 @@ from .data.cache import Cache
 from .data.universes import concepts_by_ticker, load_cn_concepts, load_us_universe
 from .errors import CacheError, ConfigError, InputError, WatchlistError
 from .exposure import (
+    IndustryMap,
     exposure_column,
     exposure_columns,
     exposure_scores,
@@ -354,10 +355,8 @@ def with_money(frame: pd.DataFrame, fx: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_CHECKED = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d", "pe_ttm", "pb", "market_cap_usd")
-
-
 _BAR_METRICS = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d")
+_CHECKED = (*_BAR_METRICS, "pe_ttm", "pb", "market_cap_usd")
 
 
 def missing_text(frame: pd.DataFrame, has_bars: pd.Series, has_fund: pd.Series) -> list[str]:
@@ -392,7 +391,7 @@ def screen_frame(
     lists: Sequence[Watchlist],
     growth: pd.DataFrame,
     config: ScreenConfig,
-    imap,
+    imap: IndustryMap,
     fx_table: pd.DataFrame,
     *,
     scenario: str,
@@ -667,7 +666,7 @@ def load_inputs(
     lacking = len(uni.tickers) - len(have)
     if lacking:
         notes.append(f"{lacking} of {len(uni.tickers)} names have no cached bars; run {uni.fix}")
-        log.warning("%s", notes[-1])
+        log.info("%s", notes[-1])  # every output format carries the note
     concepts = concepts_by_ticker(load_cn_concepts(settings))
     return ScreenInputs(
         universe=uni.name,

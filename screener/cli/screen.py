@@ -199,7 +199,12 @@ FORMAT_OPTION = click.option(
     help="Calibration of the exposure columns and score (default: model/screen.yaml's, "
     "corrected_dynamic as shipped).",
 )
-@click.option("--min-exposure", type=float, metavar="X", help="Keep exposure (0-100) >= X.")
+@click.option(
+    "--min-exposure",
+    type=float,
+    metavar="X",
+    help="Keep exposure (0-100, the --scenario's under --calibration) >= X.",
+)
 @click.option("--max-pe", type=float, metavar="X", help="Keep 0 < PE TTM <= X (no PE: dropped).")
 @click.option(
     "--min-mcap-usd", type=float, metavar="X", help="Keep market cap >= X US dollars, e.g. 2e9."
