@@ -97,6 +97,7 @@ class DemandInputs:
     models_entry_months: float
     hardware_efficiency_gain_per_year: float
     training_extra_growth_per_year: float
+    edge_share_today: float
     edge_share_target: float
     edge_ramp_months: float
     accelerator_service_life_years: float
@@ -195,7 +196,8 @@ def _log_paths(p: DemandInputs, months: np.ndarray) -> dict[str, np.ndarray]:
     log_params = months / p.parameter_doubling_months * math.log(2.0)
     log_efficiency = years * math.log1p(p.hardware_efficiency_gain_per_year)
     log_driver = np.log(users) + np.log(models) + log_params - log_efficiency
-    edge = p.edge_share_target * ramp(months, p.edge_ramp_months)
+    ramp_edge = ramp(months, p.edge_ramp_months)
+    edge = p.edge_share_today + (p.edge_share_target - p.edge_share_today) * ramp_edge
     with np.errstate(divide="ignore"):  # a zero training term or a full edge share: log 0
         log_inference = math.log(today.inference_kwh_per_day) + log_driver
         log_cloud = log_inference + np.log1p(-edge)
@@ -328,6 +330,7 @@ def with_simplifications(p: DemandInputs) -> DemandInputs:
         hardware_efficiency_gain_per_year=0.0,
         btc_growth_per_year=0.0,
         training_extra_growth_per_year=0.0,
+        edge_share_today=0.0,
         edge_share_target=0.0,
     )
 

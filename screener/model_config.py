@@ -87,6 +87,7 @@ INPUT_SPECS: dict[str, InputSpec] = {
     "models_entry_months": _crossover("months", "nonneg"),
     "hardware_efficiency_gain_per_year": _crossover("1/year", "rate"),
     "training_extra_growth_per_year": _crossover("1/year", "rate"),
+    "edge_share_today": _crossover("fraction", "fraction"),
     "edge_share_target": _crossover("fraction", "fraction"),
     "edge_ramp_months": _crossover("months", "nonneg"),
     "accelerator_service_life_years": _segments("years", "positive"),

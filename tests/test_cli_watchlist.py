@@ -49,6 +49,7 @@ def test_every_subcommand_has_help_with_an_example():
     runner = CliRunner()
     group = main.commands["watchlist"]
     assert set(group.commands) == {
+        "suggest",
         "list",
         "show",
         "create",

@@ -460,8 +460,14 @@ def test_universe_needs_a_listing_provider(settings, monkeypatch):
     import screener.data.providers as registry
 
     monkeypatch.setattr(registry, "get_provider", lambda name: FakeProvider(name))
-    with pytest.raises(InputError, match="--universe us needs a provider that lists"):
-        select_tickers(settings, universe="us")
+    with pytest.raises(InputError, match="--universe a-share needs a provider that lists"):
+        select_tickers(settings, universe="a-share")
+
+
+def test_us_universe_comes_from_the_shipped_list(settings):
+    tickers = select_tickers(settings, universe="us")
+    assert {"NVDA", "MSFT", "AAPL"} <= set(tickers)
+    assert len(tickers) > 500
 
 
 def test_registry_names_and_failover_order(monkeypatch):
