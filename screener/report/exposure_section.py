@@ -219,8 +219,11 @@ def _num(value, digits: int) -> str:
 
 def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str, t) -> list[dict]:
     frame = result.frame
-    picks = frame[frame["watchlist"] == ""].sort_values("rank").head(count)
     col = exposure_column(result.scenario)
+    # a candidate for an AI-compute briefing must have some exposure: a liquid, cheap name
+    # with no revenue in a growing segment can rank well on the other factors alone
+    off_lists = frame[(frame["watchlist"] == "") & (frame[col] > 0)]
+    picks = off_lists.sort_values("rank").head(count)
     rows = []
     for rec in picks.to_dict("records"):
         mix = result.mixes.loc[rec["ticker"], list(model.segments)]
@@ -266,7 +269,8 @@ def exposure_section_context(
             rows.append(
                 {
                     "ticker": m.ticker,
-                    "name": m.name_zh if lang == "zh" else m.name_en,
+                    "name": m.name_zh,  # Chinese names stay Chinese in both languages
+                    "name_en": "" if lang == "zh" else m.name_en,
                     "cells": cells,
                     "note": _shines(cells, scenarios, labels, t),
                 }
