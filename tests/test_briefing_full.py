@@ -186,3 +186,18 @@ def test_missing_data_is_listed_in_the_gaps_box(tmp_path):
     text = pdf_text(result.pdf_path)
     gaps = text[text.rindex("5 · Data gaps") : text.rindex("6 · Risks")]
     assert "300502.SZ" in gaps and "screener data update --tickers 300502.SZ" in gaps
+
+
+def test_pdf_exposures_match_the_screen(both_languages, tmp_path):
+    """The takeaways' exposure leaders and the exposure table carry the screen's numbers."""
+    from screener.screen import run_screen
+
+    _, text = both_languages["en"]
+    root = tmp_path
+    result = run_screen(settings_for(root), universe="all", top=0)
+    frame = result.frame
+    members = frame[frame["watchlist"] != ""].sort_values("exposure_neutral", ascending=False)
+    best = members.iloc[0]
+    assert f"({best['ticker']}) {best['exposure_neutral']:.0f}" in text
+    line = text[text.index("Most exposed watchlist names") :][:200]
+    assert best["ticker"] in line

@@ -27,8 +27,8 @@ from .context import (
     takeaways,
     watchlist_changes,
 )
-from .i18n import load_texts
 from .exposure_section import exposure_section_context
+from .i18n import load_texts
 from .model_section import model_section_context
 from .render import html_to_pdf, render_html, write_atomic
 
@@ -164,7 +164,13 @@ def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
     numbers = model_numbers(ws.model_dir)
     context["risks"] = risks(numbers, t)
     context["takeaways"] = takeaways(
-        context["tables"], context["benchmarks"], numbers, changes, gaps, t
+        context["tables"],
+        context["benchmarks"],
+        numbers,
+        changes,
+        gaps,
+        t,
+        context["exposure"]["leaders"],
     )
     return context
 

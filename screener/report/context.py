@@ -217,9 +217,16 @@ def _pct(value: float, t: dict) -> str:
 
 
 def takeaways(
-    tables: list[dict], benchmarks: list[dict], numbers: dict, changes: list, gaps: list, t: dict
+    tables: list[dict],
+    benchmarks: list[dict],
+    numbers: dict,
+    changes: list,
+    gaps: list,
+    t: dict,
+    leaders: dict | None = None,
 ) -> list[str]:
-    """Key takeaways, generated from the numbers: movers, the model, changes, gaps."""
+    """Key takeaways, generated from the numbers: movers, the model, exposure leaders,
+    changes, gaps."""
     bench = {b["ticker"]: b for b in benchmarks}
     lines = []
     for table in tables:
@@ -250,6 +257,14 @@ def takeaways(
             },
         )
     )
+    if leaders and leaders["names"]:
+        lines.append(
+            t["takeaway_exposure"].format(
+                scenario=leaders["scenario"],
+                calibration=leaders["calibration"],
+                names=", ".join(leaders["names"]),
+            )
+        )
     lines.append(
         t["takeaway_changes"].format(count=len(changes)) if changes else t["takeaway_no_changes"]
     )

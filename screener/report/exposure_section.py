@@ -292,6 +292,21 @@ def exposure_section_context(
             calibration=_label(model.calibrations[result.calibration], lang),
         ),
         "notes": _notes(result, groups, model, config, fallback, lang, t),
+        "leaders": _leaders(result, lists, model, lang),
+    }
+
+
+def _leaders(result: ScreenResult, lists: Sequence[Watchlist], model, lang: str) -> dict:
+    """The three most exposed watchlist members under the screen's scenario and calibration."""
+    col = exposure_column(result.scenario)
+    names = {m.ticker: m.name_zh for wl in lists for m in wl.members}
+    members = result.frame[result.frame["ticker"].isin(names)].nlargest(3, col)
+    return {
+        "scenario": _label(model.scenarios[result.scenario], lang),
+        "calibration": _label(model.calibrations[result.calibration], lang),
+        "names": [
+            f"{names[r['ticker']]} ({r['ticker']}) {r[col]:.0f}" for r in members.to_dict("records")
+        ],
     }
 
 
