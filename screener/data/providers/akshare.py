@@ -7,24 +7,75 @@ requests' exceptions into :class:`~screener.errors.ProviderError` (HTTP 429 →
 Each akshare function has one explicit column table below (Chinese vendor column → standard
 column); a column missing from akshare's frame is a ``ProviderError`` naming it.
 
-Adjustment: raw prices plus our own back-adjusted factor, not Eastmoney's ``hfq``
-    Eastmoney's ``qfq``/``hfq`` series are *additive*: cash dividends are added to (or
-    subtracted from) prices in CNY rather than scaled, so ``hfq / raw`` is not constant
-    between corporate actions, ``hfq`` daily returns differ from raw returns on ordinary days,
-    and old ``qfq`` prices go negative (akshare issues #1878, #5287, #7250). Instead we fetch
-    the unadjusted series (``adjust=""``, ``fqt=0``) and read the exchange's own reference
-    price from it: ``ref_t = 收盘_t − 涨跌额_t``. On an ordinary day ``ref_t`` is the previous
-    close; on an ex-date it is the ex-rights/ex-dividend reference price
-    ``(P_{t-1} − D + R·S) / (1 + B + S)`` published by the exchange (rounded to the tick).
-    The factor steps by ``close_{t-1} / ref_t`` on such a day and is 1 on the first bar::
+Adjustment: raw prices plus a back-adjusted factor read off Eastmoney's forward-adjusted closes
+    ``daily_bars`` asks Eastmoney for the whole unadjusted history up to ``end`` (``adjust=""``,
+    ``fqt=0``) and for the forward-adjusted closes over the same range (``adjust="qfq"``,
+    ``fqt=1``), and stores the raw OHLC. The unadjusted klines say nothing about corporate
+    actions: their 涨跌额/涨跌幅 are measured from the previous *raw* close, ex-dates included.
 
-        adj_factor_t = Π_{u ≤ t} close_{u-1} / ref_u        (steps only where they differ)
+    Eastmoney's ``qfq`` is *additive* and rounded: a close before an ex-date becomes
+    ``(P − D) / (1 + B)`` (cash ``D`` and bonus/transfer ratio ``B`` per share), composed over
+    every later event and rounded to the tick (0.01; 0.001 for funds). Between two corporate
+    actions it is an affine function of the raw close, ``qfq = a·raw + b``: the slope ``a``
+    changes only with bonus shares, splits and rights, the offset ``b`` with every cash dividend
+    (it is what drives old ``qfq`` prices negative; akshare issues #1878, #5287, #7250). Ratios of
+    ``qfq`` closes therefore depend on ``b``, i.e. on every later dividend (on ordinary days
+    ``qfq_t / qfq_{t-1}`` differs from the raw ratio by about ``b/qfq`` times the day's return);
+    their *differences* do not. On every day
 
-    so ``close * adj_factor`` has the exchange's total return (bonus shares, splits, rights,
-    cash dividends reinvested at the reference price) on every day. To keep the factor
-    anchored (1 at the listing day) and history stable as new bars arrive, ``daily_bars``
-    asks Eastmoney for the whole history up to ``end`` in one request and returns the rows
-    from ``start``. Each detected corporate action is logged at INFO with its date and ratio.
+        qfq_t − qfq_{t-1} = a_t · (raw_t − ref_t)
+
+    with ``a_t`` the slope of the stretch holding day ``t`` and ``ref_t`` the exchange's
+    reference previous close: ``raw_{t-1}`` on an ordinary day, the ex-rights price
+    ``(raw_{t-1} − D) / (1 + B)`` on an ex-date. Hence ``ref_t = raw_t − Δqfq_t / a_t``; where it
+    differs from ``raw_{t-1}`` beyond the rounding, day ``t`` is an ex-date and the factor steps::
+
+        adj_factor_t = Π_{ex-dates u ≤ t} raw_{u-1} / ref_u          (1 on the first bar)
+
+    so ``close * adj_factor`` has exactly the raw return on every other day (the factor does not
+    move) and the exchange's total return ``close_t / ref_t`` on ex-dates (bonus shares, splits,
+    rights, cash reinvested at the reference price). Each step is logged at INFO.
+
+    Tolerance: a day is ordinary when ``|Δqfq − a·Δraw|`` is at most **one tick of the adjusted
+    series** (+ 4 standard errors of ``a`` × ``|Δraw|`` where ``a`` is measured, + 1e-9 for float
+    noise). Each ``qfq`` close carries up to half a tick of rounding, so a difference carries up
+    to one; with ``a = 1`` it is often exact, but a cumulative dividend ending in half a tick
+    (0.045, 0.125 CNY) rounds either way day by day. A fixed relative tolerance cannot work: one
+    tick is 1e-3 of a 10 CNY price but 1e-4 of a 100 CNY one, and ``b/qfq`` × an ordinary day's
+    return easily exceeds 5e-4 before a 2 % dividend. Cost: a dividend of a single tick (0.01 CNY
+    a share) is not seen, and an ex-date step is exact only to one ``qfq`` tick ÷ ``a`` in the
+    reference price (it is exact when ``a = 1`` and the dividends are whole ticks).
+
+    The slope: 1 on the last stretch when ``qfq`` ends at the last raw close. (Otherwise
+    Eastmoney already adjusted for an action after ``end`` and it is measured like any other.)
+    Walking back, at each ex-date the stretch before it keeps the later stretch's slope,
+    exactly, when its nearest days agree with that slope up to one that moved enough to show a
+    3 % change, or when the ex-date's step is under 5 % (cash-like) and the data do not object;
+    otherwise the slope is measured: least squares of ``Δqfq`` on ``Δraw`` from the median ratio
+    of the nearest days outward, up to the first day that disagrees (the next ex-date), and
+    kept only if it differs from the later slope by more than 4 standard errors. ``ref_t`` on
+    an ex-date uses the later stretch's slope, already known, and barely depends on it. Two
+    ex-dates fewer than 5 sessions apart leave a stretch too short to measure; that is logged
+    as a WARNING (the factor between them may be off).
+
+    Coarse ``qfq``: after many bonus issues ``a`` is small and one ``qfq`` tick is worth
+    ``tick / a`` of raw price. Where ``a × price`` is under 200 ticks (2 CNY; one tick is then
+    over 0.5 % of the price) or ``a``'s standard error exceeds 1 % of it, that day and all
+    earlier ones are read from the backward-adjusted series instead (a third request,
+    ``adjust="hfq"``, ``fqt=2``, made only then): ``hfq`` is additive too but anchored at the
+    first bar with slopes ≥ 1, so its rounding is at most a raw tick, and the same rule walks
+    it forward (the slope after an ex-date is measured on the days after it). Non-positive
+    ``qfq`` closes need no special case: only differences are used.
+
+    Stability: the factor of past days does not depend on later corporate actions. A later cash
+    dividend in whole ticks shifts old ``qfq`` closes by a constant and leaves their differences,
+    and so the factor history, unchanged to float precision. A later bonus issue, or a dividend
+    with fractions of a tick, re-rounds old ``qfq`` closes: an old ex-date's step can then move
+    by up to one ``qfq`` tick ÷ ``a`` relative to its reference price, which the updater sees as a
+    changed factor and answers by re-fetching the ticker's history. To keep the factor anchored
+    (1 at the listing day), ``daily_bars`` always asks for the whole history up to ``end`` and
+    returns the rows from ``start``. The adjusted klines must carry exactly the raw klines'
+    dates, or the call fails naming the first date that differs.
 
 Units
     ``成交量`` is in lots (手) of 100 shares: multiplied by 100. ``成交额`` is CNY. As a guard
@@ -49,12 +100,14 @@ Fundamentals (``stock_zh_a_spot_em``)
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import math
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import ModuleType
 from typing import ClassVar
 from zoneinfo import ZoneInfo
@@ -86,10 +139,11 @@ STOCK_HIST_COLUMNS: dict[str, str] = {
     "收盘": "close",
     "成交量": "volume",  # lots
     "成交额": "amount",  # CNY
-    "涨跌额": "change",  # close minus the exchange's reference previous close
 }
 #: ``ak.fund_etf_hist_em`` (same Eastmoney kline, for ETFs and LOFs)
 ETF_HIST_COLUMNS: dict[str, str] = dict(STOCK_HIST_COLUMNS)
+#: the same functions with ``adjust="qfq"`` / ``"hfq"``: only the adjusted close is read
+ADJUSTED_HIST_COLUMNS: dict[str, str] = {"日期": "date", "收盘": "close"}
 #: ``ak.stock_zh_index_daily_em``
 INDEX_DAILY_COLUMNS: dict[str, str] = {
     "date": "date",
@@ -111,8 +165,21 @@ SPOT_COLUMNS: dict[str, str] = {
 #: ``ak.stock_info_a_code_name``
 CODE_NAME_COLUMNS: dict[str, str] = {"code": "code", "name": "name"}
 
-_TICK = {"stock": 0.01, "etf": 0.001}
+_TICK = {"stock": 0.01, "etf": 0.001}  # also the rounding of Eastmoney's adjusted closes
 _CODE = re.compile(r"^[0-9]{6}$")
+
+# --- reading corporate actions off the adjusted closes (module docstring, "Adjustment") ------
+
+_SIGMAS = 4.0  # standard errors of a measured slope allowed in a day's residual
+_FLOAT_EPS = 1e-9  # CNY: float noise in differences of prices parsed from decimals
+_START_DAYS = 9  # a slope fit starts from the median ratio of up to this many nearest days,
+_START_TICKS = 5  # ... counting days whose raw change is at least this many ticks,
+_START_SPREAD = 0.1  # ... and trusts it to 10 % until the least squares know better
+_MIN_CHANGE = 0.03  # smallest change of slope looked for (bonus and rights ratios are ≥ 5 %)
+_BIG_STEP = 1.05  # an ex-date step under this is taken for cash only unless the data object
+_MIN_LEVEL_TICKS = 200  # qfq is coarse where slope × price is under this many ticks,
+_MAX_REL_SIGMA = 0.01  # ... or where the slope's standard error exceeds this fraction of it
+_CLOSE_SESSIONS = 5  # ex-dates nearer than this leave a stretch too short to measure: warned
 
 
 def _akshare() -> ModuleType:
@@ -158,6 +225,21 @@ def _numeric(frame: pd.DataFrame, cols: Sequence[str], what: str, ticker: str) -
     return out
 
 
+def _label(what: str, adjust: str) -> str:
+    """How a kline request is named in messages: the function, and the adjustment if any."""
+    return f"{what}(adjust={adjust!r})" if adjust else what
+
+
+def _first_mismatch(left: list[pd.Timestamp], right: list[pd.Timestamp]) -> pd.Timestamp | None:
+    """The first date at which two sorted date lists differ (an extra date counts), or None."""
+    for a, b in zip(left, right, strict=False):
+        if a != b:
+            return min(a, b)
+    if len(left) == len(right):
+        return None
+    return (left if len(left) > len(right) else right)[min(len(left), len(right))]
+
+
 def _dates(frame: pd.DataFrame, what: str, ticker: str) -> pd.DataFrame:
     out = frame.copy()
     parsed = pd.to_datetime(out["date"].astype(str), format="%Y-%m-%d", errors="coerce")
@@ -172,20 +254,167 @@ def _dates(frame: pd.DataFrame, what: str, ticker: str) -> pd.DataFrame:
     return out
 
 
-def back_adjusted_factor(close: pd.Series, change: pd.Series, tick: float) -> pd.Series:
-    """The cumulative factor from the exchange's reference prices (module docstring).
+@dataclass(frozen=True)
+class _Slope:
+    """Adjusted-price change per unit of raw change over one stretch between corporate actions."""
 
-    ``close`` and ``change`` (涨跌额) are in date order; the factor is 1 on the first row and
-    steps by ``close_{t-1} / (close_t − change_t)`` where the reference price differs from the
-    previous close by more than half a tick.
+    value: float
+    sigma: float  # standard error; 0 when known exactly
+
+
+_EXACT = _Slope(1.0, 0.0)
+
+
+class AdjustmentError(ValueError):
+    """The adjusted closes imply an impossible reference price on row ``row``."""
+
+    def __init__(self, row: int, message: str) -> None:
+        super().__init__(message)
+        self.row = row
+
+
+def _ordinary(d_raw: float, d_adj: float, slope: _Slope, tick: float) -> bool:
+    """Whether a day's adjusted change is its raw change × slope, within the rounding."""
+    allowed = tick + _SIGMAS * slope.sigma * abs(d_raw) + _FLOAT_EPS
+    return abs(d_adj - slope.value * d_raw) <= allowed
+
+
+def _coarse(slope: _Slope, price: float, tick: float) -> bool:
+    """Whether one tick of the adjusted series is too much raw price to read actions from."""
+    if slope == _EXACT:
+        return False
+    too_flat = slope.value * price < _MIN_LEVEL_TICKS * tick
+    return too_flat or slope.sigma > _MAX_REL_SIGMA * abs(slope.value)
+
+
+def _prior_holds(
+    d_raw: np.ndarray, d_adj: np.ndarray, prior: _Slope, tick: float, step: float
+) -> bool:
+    """Whether the stretch next to a boundary keeps the slope ``prior``.
+
+    Yes if the days nearest the boundary agree with it up to one whose raw change would have
+    shown a change of slope of ``_MIN_CHANGE``; otherwise yes for a small, cash-like ``step``
+    at the boundary (the days that disagree are then taken for another ex-date).
     """
-    ref = close - change
-    prev = close.shift(1)
-    if (ref <= 0).any():
-        raise ValueError(f"non-positive reference price on row {int(np.argmax(ref <= 0))}")
-    event = (prev - ref).abs() > tick / 2
-    step = (prev / ref).where(event, 1.0).fillna(1.0)
-    return step.cumprod()
+    shows = 2.0 * tick / (_MIN_CHANGE * abs(prior.value))
+    for x, y in zip(d_raw.tolist(), d_adj.tolist(), strict=True):
+        if not _ordinary(x, y, prior, tick):
+            break
+        if abs(x) >= shows:
+            return True
+    return step < _BIG_STEP
+
+
+def _fit_slope(d_raw: np.ndarray, d_adj: np.ndarray, tick: float) -> _Slope | None:
+    """Least squares through the origin over the days nearest a boundary that agree.
+
+    Starts from the median ratio of the nearest days and stops at the first day that
+    disagrees with the running slope (the next ex-date or change of slope). The rounding error
+    of a difference of two closes has a standard deviation of at most ``tick / √2``.
+    """
+    near = np.flatnonzero(np.abs(d_raw) >= _START_TICKS * tick)[:_START_DAYS]
+    center: float | None = None
+    spread = math.inf  # how far ``center`` may be off, in slope units
+    if near.size >= 3:
+        center = float(np.median(d_adj[near] / d_raw[near]))
+        typical_error = float(np.median(tick / np.abs(d_raw[near])))
+        spread = max(_START_SPREAD * abs(center), 2.0 * typical_error)
+    sxx = sxy = 0.0
+    for x, y in zip(d_raw.tolist(), d_adj.tolist(), strict=True):
+        if center is not None and abs(y - center * x) > tick + spread * abs(x) + _FLOAT_EPS:
+            break
+        if x == 0.0:
+            continue
+        sxx += x * x
+        sxy += x * y
+        sigma = tick / math.sqrt(2.0 * sxx)
+        if _SIGMAS * sigma < spread:
+            center, spread = sxy / sxx, _SIGMAS * sigma
+    if sxx == 0.0:
+        return None
+    return _Slope(sxy / sxx, tick / math.sqrt(2.0 * sxx))
+
+
+def _segment_slope(
+    d_raw: np.ndarray, d_adj: np.ndarray, prior: _Slope, tick: float, step: float
+) -> _Slope:
+    """The slope of the stretch next to a boundary whose own step is ``step``.
+
+    ``d_raw``/``d_adj`` are day-to-day changes, nearest the boundary first. ``prior`` (the
+    slope on the other side) is kept, exactly, unless the nearest days contradict it and a
+    fit differs from it by more than ``_SIGMAS`` standard errors.
+    """
+    if _prior_holds(d_raw, d_adj, prior, tick, step):
+        return prior
+    fit = _fit_slope(d_raw, d_adj, tick)
+    if fit is None:
+        return prior
+    if abs(fit.value - prior.value) <= _SIGMAS * math.hypot(fit.sigma, prior.sigma) + _FLOAT_EPS:
+        return prior
+    return fit
+
+
+def _reference(raw_t: float, d_adj: float, slope: _Slope, row: int) -> float:
+    """The exchange's reference previous close implied by the adjusted change (docstring)."""
+    ref = raw_t - d_adj / slope.value
+    if not ref > 0:
+        raise AdjustmentError(
+            row,
+            f"the adjusted closes imply a reference price of {ref:.4g} for a close of {raw_t:g}",
+        )
+    return ref
+
+
+def forward_adjusted_steps(
+    raw: Sequence[float], qfq: Sequence[float], tick: float
+) -> tuple[np.ndarray, int]:
+    """Per-day factor steps read off forward-adjusted closes, walking back from the last bar.
+
+    Returns ``(steps, cut)``: ``steps[t]`` is ``raw[t-1] / ref_t`` on an ex-date and exactly 1
+    otherwise; ``cut`` is 0, or the row at and before which ``qfq`` is too coarse to read
+    (``steps[: cut + 1]`` are then left at 1 for :func:`backward_adjusted_steps`).
+    """
+    raw_a, adj = np.asarray(raw, dtype="float64"), np.asarray(qfq, dtype="float64")
+    steps = np.ones(len(raw_a))
+    if len(raw_a) < 2:
+        return steps, 0
+    d_raw, d_adj = np.diff(raw_a), np.diff(adj)
+    slope = _EXACT
+    if abs(adj[-1] - raw_a[-1]) > _FLOAT_EPS:  # adjusted for an action after the last bar
+        slope = _segment_slope(d_raw[::-1], d_adj[::-1], _EXACT, tick, math.inf)
+    for t in range(len(raw_a) - 1, 0, -1):
+        if _coarse(slope, raw_a[t], tick):
+            return steps, t
+        if _ordinary(d_raw[t - 1], d_adj[t - 1], slope, tick):
+            continue
+        steps[t] = raw_a[t - 1] / _reference(raw_a[t], d_adj[t - 1], slope, t)
+        before = slice(None, t - 1)
+        slope = _segment_slope(d_raw[before][::-1], d_adj[before][::-1], slope, tick, steps[t])
+    return steps, 0
+
+
+def backward_adjusted_steps(
+    raw: Sequence[float], hfq: Sequence[float], tick: float, upto: int
+) -> np.ndarray:
+    """Per-day factor steps for rows ``1..upto`` read off backward-adjusted closes.
+
+    The mirror of :func:`forward_adjusted_steps`: ``hfq`` is anchored at the first bar, so the
+    walk goes forward, and at an ex-date the slope of the stretch that starts there is measured
+    on the days after it before the reference price is read.
+    """
+    raw_a, adj = np.asarray(raw, dtype="float64"), np.asarray(hfq, dtype="float64")
+    steps = np.ones(len(raw_a))
+    d_raw, d_adj = np.diff(raw_a), np.diff(adj)
+    slope = _EXACT
+    if len(raw_a) and abs(adj[0] - raw_a[0]) > _FLOAT_EPS:  # an action before the first bar
+        slope = _segment_slope(d_raw, d_adj, _EXACT, tick, math.inf)
+    for t in range(1, min(upto, len(raw_a) - 1) + 1):
+        if _ordinary(d_raw[t - 1], d_adj[t - 1], slope, tick):
+            continue
+        guess = raw_a[t - 1] / max(raw_a[t] - d_adj[t - 1] / slope.value, _FLOAT_EPS)
+        slope = _segment_slope(d_raw[t:], d_adj[t:], slope, tick, guess)
+        steps[t] = raw_a[t - 1] / _reference(raw_a[t], d_adj[t - 1], slope, t)
+    return steps
 
 
 class AkshareProvider(Provider):
@@ -286,48 +515,99 @@ class AkshareProvider(Provider):
 
     def _traded_bars(self, sec: Security, end: dt.date) -> pd.DataFrame:
         """Whole unadjusted history up to ``end`` for a stock or ETF, with ``adj_factor``."""
-        ak = _akshare()
-        if sec.kind == "etf":
-            fn, what, table = ak.fund_etf_hist_em, "fund_etf_hist_em", ETF_HIST_COLUMNS
-        else:
-            fn, what, table = ak.stock_zh_a_hist, "stock_zh_a_hist", STOCK_HIST_COLUMNS
-        with self._call(what, sec.ticker):
-            raw = fn(
-                symbol=to_akshare(sec.ticker),
-                period="daily",
-                start_date=_HISTORY_START,
-                end_date=end.strftime("%Y%m%d"),
-                adjust="",
-                **({"timeout": self.timeout_s} if what == "stock_zh_a_hist" else {}),
-            )
-        if raw.empty:
-            raise EmptyDataError(f"akshare: {what} returned no klines for {sec.ticker} to {end}")
+        what = "fund_etf_hist_em" if sec.kind == "etf" else "stock_zh_a_hist"
+        table = ETF_HIST_COLUMNS if sec.kind == "etf" else STOCK_HIST_COLUMNS
+        raw = self._klines(what, sec, end, adjust="")
         frame = _dates(_select(raw, table, what, sec.ticker), what, sec.ticker)
-        numbers = ["open", "high", "low", "close", "volume", "change"]
+        numbers = ["open", "high", "low", "close", "volume"]
         frame = _numeric(frame, numbers, what, sec.ticker)
         frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce")
         frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
         frame["volume"] = frame["volume"] * SHARES_PER_LOT
         self._check_units(frame, what, sec.ticker)
-        frame["adj_factor"] = self._factor(frame, sec)
+        qfq = self._adjusted_closes(what, sec, end, "qfq", frame["date"])
+        frame["adj_factor"] = self._factor(frame, sec, qfq, what, end)
         frame["ticker"] = sec.ticker
         return frame
 
-    def _factor(self, frame: pd.DataFrame, sec: Security) -> pd.Series:
-        try:
-            factor = back_adjusted_factor(frame["close"], frame["change"], _TICK[sec.kind])
-        except ValueError as exc:
+    def _klines(self, what: str, sec: Security, end: dt.date, adjust: str) -> pd.DataFrame:
+        """One Eastmoney kline request for the whole history up to ``end``."""
+        label = _label(what, adjust)
+        fn = getattr(_akshare(), what)
+        timeout = {"timeout": self.timeout_s} if what == "stock_zh_a_hist" else {}
+        with self._call(label, sec.ticker):
+            raw = fn(
+                symbol=to_akshare(sec.ticker),
+                period="daily",
+                start_date=_HISTORY_START,
+                end_date=end.strftime("%Y%m%d"),
+                adjust=adjust,
+                **timeout,
+            )
+        if raw.empty:
+            raise EmptyDataError(f"akshare: {label} returned no klines for {sec.ticker} to {end}")
+        return raw
+
+    def _adjusted_closes(
+        self, what: str, sec: Security, end: dt.date, adjust: str, dates: pd.Series
+    ) -> np.ndarray:
+        """Eastmoney's ``qfq``/``hfq`` closes, on exactly the unadjusted klines' ``dates``."""
+        label = _label(what, adjust)
+        raw = self._klines(what, sec, end, adjust)
+        frame = _dates(_select(raw, ADJUSTED_HIST_COLUMNS, label, sec.ticker), label, sec.ticker)
+        frame = _numeric(frame, ["close"], label, sec.ticker)
+        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+        mismatch = _first_mismatch(list(dates), list(frame["date"]))
+        if mismatch is not None:
             raise ProviderError(
-                f"akshare: {sec.ticker}: {exc} (close − 涨跌额 must be a price)",
+                f"akshare: {label} for {sec.ticker}: its dates differ from the unadjusted "
+                f"klines' from {mismatch.date()} on ({len(frame)} adjusted vs {len(dates)} raw "
+                "rows); cannot align the adjustment",
+                provider=self.name,
+                ticker=sec.ticker,
+            )
+        return frame["close"].to_numpy(dtype="float64")
+
+    def _factor(
+        self, frame: pd.DataFrame, sec: Security, qfq: np.ndarray, what: str, end: dt.date
+    ) -> pd.Series:
+        """``adj_factor`` from the raw and forward-adjusted closes (module docstring)."""
+        raw, tick = frame["close"].to_numpy(dtype="float64"), _TICK[sec.kind]
+        try:
+            steps, cut = forward_adjusted_steps(raw, qfq, tick)
+            if cut:
+                day = frame["date"].iloc[cut].date()
+                log.info("%s: qfq too coarse on and before %s; reading hfq there", sec.ticker, day)
+                hfq = self._adjusted_closes(what, sec, end, "hfq", frame["date"])
+                steps[: cut + 1] = backward_adjusted_steps(raw, hfq, tick, cut)[: cut + 1]
+        except AdjustmentError as exc:
+            day = frame["date"].iloc[exc.row].date()
+            raise ProviderError(
+                f"akshare: {sec.ticker} on {day}: {exc}; the adjusted klines are inconsistent "
+                "with the unadjusted ones",
                 provider=self.name,
                 ticker=sec.ticker,
             ) from exc
-        steps = factor / factor.shift(1)
-        for i in np.flatnonzero((steps - 1).abs() > 1e-12):
-            day, ratio = frame["date"].iloc[i].date(), steps.iloc[i]
+        self._log_actions(frame["date"], steps, sec.ticker)
+        return pd.Series(np.cumprod(steps), index=frame.index)
+
+    def _log_actions(self, dates: pd.Series, steps: np.ndarray, ticker: str) -> None:
+        """Each ex-date at INFO (WARNING when odd); ex-dates too close to measure between."""
+        rows = np.flatnonzero(steps != 1.0)
+        for i in rows:
+            day, ratio = dates.iloc[i].date(), steps[i]
             level = logging.WARNING if ratio < 1 or ratio > 20 else logging.INFO
-            log.log(level, "%s: corporate action on %s, factor × %.6f", sec.ticker, day, ratio)
-        return factor
+            log.log(level, "%s: corporate action on %s, factor × %.6f", ticker, day, ratio)
+        for a, b in itertools.pairwise(rows):
+            if b - a < _CLOSE_SESSIONS:
+                log.warning(
+                    "%s: corporate actions on %s and %s are %d sessions apart, too few to "
+                    "measure the adjustment between them; the factor there may be off",
+                    ticker,
+                    dates.iloc[a].date(),
+                    dates.iloc[b].date(),
+                    b - a,
+                )
 
     def _check_units(self, frame: pd.DataFrame, what: str, ticker: str) -> None:
         """Guard against a silent change of volume units (lots vs shares)."""
