@@ -9,23 +9,27 @@ the loader, or the code that walks its result, can survive:
 - an alias inside the node it names (``a: &a [*a]``): the result is cyclic, a walk never ends;
 - nesting deeper than Python's recursion limit (ruamel's composer recurses once per level);
 - a value that matches a YAML type but is not one (``added: 2023-02-30``, an integer of 5,000
-  digits): ruamel raises a bare ``ValueError`` with no line.
+  digits): ruamel raises a bare ``ValueError`` with no line;
+- an anchor defined twice, or a YAML 1.1 float without a dot: ruamel only *warns*, in a dozen
+  lines on stderr (or a traceback where warnings are errors).
 
 :func:`load` reads the document's events once before loading it and refuses a document over
 :data:`MAX_CHARS` characters, expanding to more than :data:`MAX_NODES` nodes, nested deeper than
-:data:`MAX_DEPTH` levels, or holding a recursive alias; then it loads the document with a
-constructor that turns a bad value into a marked error. Every refusal is a
-:class:`~ruamel.yaml.error.MarkedYAMLError` carrying the line, so callers report it the way they
-report a syntax error: file, line, problem.
+:data:`MAX_DEPTH` levels, holding a recursive alias or defining an anchor twice; then it loads
+the document with a constructor that turns a bad value into a marked error, and with ruamel's
+warnings turned into errors. Every refusal is a :class:`~ruamel.yaml.error.MarkedYAMLError`
+carrying the line (where ruamel gives one), so callers report it the way they report a syntax
+error: file, line, problem.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLFutureWarning, YAMLWarning
 from ruamel.yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -43,7 +47,8 @@ MAX_DEPTH = 100
 
 
 class LimitError(MarkedYAMLError):
-    """A document over one of the limits above, or with a recursive alias."""
+    """A document over one of the limits above, or one ruamel would only warn about (a recursive
+    alias, an anchor defined twice, a YAML 1.1 float without a dot)."""
 
 
 class _Constructor(RoundTripConstructor):
@@ -68,7 +73,8 @@ def round_trip() -> YAML:
 
 def check(text: str) -> None:
     """Refuse ``text`` (raising :class:`LimitError`) when it is too large, expands to too many
-    nodes, nests too deep or holds a recursive alias. Syntax errors raise as when loading."""
+    nodes, nests too deep, holds a recursive alias or defines an anchor twice. Syntax errors
+    raise as when loading."""
     if len(text) > MAX_CHARS:
         raise LimitError(
             problem=f"{len(text):,} characters; a file here may hold at most {MAX_CHARS:,}"
@@ -77,6 +83,7 @@ def check(text: str) -> None:
     opened: list[tuple[Any, int]] = []  # (anchor, nodes counted before it) per open collection
     total = 0
     for event in YAML(typ="rt").parse(text):
+        _refuse_reused_anchor(event, sizes, opened)
         if isinstance(event, CollectionStartEvent):
             if len(opened) >= MAX_DEPTH:
                 raise LimitError(
@@ -107,7 +114,29 @@ def check(text: str) -> None:
             )
 
 
+def _refuse_reused_anchor(event: Any, sizes: dict, opened: list) -> None:
+    anchor = getattr(event, "anchor", None)
+    if anchor is None or isinstance(event, AliasEvent):
+        return
+    if anchor in sizes or any(anchor == name for name, _ in opened):
+        raise LimitError(
+            problem=f"anchor &{anchor} is defined twice; give each anchor its own name",
+            problem_mark=event.start_mark,
+        )
+
+
 def load(yaml: YAML, text: str) -> Any:
-    """:func:`check` ``text``, then load it with ``yaml`` (best made by :func:`round_trip`)."""
+    """:func:`check` ``text``, then load it with ``yaml`` (best made by :func:`round_trip`);
+    a warning from ruamel is an error with the line it names."""
     check(text)
-    return yaml.load(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", YAMLWarning)
+        warnings.simplefilter("error", YAMLFutureWarning)
+        try:
+            return yaml.load(text)
+        except (YAMLWarning, YAMLFutureWarning) as exc:
+            node = getattr(exc, "node", None)
+            problem = next((s.strip() for s in str(exc).splitlines() if s.strip()), "warning")
+            raise LimitError(
+                problem=problem, problem_mark=getattr(node, "start_mark", None)
+            ) from exc
