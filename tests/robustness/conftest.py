@@ -1,0 +1,76 @@
+"""Fixtures of the robustness suite, and the ledger printed at the end of the run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from screener.data.cache import Cache
+from screener.data.importer import import_bars
+
+from .support import FIXTURES, LEDGER, invoke, make_workspace
+
+
+@pytest.fixture(scope="session")
+def seeded_home(tmp_path_factory) -> Path:
+    """A $SCREENER_HOME template: a cache holding NVDA's bars for 2 to 10 January 2024 and a
+    watchlist history line (and the edit lock file the edit that wrote it left), so a refusal
+    has saved data it could damage."""
+    home = tmp_path_factory.mktemp("seeded") / "home"
+    with Cache(home / "cache.sqlite") as cache:
+        import_bars(cache, FIXTURES / "csv" / "yfinance_adj_close.csv", "NVDA")
+    (home / "watchlist-history.jsonl").write_text(
+        '{"at": "2026-11-16T09:00:00+08:00", "list": "core", "ticker": null, '
+        '"action": "created", "changed": [], "summary": "created watchlist core"}\n',
+        encoding="utf-8",
+    )
+    (home / "watchlist-edit.lock").touch()
+    return home
+
+
+@pytest.fixture
+def home(screener_home: Path, seeded_home: Path) -> Path:
+    """This test's $SCREENER_HOME, filled from the seeded template."""
+    shutil.copytree(seeded_home, screener_home)
+    return screener_home
+
+
+@pytest.fixture(scope="session")
+def briefed_home(tmp_path_factory, seeded_home: Path) -> Path:
+    """A $SCREENER_HOME template whose demo cache already holds everything the demo briefing
+    of the ``core`` workspace reads (one briefing was rendered from it), so a later briefing
+    changes no byte of it."""
+    root = tmp_path_factory.mktemp("briefed")
+    home = root / "home"
+    shutil.copytree(seeded_home, home)
+    ws = make_workspace(root / "ws")
+    args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SCREENER_HOME", str(home))
+        result = invoke([*args, "--out", str(root / "briefs")])
+    assert result.exit_code == 0, result.output
+    return home
+
+
+@pytest.fixture
+def demo_home(screener_home: Path, briefed_home: Path) -> Path:
+    """This test's $SCREENER_HOME, filled from the briefed template."""
+    shutil.copytree(briefed_home, screener_home)
+    return screener_home
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A workspace with the shipped model/ and the ``core`` watchlist."""
+    return make_workspace(tmp_path / "ws")
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if not LEDGER:
+        return
+    terminalreporter.write_sep("-", "robustness ledger")
+    keys = ["bad inputs", "faults injected", "files changed", "tracebacks"]
+    for key in [*keys, *sorted(set(LEDGER) - set(keys))]:
+        terminalreporter.write_line(f"{key}: {LEDGER[key]}")
