@@ -73,7 +73,8 @@ def test_demo_data_is_marked_on_every_page(briefing):
 @pytest.mark.parametrize("ticker", ["300308.SZ", "NVDA", "002230.SZ", "688521.SH"])
 def test_member_returns_match_an_independent_computation(briefing, ticker):
     _, text = briefing
-    line = next(ln for ln in text.splitlines() if ticker in ln)
+    # the performance-table row: the ticker and its last bar date on one line
+    line = next(ln for ln in text.splitlines() if ticker in ln and AS_OF.isoformat() in ln)
     week, ytd = independent_return(ticker, 7), independent_return(ticker, None)
     assert pct(week) in line, (line, pct(week))
     assert pct(ytd) in line, (line, pct(ytd))
