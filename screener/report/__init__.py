@@ -51,6 +51,8 @@ def output_path(out: Path, iso_week: str) -> Path:
     """``out`` itself when it names a .pdf file, else ``out/<ISO week>.pdf``."""
     out = Path(out)
     if out.suffix.lower() == ".pdf":
+        if out.is_dir():
+            raise InputError(f"--out {out}: is a folder; give a file name or the folder itself")
         return out
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; give a folder or a .pdf path")
@@ -177,12 +179,15 @@ def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
 
 def _write(out, iso_week, pdf, pages, html, manifest) -> BriefingResult:
     path = output_path(out, iso_week)
-    write_atomic(path, pdf)
     manifest_path = path.with_suffix(".manifest.json")
-    write_atomic(manifest_path, mf.dumps(manifest))
-    html_path = None
-    if html is not None:
-        html_path = path.with_suffix(".html")
-        write_atomic(html_path, html.encode("utf-8"))
+    html_path = path.with_suffix(".html") if html is not None else None
+    outputs = [(path, pdf), (manifest_path, mf.dumps(manifest))]
+    if html_path is not None:
+        outputs.append((html_path, html.encode("utf-8")))
+    for target, data in outputs:
+        try:
+            write_atomic(target, data)
+        except OSError as exc:  # a folder named like the file, a file where a folder should be
+            raise InputError(f"--out {out}: cannot write {target}: {exc.strerror or exc}") from exc
     log.info("wrote %s (%d bytes, %d pages)", path, len(pdf), pages)
     return BriefingResult(path, html_path, manifest_path, iso_week, pages, manifest["snapshot_id"])
