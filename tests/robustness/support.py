@@ -67,16 +67,14 @@ def invoke(args: Sequence[str]) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
-def traceback_in(result: Result, *, known: bool = False) -> str | None:
-    """The exception that escaped the CLI (a traceback a person would see), if any.
-
-    Counted in the ledger as a traceback, or as a known one (``known``: a strict xfail that
-    documents a bug reported to the lead)."""
+def traceback_in(result: Result) -> str | None:
+    """The exception that escaped the CLI (a traceback a person would see), if any; counted in
+    the ledger."""
     exc = result.exception
     escaped = exc is not None and not isinstance(exc, SystemExit)
     text = result.output + (result.stderr or "")
     if escaped or "Traceback (most recent call last)" in text:
-        LEDGER["known tracebacks (xfail)" if known else "tracebacks"] += 1
+        LEDGER["tracebacks"] += 1
         return f"{type(exc).__name__}: {exc}" if escaped else text
     return None
 

@@ -10,7 +10,8 @@ Decisions tested here:
   they were (the rename would otherwise turn the link into a copy, or the target go stale);
 - the ``watchlists/`` *folder* may be a link: it is the person's choice of where lists live;
 - ``brief --out`` is the person's choice: a folder (existing or not) gets ``<week>.pdf``, a
-  path ending in ``.pdf`` is that file, an existing file that is not a PDF is refused.
+  path ending in ``.pdf`` is that file; an existing file that is not a PDF, a folder named like
+  a PDF and a path below a file are refused in one line.
 """
 
 from __future__ import annotations
@@ -42,13 +43,12 @@ COMMANDS = {
 }
 
 
-def run_refused(root: Path, args: list[str], *fragments: str, known: bool = False) -> None:
-    """``args`` exits 1 with one line holding ``fragments``; nothing under ``root`` changes.
-    ``known``: the test is a strict xfail documenting a reported bug."""
+def run_refused(root: Path, args: list[str], *fragments: str) -> None:
+    """``args`` exits 1 with one line holding ``fragments``; nothing under ``root`` changes."""
     before = snapshot(root)
     result = invoke(args)
     LEDGER["bad inputs"] += 1
-    assert traceback_in(result, known=known) is None
+    assert traceback_in(result) is None
     assert changed_files(before, snapshot(root)) == []
     assert result.exit_code == 1, result.output
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
@@ -159,26 +159,16 @@ def test_out_an_existing_file_that_is_not_a_pdf_is_refused(ws, demo_home, tmp_pa
     run_refused(tmp_path, ["--workspace", str(ws), *BRIEF, "--out", str(target)], "notes.txt")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screener/report/__init__.py (_write via output_path) lets IsADirectoryError escape "
-    "as a traceback when --out names an existing folder ending in .pdf; reported to the lead",
-)
 def test_out_a_folder_named_like_a_pdf_is_one_line(ws, demo_home, tmp_path):
     (tmp_path / "odd.pdf").mkdir()
     args = ["--workspace", str(ws), *BRIEF, "--out", str(tmp_path / "odd.pdf")]
-    run_refused(tmp_path, args, "odd.pdf", known=True)
+    run_refused(tmp_path, args, "odd.pdf")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="screener/report/__init__.py (_write -> fsutil.write_atomic) lets FileExistsError "
-    "escape as a traceback when a parent of --out is a file; reported to the lead",
-)
 def test_out_below_a_file_is_one_line(ws, demo_home, tmp_path):
     (tmp_path / "afile").write_text("x", "utf-8")
     args = ["--workspace", str(ws), *BRIEF, "--out", str(tmp_path / "afile" / "b.pdf")]
-    run_refused(tmp_path, args, "afile", known=True)
+    run_refused(tmp_path, args, "afile")
 
 
 def test_a_snapshot_cannot_name_files_outside_its_folders(ws, demo_home, tmp_path):
