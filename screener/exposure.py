@@ -43,8 +43,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from .demand import run_model
-from .errors import ConfigError
-from .model_config import ModelConfig, problem, read_yaml, validate
+from .model_config import ModelConfig, problem, raise_problems, read_yaml, validate
 from .watchlists import Watchlist
 
 log = logging.getLogger(__name__)
@@ -118,9 +117,7 @@ def load_industry_map(model_dir: Path | str, segments: Iterable[str]) -> Industr
         for key, entry in getattr(parsed, kind).items():
             problems += _entry_problems(path, doc, (kind, key), entry, known, seen)
             entries.append(MapEntry(key, kind, tuple(entry.match), dict(entry.mix), entry.note))
-    if problems:
-        extra = f" (and {len(problems) - 1} more below)" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + extra + "".join("\n" + p for p in problems[1:]))
+    raise_problems(problems)
     return IndustryMap(path, tuple(entries))
 
 

@@ -378,9 +378,11 @@ def problem(path: Path, doc: Any, loc: Loc, message: str) -> str:
     return f"{path}:{line_of(doc, loc)}: {key}: {message}"
 
 
-def _fail(problems: list[str]) -> None:
+def raise_problems(problems: list[str]) -> None:
+    """Raise one :class:`ConfigError` for a file's problems: the first on the error's line,
+    the rest after it (the CLI prints them with --verbose)."""
     if problems:
-        extra = f" (and {len(problems) - 1} more below)" if len(problems) > 1 else ""
+        extra = f" (and {len(problems) - 1} more: run with -v)" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + extra + "".join("\n" + p for p in problems[1:]))
 
 
@@ -449,8 +451,10 @@ def validate(path: Path, doc: Any, schema: type[BaseModel]) -> Any:
     try:
         return schema.model_validate(_plain(doc) if doc is not None else {})
     except ValidationError as exc:
-        _fail([problem(path, doc, tuple(e["loc"]), _error_message(e)) for e in exc.errors()])
-        raise  # unreachable: _fail raised
+        raise_problems(
+            [problem(path, doc, tuple(e["loc"]), _error_message(e)) for e in exc.errors()]
+        )
+        raise  # unreachable: raise_problems raised
 
 
 def load_model(model_dir: Path | str) -> ModelConfig:
@@ -473,7 +477,7 @@ def load_model(model_dir: Path | str) -> ModelConfig:
         default_scenario=assumptions.defaults.scenario,
         default_calibration=assumptions.defaults.calibration,
     )
-    _fail(_cross_checks(config, paths, docs))
+    raise_problems(_cross_checks(config, paths, docs))
     return config
 
 

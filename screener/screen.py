@@ -178,6 +178,8 @@ class Filters:
     def check(self) -> None:
         if self.max_pe is not None and not self.max_pe > 0:
             raise InputError(f"--max-pe {self.max_pe:g}: give a PE above 0")
+        if self.min_exposure is not None and not 0 <= self.min_exposure <= 100:
+            raise InputError(f"--min-exposure {self.min_exposure:g}: exposures run 0-100")
         if self.min_mcap_usd is not None and self.min_mcap_usd < 0:
             raise InputError(f"--min-mcap-usd {self.min_mcap_usd:g}: give 0 or more (USD)")
         for name in ("min_exposure", "max_pe", "min_mcap_usd"):

@@ -226,4 +226,4 @@ def test_several_problems_are_all_listed(model_dir):
     with pytest.raises(ConfigError) as info:
         load_model(model_dir)
     lines = str(info.value).splitlines()
-    assert "(and 1 more below)" in lines[0] and len(lines) == 2
+    assert "(and 1 more: run with -v)" in lines[0] and len(lines) == 2

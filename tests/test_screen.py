@@ -499,3 +499,12 @@ def test_exposure_section_renders_finished_rows(demo, lang):
     assert ("英伟达" if lang == "zh" else "NVIDIA") in html
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("partials/exposure.html.j2").render(exposure={"text": ctx["text"]})
+
+
+@pytest.mark.parametrize("value", [-5.0, 100.5, 500.0])
+def test_min_exposure_outside_0_100_is_refused(value):
+    from screener.errors import InputError
+    from screener.screen import Filters
+
+    with pytest.raises(InputError, match="exposures run 0-100"):
+        Filters(min_exposure=value).check()
