@@ -471,6 +471,25 @@ def test_http_5xx_is_a_provider_error(rsps, provider):
     with pytest.raises(ProviderError, match=r"300308\.SZ.*502 Bad Gateway") as info:
         provider.daily_bars("300308.SZ", dt.date(2025, 5, 1), dt.date(2025, 5, 23))
     assert not isinstance(info.value, RateLimitError)
+    assert info.value.retryable  # an error page: the updater tries again
+
+
+def test_a_changed_payload_is_not_retried(rsps, provider):
+    from screener.data.update import is_transient
+
+    rsps.get(KLINE_URL, body='{"rc": 0, "data": ', status=200)
+    with pytest.raises(ProviderError) as info:
+        provider.daily_bars("300308.SZ", dt.date(2025, 5, 1), dt.date(2025, 5, 23))
+    assert not is_transient(info.value)
+
+
+def test_an_error_page_is_retried_by_the_updater(rsps, provider):
+    from screener.data.update import is_transient
+
+    rsps.get(KLINE_URL, body="Service Unavailable (503)", status=503)
+    with pytest.raises(ProviderError) as info:
+        provider.daily_bars("300308.SZ", dt.date(2025, 5, 1), dt.date(2025, 5, 23))
+    assert is_transient(info.value)
 
 
 def test_timeout_is_a_provider_error(rsps, provider):

@@ -417,6 +417,12 @@ def backward_adjusted_steps(
     return steps
 
 
+_ERROR_PAGE = re.compile(
+    r"<html|<!doctype|\b50[234]\b|bad gateway|service unavailable|gateway time-?out",
+    re.IGNORECASE,
+)
+
+
 class AkshareProvider(Provider):
     """A-shares through akshare 1.19 (Eastmoney and the exchanges' own lists)."""
 
@@ -452,7 +458,11 @@ class AkshareProvider(Provider):
             body = (exc.doc or "")[:120]
             if re.search(r"\b429\b|too many requests", body, re.IGNORECASE):
                 raise self._error(RateLimitError, what, subject, "HTTP 429 (rate limited)") from exc
-            raise self._error(ProviderError, what, subject, f"not JSON: {body!r}") from exc
+            error = self._error(ProviderError, what, subject, f"not JSON: {body!r}")
+            # akshare drops the status code; an HTML error page from the server or a proxy
+            # (502/503/504) is still worth another try, unlike a changed payload
+            error.retryable = bool(_ERROR_PAGE.search(body))
+            raise error from exc
         except requests.exceptions.HTTPError as exc:
             status = exc.response.status_code if exc.response is not None else None
             cls = RateLimitError if status == 429 else ProviderError
