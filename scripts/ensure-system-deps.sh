@@ -7,9 +7,11 @@
 # exactly what to install. Re-running is a no-op once everything is there.
 set -uo pipefail
 
-have_cjk_font() { fc-list 2>/dev/null | grep -q "Noto Sans CJK SC"; }
-have_hb_subset() { ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset.so.0"; }
-have_pango() { ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so.0"; }
+# grep reads all its input (no -q): with pipefail, -q exiting early would SIGPIPE the producer
+# and make a present package look missing
+have_cjk_font() { fc-list 2>/dev/null | grep "Noto Sans CJK SC" >/dev/null; }
+have_hb_subset() { ldconfig -p 2>/dev/null | grep "libharfbuzz-subset.so.0" >/dev/null; }
+have_pango() { ldconfig -p 2>/dev/null | grep "libpango-1.0.so.0" >/dev/null; }
 
 missing=()
 have_cjk_font || missing+=(fonts-noto-cjk)
