@@ -6,7 +6,6 @@ a traceback only with ``--verbose``); 2 usage errors; 3 partial success.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -16,17 +15,9 @@ import click
 from ..errors import ScreenerError
 from ..settings import Settings
 from ..workspace import Workspace
+from .options import parse_date
 
 log = logging.getLogger("screener")
-
-
-def _parse_date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 class _Failure(click.ClickException):
@@ -72,7 +63,7 @@ class _Group(click.Group):
 @click.option(
     "--as-of",
     "as_of",
-    callback=_parse_date,
+    callback=parse_date,
     metavar="YYYY-MM-DD",
     help="Read no data after this day (default: today).",
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..settings import Settings
+from .options import parse_date
 
 
 @click.command()
@@ -35,6 +36,7 @@ from ..settings import Settings
     "--as-of",
     "as_of",
     metavar="YYYY-MM-DD",
+    callback=parse_date,
     help="Brief as of this day (same as the global --as-of).",
 )
 @click.option(
@@ -56,7 +58,7 @@ def brief(
     out: Path,
     html: bool,
     week: str | None,
-    as_of: str | None,
+    as_of: dt.date | None,
     lang: str,
     snapshot: Path | None,
 ) -> None:
@@ -73,11 +75,6 @@ def brief(
     if week and as_of:
         raise click.UsageError("give --week or --as-of, not both")
     if as_of:
-        try:
-            settings = dataclasses.replace(settings, as_of=dt.date.fromisoformat(as_of))
-        except ValueError:
-            raise click.BadParameter(
-                f"{as_of!r} is not a date in YYYY-MM-DD form", param_hint="--as-of"
-            ) from None
+        settings = dataclasses.replace(settings, as_of=as_of)
     result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
     click.echo(str(result.pdf_path))

@@ -6,7 +6,6 @@ Thin: options are parsed here, the work is done by :mod:`screener.data.update`,
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -19,17 +18,9 @@ from ..data.importer import import_bars
 from ..data.providers import parse_order
 from ..data.update import UpdateOptions, UpdateReport, select_tickers, update
 from ..settings import Settings
+from .options import parse_date
 
 FORMATS = click.Choice(["table", "csv", "json"])
-
-
-def _date(ctx, param, value):
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 def _table(frame: pd.DataFrame, title: str | None = None) -> None:
@@ -141,7 +132,7 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
 )
 @click.option(
     "--since",
-    callback=_date,
+    callback=parse_date,
     metavar="YYYY-MM-DD",
     help="Fetch history back to this day (default: 3 years for new tickers).",
 )

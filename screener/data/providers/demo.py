@@ -25,7 +25,7 @@ import pandas as pd
 from ...calendars import sessions
 from ...errors import EmptyDataError, TickerError
 from ...tickers import security
-from ..schema import conform_bars, conform_fundamentals
+from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
 from .base import Provider
 
 EPOCH = dt.date(2019, 1, 2)
@@ -185,18 +185,5 @@ class DemoProvider(Provider):
                 }
             )
         return conform_fundamentals(
-            pd.DataFrame(rows, columns=list(_FUND_COLS)), provider=self.name
+            pd.DataFrame(rows, columns=list(FUNDAMENTAL_COLUMNS)), provider=self.name
         )
-
-
-_FUND_COLS = (
-    "ticker",
-    "as_of",
-    "name",
-    "currency",
-    "market_cap",
-    "pe_ttm",
-    "pb",
-    "sector",
-    "industry",
-)
