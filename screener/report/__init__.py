@@ -159,6 +159,9 @@ def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
     ]
     gaps = gap_rows(gaps_of(bars), t)
     context["gaps"] = gaps
+    context["estimated"] = [
+        c["ticker"] for c in context["exposure"]["candidates"] if c["estimated"]
+    ]
     with Cache.open(settings) as cache:
         context["appendix"] = appendix_rows(cache.status(), tickers)
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
