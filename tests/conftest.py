@@ -11,6 +11,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# No per-example deadline anywhere: on a loaded 2-core CI machine a deadline only adds flakes;
+# each property test sets its own example budget.
+hypothesis_settings.register_profile("screener", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("screener")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
