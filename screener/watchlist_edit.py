@@ -894,6 +894,9 @@ def _record(settings: Settings, result: EditResult) -> None:
         "after": result.after,
         "file": str(result.path),
         "folder": str(result.path.parent.resolve()),
+        # the file as this edit left it (we still hold the edit lock): a later mismatch means
+        # it changed outside these commands, which the briefing reports
+        "sha256": _sha256(result.path.read_bytes()) if result.path.is_file() else None,
     }
     path = settings.home / HISTORY_FILE
     try:

@@ -347,6 +347,32 @@ def read_history(home: Path) -> list[dict]:
     return records
 
 
+def unrecorded_changes(home: Path, folder: Path, start: dt.date, end: dt.date) -> list[dict]:
+    """Watchlist files in ``folder`` that differ from what their last recorded CLI edit left
+    (edited by hand, or an edit whose history line was lost), last modified from ``start``
+    to ``end``. Files never edited through the CLI have nothing to compare with."""
+    import hashlib
+
+    last: dict[str, dict] = {}
+    for record in read_history(home):
+        if record.get("sha256") and record.get("file"):
+            last[str(Path(record["file"]).resolve())] = record
+    out = []
+    for path in watchlist_paths(folder):
+        record = last.get(str(path.resolve()))
+        if record is None or hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]:
+            continue
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        if start <= modified.date() <= end:
+            out.append({
+                "list": path.stem, "ticker": None, "action": "hand-edited",
+                "when": modified, "file": str(path),
+                "summary": f"{path.name} changed outside `screener watchlist` after the "
+                f"recorded edit of {record['at']}",
+            })  # fmt: skip
+    return out
+
+
 def changes_between(
     home: Path,
     start: dt.date,

@@ -201,3 +201,19 @@ def test_pdf_exposures_match_the_screen(both_languages, tmp_path):
     assert f"({best['ticker']}) {best['exposure_neutral']:.0f}" in text
     line = text[text.index("Most exposed watchlist names") :][:200]
     assert best["ticker"] in line
+
+
+def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path):
+    runner = CliRunner()
+    ws = ["--demo", "--workspace", str(tmp_path)]
+    env = {"SCREENER_HOME": str(tmp_path / "home")}
+    removed = runner.invoke(main, [*ws, "watchlist", "remove", "compute", "000938.SZ"], env=env)
+    assert removed.exit_code == 0, removed.output
+    path = tmp_path / "watchlists" / "compute.yaml"
+    path.write_text(path.read_text("utf-8") + "# a note added by hand\n", "utf-8")
+    result = runner.invoke(main, [*ws, "brief", "--out", str(tmp_path / "b.pdf")], env=env)
+    assert result.exit_code == 0, result.output
+    text = pdf_text(tmp_path / "b.pdf")
+    changes = text[text.rindex("4 · Watchlist changes this week") : text.rindex("5 · Data gaps")]
+    assert "000938.SZ removed" in changes
+    assert "edited outside the CLI" in changes and "compute.yaml changed outside" in changes

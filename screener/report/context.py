@@ -18,7 +18,7 @@ from ..metrics import (
     total_return_prices,
 )
 from ..tickers import KNOWN_INDEXES, security
-from ..watchlists import Watchlist, changes_between
+from ..watchlists import Watchlist, changes_between, unrecorded_changes
 from .charts import colour_for, cumulative_chart, svg_data_uri
 
 #: the benchmarks the briefing compares each watchlist with: the ones `data update` fetches
@@ -160,6 +160,7 @@ def watchlist_changes(home, folder, as_of: AsOf) -> list[dict]:
             "summary": c["summary"],
         }
         for c in changes_between(home, week_start, as_of.day, folder=folder)
+        + unrecorded_changes(home, folder, week_start, as_of.day)
     ]
 
 
