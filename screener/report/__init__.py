@@ -12,7 +12,7 @@ from ..data import gaps_of, load_bars
 from ..data.cache import Cache
 from ..errors import InputError
 from ..settings import Settings
-from ..watchlists import load_all
+from ..watchlists import load_all, load_segment_ids
 from ..workspace import Workspace
 from . import manifest as mf
 from .context import (
@@ -151,7 +151,10 @@ def _build(
 
 def _context(settings, lists, bars, as_of, t, lang, changes, tickers) -> dict:
     ws = settings.workspace
-    context = briefing_context(lists, bars, as_of, settings.demo, t)
+    key = "zh" if lang == "zh" else "en"
+    labels = {seg: names.get(key, seg) for seg, names in load_segment_ids(ws.model_dir).items()}
+    labels["other"] = t["segment_other"]
+    context = briefing_context(lists, bars, as_of, settings.demo, t, labels)
     context["model"] = model_section_context(ws.model_dir, lang=lang)
     context["exposure"] = exposure_section_context(settings, lists, lang=lang)
     context["changes"] = [

@@ -67,7 +67,7 @@ class AsOf:
         return min(dt.date(self.day.year - 1, 12, 1), self.day - dt.timedelta(days=400))
 
 
-def _member_rows(wl: Watchlist, returns: pd.DataFrame) -> list[dict]:
+def _member_rows(wl: Watchlist, returns: pd.DataFrame, labels: dict[str, str]) -> list[dict]:
     rows = []
     for m in wl.members:
         r = returns.loc[m.ticker] if m.ticker in returns.index else None
@@ -78,8 +78,8 @@ def _member_rows(wl: Watchlist, returns: pd.DataFrame) -> list[dict]:
                 "name_en": m.name_en,
                 "market": security(m.ticker).market,
                 "thesis": m.thesis,
-                "mix": ", ".join(f"{seg} {w:.0%}" for seg, w in m.segments.items())
-                + (f", other {m.other_weight:.0%}" if m.other_weight > 1e-9 else ""),
+                "mix": ", ".join(f"{labels.get(seg, seg)} {w:.0%}" for seg, w in m.segments.items())
+                + (f", {labels['other']} {m.other_weight:.0%}" if m.other_weight > 1e-9 else ""),
                 "last_date": r["last_date"].date()
                 if r is not None and pd.notna(r["last_date"])
                 else None,
@@ -89,11 +89,13 @@ def _member_rows(wl: Watchlist, returns: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def performance_tables(lists: list[Watchlist], returns: pd.DataFrame) -> list[dict]:
+def performance_tables(
+    lists: list[Watchlist], returns: pd.DataFrame, labels: dict[str, str] | None = None
+) -> list[dict]:
     """One table per watchlist: members' returns and the equal-weight average."""
     tables = []
     for i, wl in enumerate(lists):
-        rows = _member_rows(wl, returns)
+        rows = _member_rows(wl, returns, {"other": "other", **(labels or {})})
         tables.append(
             {
                 "name": wl.name,
@@ -170,8 +172,10 @@ def briefing_context(
     as_of: AsOf,
     demo: bool,
     t: dict[str, str],
+    segment_labels: dict[str, str] | None = None,
 ) -> dict:
-    """The performance part of the briefing, as finished numbers and text."""
+    """The performance part of the briefing, as finished numbers and text; ``segment_labels``
+    names the segments (and ``other``) in the briefing's language."""
     wide = total_return_prices(bars)
     returns = period_returns(wide, as_of.day, PERIODS)
     series = chart_series(lists, wide, as_of)
@@ -180,7 +184,7 @@ def briefing_context(
         "t": t,
         "iso_week": as_of.iso_week,
         "as_of": as_of,
-        "tables": performance_tables(lists, returns),
+        "tables": performance_tables(lists, returns, segment_labels),
         "benchmarks": benchmark_rows(returns),
         "chart_uri": svg_data_uri(cumulative_chart(series, t["chart_title"], demo)),
     }
