@@ -762,3 +762,18 @@ def test_constructor_arguments_are_optional():
 def test_spot_fixture_has_eastmoney_field_order():
     keys = [f"f{i}" for i in (*range(1, 19), *range(20, 26), 62, 115, 128, 140, 141, 136, 152)]
     assert all(list(row) == keys for row in load("spot_em_page.json")["data"]["diff"])
+
+
+def test_a_dns_failure_reads_as_one_short_reason(rsps, provider):
+    inner = OSError("[Errno -2] Name or service not known")
+    outer = requests.exceptions.ConnectionError(
+        "HTTPSConnectionPool(host='push2his.eastmoney.com', port=443): Max retries exceeded "
+        "with url: /api/qt/stock/kline/get?fields1=f1%2Cf2 (Caused by NameResolutionError)"
+    )
+    outer.__cause__ = inner
+    rsps.get(KLINE_URL, body=outer)
+    with pytest.raises(ProviderError) as info:
+        provider.daily_bars("300308.SZ", dt.date(2025, 5, 1), dt.date(2025, 5, 23))
+    message = str(info.value)
+    assert "the host name does not resolve (no network?)" in message
+    assert "fields1" not in message and len(message) < 200

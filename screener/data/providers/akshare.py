@@ -120,7 +120,7 @@ from ...calendars import last_session
 from ...errors import EmptyDataError, ProviderError, RateLimitError, TickerError
 from ...tickers import Security, from_akshare, security, to_akshare
 from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
-from .base import Provider
+from .base import Provider, transport_reason
 
 log = logging.getLogger(__name__)
 
@@ -470,7 +470,7 @@ class AkshareProvider(Provider):
         except requests.exceptions.Timeout as exc:
             raise self._error(ProviderError, what, subject, f"timed out ({exc})") from exc
         except requests.exceptions.RequestException as exc:
-            reason = f"connection failed ({type(exc).__name__}: {exc})"
+            reason = f"connection failed: {transport_reason(exc)}"
             raise self._error(ProviderError, what, subject, reason) from exc
         except TypeError as exc:
             if "NoneType" in str(exc) and "subscriptable" in str(exc):

@@ -36,3 +36,34 @@ class Provider(abc.ABC):
     def library_version(self) -> str:
         """The vendor library's version, recorded in the fetch log."""
         return "n/a"
+
+
+_TRANSPORT_PATTERNS = (
+    (
+        r"name or service not known|failed to resolve|could not resolve host|nodename nor servname"
+        r"|temporary failure in name resolution",
+        "the host name does not resolve (no network?)",
+    ),
+    (r"connection refused", "connection refused"),
+    (r"connection reset|remote end closed|connection aborted", "the connection was dropped"),
+    (r"timed? ?out", "timed out"),
+    (r"certificate|ssl", "TLS/certificate error"),
+)
+
+
+def transport_reason(exc: BaseException) -> str:
+    """A short reason for a failed connection, read from the whole exception chain (vendor
+    libraries wrap the socket error two or three times in long messages with full URLs)."""
+    import re
+
+    texts, seen, err = [], set(), exc
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        texts.append(f"{type(err).__name__}: {err}")
+        err = err.__cause__ or err.__context__
+    joined = " ".join(texts)
+    for pattern, reason in _TRANSPORT_PATTERNS:
+        if re.search(pattern, joined, re.IGNORECASE):
+            return reason
+    first = texts[0]
+    return first if len(first) <= 120 else first[:117] + "..."

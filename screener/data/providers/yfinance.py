@@ -63,7 +63,7 @@ from ...calendars import last_session
 from ...errors import EmptyDataError, ProviderError, RateLimitError
 from ...tickers import Security, security, to_yfinance
 from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
-from .base import Provider
+from .base import Provider, transport_reason
 
 log = logging.getLogger(__name__)
 
@@ -209,14 +209,15 @@ class YfinanceProvider(Provider):
             return self._error(RateLimitError, what, ticker, "HTTP 429 (rate limited)")
         if status == 404:
             return EmptyDataError(f"yfinance: {what} for {ticker}: Yahoo has no such symbol (404)")
-        if status is not None:
+        if status:  # curl_cffi reports 0 when no response came back at all
             return self._error(ProviderError, what, ticker, f"HTTP {status}")
         if "Timeout" in kind or "timed out" in str(exc).lower():
             return self._error(ProviderError, what, ticker, f"timed out ({exc})")
         if "JSON" in kind:
             return self._error(ProviderError, what, ticker, f"not JSON ({exc})")
         if isinstance(exc, OSError):
-            return self._error(ProviderError, what, ticker, f"connection failed ({kind}: {exc})")
+            reason = f"connection failed: {transport_reason(exc)}"
+            return self._error(ProviderError, what, ticker, reason)
         return self._error(ProviderError, what, ticker, f"unexpected payload ({kind}: {exc})")
 
     def _error(self, cls: type[ProviderError], what: str, ticker: str, reason: str):
