@@ -43,7 +43,7 @@ from ..errors import (
 from ..settings import Settings
 from ..tickers import security
 from .cache import Attempt, Cache, utc_now
-from .providers import resolve_chains
+from .providers import load_failover, resolve_chains
 from .providers.base import Provider
 from .schema import conform_bars, conform_fundamentals
 
@@ -596,7 +596,8 @@ def _ranges(job: _Job, frame: pd.DataFrame, cov) -> tuple:
 def _chains(settings: Settings, providers, provider_names) -> tuple[dict, dict[str, str]]:
     """Provider chains per market, and the providers left out with why."""
     if providers is None:
-        return resolve_chains(demo=settings.demo, override=provider_names)
+        order = None if settings.demo else load_failover(settings.workspace.model_dir)
+        return resolve_chains(demo=settings.demo, override=provider_names, order=order)
     if not settings.demo and any(p.name == "demo" for p in providers):
         raise InputError("the demo provider writes only to the demo cache; run with --demo")
     return {m: [p for p in providers if m in p.markets] for m in ("CN", "US")}, {}

@@ -3,7 +3,8 @@
 ``get_provider("akshare")`` imports the vendor module only when asked, so a missing vendor
 library (or a provider module not written yet) makes that provider *not available* rather
 than breaking the import of :mod:`screener`. The failover order per market is
-:data:`DEFAULT_ORDER`; ``screener data update --provider a,b`` overrides it for one run.
+:data:`DEFAULT_ORDER`, or ``model/providers.yaml`` in the workspace (:func:`load_failover`);
+``screener data update --provider a,b`` overrides it for one run.
 The demo provider is used alone, and only in demo mode (it never writes to the real cache).
 """
 
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from ...errors import InputError, ProviderError
+from ...errors import ConfigError, InputError, ProviderError
 from .base import Provider
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,52 @@ def parse_order(text: str | Sequence[str] | None) -> list[str] | None:
     return names or None
 
 
-def provider_order(market: str, *, demo: bool = False, override: Sequence[str] | None = None):
-    """The provider names to try, in order, for ``market`` ("CN" or "US")."""
+#: which markets each provider can serve, checked when the failover file is loaded
+PROVIDER_MARKETS: dict[str, tuple[str, ...]] = {"akshare": ("CN",), "yfinance": ("CN", "US")}
+
+
+def load_failover(model_dir: Path) -> dict[str, tuple[str, ...]]:
+    """The failover order per market from ``model/providers.yaml`` (``DEFAULT_ORDER`` when the
+    file is absent). A bad entry is a :class:`ConfigError` naming file, line and key."""
+    from ...watchlists import line_of, read_yaml
+
+    path = Path(model_dir) / "providers.yaml"
+    if not path.is_file():
+        return dict(DEFAULT_ORDER)
+    doc = read_yaml(path, ConfigError)
+    failover = doc.get("failover") if isinstance(doc, dict) else None
+    if not isinstance(failover, dict):
+        raise ConfigError(f"{path}:1: expected a 'failover' mapping of market to providers")
+    order = {}
+    for market, names in failover.items():
+        where = f"{path}:{line_of(doc, ('failover', market))}: failover.{market}"
+        order[str(market)] = _checked_chain(where, str(market), names)
+    return order
+
+
+def _checked_chain(where: str, market: str, names) -> tuple[str, ...]:
+    if market not in MARKETS:
+        raise ConfigError(f"{where}: unknown market; use {', '.join(MARKETS)}")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"{where}: expected a non-empty list of provider names")
+    for name in names:
+        if market not in PROVIDER_MARKETS.get(name, ()):
+            known = [n for n, markets in PROVIDER_MARKETS.items() if market in markets]
+            raise ConfigError(f"{where}: {name!r} cannot serve {market}; use {', '.join(known)}")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{where}: a provider is listed twice")
+    return tuple(names)
+
+
+def provider_order(
+    market: str,
+    *,
+    demo: bool = False,
+    override: Sequence[str] | None = None,
+    order: Mapping[str, Sequence[str]] | None = None,
+):
+    """The provider names to try, in order, for ``market`` ("CN" or "US"): ``override``
+    (``--provider``), else ``order`` (``model/providers.yaml``), else :data:`DEFAULT_ORDER`."""
     if demo:
         if override and any(n != "demo" for n in override):
             raise InputError("demo mode uses only the demo provider; drop --provider or --demo")
@@ -94,11 +140,14 @@ def provider_order(market: str, *, demo: bool = False, override: Sequence[str] |
                 "the demo provider writes only to the demo cache; run with --demo instead"
             )
         return list(override)
-    return list(DEFAULT_ORDER.get(market, ()))
+    return list((order if order is not None else DEFAULT_ORDER).get(market, ()))
 
 
 def resolve_chains(
-    *, demo: bool = False, override: Sequence[str] | None = None
+    *,
+    demo: bool = False,
+    override: Sequence[str] | None = None,
+    order: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, list[Provider]], dict[str, str]]:
     """Provider instances per market in failover order, and why any provider was left out.
 
@@ -110,7 +159,7 @@ def resolve_chains(
     chains: dict[str, list[Provider]] = {}
     for market in MARKETS:
         chain = []
-        for name in provider_order(market, demo=demo, override=override):
+        for name in provider_order(market, demo=demo, override=override, order=order):
             if name in unavailable:
                 continue
             if name not in instances:
@@ -132,6 +181,7 @@ __all__ = [
     "Provider",
     "get_provider",
     "is_available",
+    "load_failover",
     "parse_order",
     "provider_order",
     "resolve_chains",
