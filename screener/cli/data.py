@@ -18,9 +18,7 @@ from ..data.importer import import_bars
 from ..data.providers import parse_order
 from ..data.update import UpdateOptions, UpdateReport, select_tickers, update
 from ..settings import Settings
-from .options import parse_date
-
-FORMATS = click.Choice(["table", "csv", "json"])
+from .options import format_option, parse_date
 
 
 def _table(frame: pd.DataFrame, title: str | None = None) -> None:
@@ -151,7 +149,7 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
     help="Requests in flight at once.",
 )
 @click.option("--no-fundamentals", is_flag=True, help="Fetch bars only.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.pass_obj
 def update_command(
     settings: Settings,
@@ -194,7 +192,7 @@ def update_command(
 
 
 @data.command("status")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.pass_obj
 def status_command(settings: Settings, fmt: str) -> None:
     """Per ticker: first and last cached bar, provider, staleness in trading days.
@@ -292,7 +290,7 @@ def universe_group() -> None:
 
 @universe_group.command("show")
 @click.argument("name", type=click.Choice(["us", "cn-concepts"]))
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@format_option()
 @click.pass_obj
 def universe_show(settings: Settings, name: str, fmt: str) -> None:
     """List a universe as the screen reads it, and say which file it comes from."""

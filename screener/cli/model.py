@@ -19,9 +19,7 @@ from ..demand import ModelRun, Sensitivity, run_model, sensitivity
 from ..model_config import ModelConfig, load_model
 from ..report.model_section import fmt_growth, fmt_number, fmt_value, fmt_years
 from ..settings import Settings
-
-_FORMAT = click.Choice(["table", "json"])
-
+from .options import format_option
 
 _scenario_option = click.option(
     "--scenario",
@@ -35,14 +33,6 @@ _calibration_option = click.option(
     help="A calibration in model/calibrations.yaml: as_reported (the report's figure), "
     "corrected (its unit slip fixed) or corrected_dynamic (plus the dynamics the report "
     "leaves out). Default: defaults.calibration in model/assumptions.yaml (shipped: as_reported).",
-)
-_format_option = click.option(
-    "--format",
-    "fmt",
-    type=_FORMAT,
-    default="table",
-    show_default=True,
-    help="table for people; json (stdout alone) for pipes.",
 )
 
 
@@ -95,7 +85,7 @@ def model() -> None:
     help="A scenario in model/scenarios.yaml (neutral, optimistic, pessimistic), or 'all'.",
 )
 @_calibration_option
-@_format_option
+@format_option(("table", "json"))
 @click.pass_obj
 def run(settings: Settings, scenario: str, calibration: str | None, fmt: str) -> None:
     """Project AIGC and Bitcoin electricity month by month and find the crossover per scenario.
@@ -166,7 +156,7 @@ def _segment_table(config: ModelConfig, result: ModelRun) -> Table:
 @model.command(name="sensitivity")
 @_scenario_option
 @_calibration_option
-@_format_option
+@format_option(("table", "json"))
 @click.pass_obj
 def sensitivity_cmd(
     settings: Settings, scenario: str | None, calibration: str | None, fmt: str
@@ -234,7 +224,7 @@ def _cross(years: float, result: Sensitivity) -> str:
 @model.command()
 @_scenario_option
 @_calibration_option
-@_format_option
+@format_option(("table", "json"))
 @click.pass_obj
 def assumptions(
     settings: Settings, scenario: str | None, calibration: str | None, fmt: str

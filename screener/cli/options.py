@@ -15,3 +15,16 @@ def parse_date(ctx, param, value):
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def format_option(choices: tuple[str, ...] = ("table", "csv", "json")):
+    """``--format``: a human table by default; csv or json (alone on stdout) for pipes."""
+    machine = " or ".join(c for c in choices if c != "table")
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default="table",
+        show_default=True,
+        help=f"table for people; {machine} (stdout alone) for pipes.",
+    )

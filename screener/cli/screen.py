@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..screen import UNIVERSES, Filters, ScreenResult, run_screen
 from ..settings import Settings
+from .options import format_option
 
 _PCT = ("ret_1w", "ret_1m", "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y")
 _DATES = ("fx_date", "last_date")
@@ -166,16 +167,6 @@ def emit(result: ScreenResult, fmt: str, what: str = "screen") -> None:
         emit_table(result, what)
 
 
-FORMAT_OPTION = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; csv or json (stdout alone) for pipes.",
-)
-
-
 @click.command("screen")
 @click.option(
     "--watchlist",
@@ -220,7 +211,7 @@ FORMAT_OPTION = click.option(
     metavar="COLUMN[:asc|desc]",
     help="Sort by any output column (default: rank). Numbers sort high first, text A-Z.",
 )
-@FORMAT_OPTION
+@format_option()
 @click.pass_obj
 def screen(
     settings: Settings,

@@ -29,15 +29,8 @@ from ..watchlists import (
     validate_watchlists,
     watchlist_history,
 )
+from .options import format_option
 
-_FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people; csv or json (stdout only) for pipes.",
-)
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 
@@ -93,7 +86,7 @@ def watchlist() -> None:
 
 
 @watchlist.command("list")
-@_FORMAT
+@format_option()
 @click.pass_obj
 def list_(settings: Settings, fmt: str) -> None:
     """List the watchlists: name, title, side, member count and file.
@@ -116,7 +109,7 @@ def list_(settings: Settings, fmt: str) -> None:
 
 @watchlist.command()
 @click.argument("name")
-@_FORMAT
+@format_option()
 @click.pass_obj
 def show(settings: Settings, name: str, fmt: str) -> None:
     """Show one watchlist's members: tickers, names, segment mix (the rest is `other`), thesis.
@@ -173,7 +166,7 @@ def validate(settings: Settings, name: str | None) -> None:
 @click.argument("name", required=False)
 @click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or after.")
 @click.option("--until", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or before.")
-@_FORMAT
+@format_option()
 @click.pass_obj
 def history(
     settings: Settings,
@@ -387,7 +380,7 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
     help="Where to look (a-share and all need the cached whole-market snapshot).",
 )
 @click.option("--scenario", help="Scenario whose exposure ranks the candidates.")
-@_FORMAT
+@format_option()
 @click.pass_obj
 def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fmt: str) -> None:
     """Names the screen ranks high that are on no watchlist and fit NAME's segments.
