@@ -5,16 +5,17 @@ Canonical forms (DESIGN.md contracts)
     upper-case (``NVDA``, ``BRK-B``); US indexes ``^NDX``, ``^SOX``, ``^GSPC``.
 
 Kinds
-    Every security is a ``stock``, an ``index`` or an ``etf``. For a suffixed A-share code the
-    kind follows from the code's prefix *and* the exchange, so the two never collide:
+    Every security is a ``stock``, an ``index``, an ``etf`` or a ``preferred`` share. For a
+    suffixed A-share code the kind follows from the code's prefix *and* the exchange, so the
+    two never collide:
 
-    ========  ======================  ===============  =========
-    exchange  stock                   ETF / fund       index
-    ========  ======================  ===============  =========
-    SH        60, 68, 90 (B-shares)   51, 56, 58       00
-    SZ        00, 30, 20 (B-shares)   15, 16           39
-    BJ        43, 83, 87, 92          --               89
-    ========  ======================  ===============  =========
+    ========  ======================  ===============  =========  =========
+    exchange  stock                   ETF / fund       preferred  index
+    ========  ======================  ===============  =========  =========
+    SH        60, 68, 90 (B-shares)   51, 56, 58       36         00
+    SZ        00, 30, 20 (B-shares)   15, 16           14         39
+    BJ        43, 83, 87, 92          --               --         89
+    ========  ======================  ===============  =========  =========
 
     ``000001.SH`` is the SSE Composite index and ``000001.SZ`` is Ping An Bank.
 
@@ -22,10 +23,35 @@ Bare six-digit codes (the ambiguity rule)
     A bare code is resolved by its prefix (``300308`` → ``300308.SZ``, ``399006`` → the
     ChiNext index ``399006.SZ``). A bare code that is a stock code by prefix *and* the code of
     an index we know by name (:data:`KNOWN_INDEXES`, e.g. ``000001``, ``000300``, ``000688``)
-    is **refused** as ambiguous unless the caller says which: pass ``kind="stock"`` or
-    ``kind="index"``, or give the suffix. Guessing would silently put an index in a stock
-    screen (or the reverse); a refusal names both readings. Other ``00xxxx`` codes are
-    Shenzhen stocks, as the prefix says.
+    is **refused** as ambiguous unless the caller says which: give the suffix (the refusal
+    names both readings and their suffixes), or, in code, ``kind="stock"`` / ``kind="index"``.
+    Guessing would silently put an index in a stock screen (or the reverse). A command that
+    takes only stocks (``watchlist add``, the screen, ``data update``'s selections) passes
+    ``prefer="stock"``: there the stock reading wins, as nothing else could be meant. Other
+    ``00xxxx`` codes are Shenzhen stocks, as the prefix says.
+
+Forms people type (all resolve to the canonical form; case does not matter)
+    ===========================  ==============================  ===================
+    form                         examples                        canonical
+    ===========================  ==============================  ===================
+    canonical / Yahoo            600519.SH, 600519.SS            600519.SH
+    bare code                    600519, 140002                  600519.SH, 140002.SZ
+    exchange prefix (akshare)    sh600519, SZ300308, bj430047    600519.SH, ...
+    exchange:symbol              SSE:600519, SZSE:300308,        600519.SH, 300308.SZ,
+    (TradingView)                BSE:430047, NASDAQ:NVDA,        430047.BJ, NVDA,
+                                 NYSE:BRK.B, AMEX:SPY            BRK-B, SPY
+    ISO 10383 MIC suffix         600519.XSHG, 300308.XSHE        600519.SH, 300308.SZ
+    Reuters RIC                  NVDA.O, NVDA.OQ, AAPL.N,        NVDA, NVDA, AAPL,
+                                 BRKb.N                          BRK-B
+    US share class               BRK.B, BRK-B, BF.B              BRK-B, BRK-B, BF-B
+    ===========================  ==============================  ===================
+
+    Any other dotted US suffix (``AAPL.US``, ``NVDA.X``) is refused: a dot after a US symbol
+    is either a Reuters exchange code or a share class, and guessing between them made
+    ``NVDA.O`` the non-existent ``NVDA-O``. A share class is accepted with a dot only when it is
+    in :data:`KNOWN_SHARE_CLASSES`; the dash form (``XYZ-A``) is always accepted. Under a US
+    ``EXCH:`` prefix a symbol that names a known index (``NASDAQ:NDX``) is that index
+    (``^NDX``), as on TradingView.
 
 Vendor forms
     ============  =====================  ==============================  =====================
@@ -34,6 +60,7 @@ Vendor forms
     600519.SH     600519.SS              600519                          1.600519
     300308.SZ     300308.SZ              300308                          0.300308
     830799.BJ     830799.BJ              830799                          0.830799
+    140002.SZ     140002.SZ              140002                          0.140002
     000300.SH     000300.SS              sh000300                        1.000300
     399006.SZ     399006.SZ              sz399006                        0.399006
     NVDA, ^NDX    NVDA, ^NDX             (A-shares only)                 (A-shares only)
@@ -60,9 +87,9 @@ from typing import Literal
 
 from .errors import TickerError
 
-Kind = Literal["stock", "index", "etf"]
+Kind = Literal["stock", "index", "etf", "preferred"]
 Exchange = Literal["SH", "SZ", "BJ", "US"]
-KINDS: tuple[str, ...] = ("stock", "index", "etf")
+KINDS: tuple[str, ...] = ("stock", "index", "etf", "preferred")
 
 # Bare six-digit A-share stock codes are resolved by their prefix.
 _PREFIX_EXCHANGE: dict[str, str] = {
@@ -79,6 +106,8 @@ _PREFIX_EXCHANGE: dict[str, str] = {
 }
 # Exchange-traded funds by prefix (Shanghai 51/56/58, Shenzhen 15/16).
 _ETF_PREFIX: dict[str, str] = {"51": "SH", "56": "SH", "58": "SH", "15": "SZ", "16": "SZ"}
+# Preference shares (优先股): Shenzhen 140xxx, Shanghai 360xxx.
+_PREFERRED_PREFIX: dict[str, str] = {"14": "SZ", "36": "SH"}
 # Index codes by exchange: SSE 000xxx, SZSE 399xxx, BSE 899xxx.
 _INDEX_PREFIX: dict[str, str] = {"SH": "00", "SZ": "39", "BJ": "89"}
 # B-shares are quoted in foreign currency.
@@ -101,10 +130,46 @@ KNOWN_INDEXES: dict[str, str] = {
     "^IXIC": "Nasdaq Composite",
 }
 
+#: US share classes written with a dot by their exchanges and data vendors (``BRK.B``). A dotted
+#: suffix not listed here is refused rather than guessed (module docstring); the dash form is
+#: always accepted, so a class missing from this list can still be written ``XYZ-A``.
+KNOWN_SHARE_CLASSES: frozenset[str] = frozenset(
+    {
+        "AKO-A", "AKO-B", "BF-A", "BF-B", "BH-A", "BIO-B", "BRK-A", "BRK-B", "CRD-A", "CRD-B",
+        "CWEN-A", "GEF-B", "GTN-A", "HEI-A", "HVT-A", "LEN-B", "LGF-A", "LGF-B", "MKC-V",
+        "MOG-A", "MOG-B", "TAP-A", "UHAL-B", "WSO-B",
+    }
+)  # fmt: skip
+
+#: ``EXCH:SYM`` prefixes (TradingView and most terminals) → canonical exchange
+_EXCHANGE_PREFIX: dict[str, str] = {
+    "SSE": "SH",
+    "SHSE": "SH",
+    "SH": "SH",
+    "SZSE": "SZ",
+    "SZ": "SZ",
+    "BSE": "BJ",
+    "BJSE": "BJ",
+    "BJ": "BJ",
+    "NASDAQ": "US",
+    "NYSE": "US",
+    "AMEX": "US",
+    "NYSEARCA": "US",
+    "ARCA": "US",
+}
+#: ISO 10383 market identifier codes used as suffixes (JoinQuant, RiceQuant)
+_MIC_SUFFIX: dict[str, str] = {"XSHG": "SH", "XSHE": "SZ"}
+#: Reuters instrument-code exchange suffixes for US listings: Nasdaq (.O, .OQ), NYSE (.N)
+_REUTERS_US = ("O", "OQ", "N")
+_A_SHARE_SUFFIXES = ("SH", "SZ", "BJ", "SS", *_MIC_SUFFIX)
+
 _A_SHARE = re.compile(r"^([0-9]{6})\.(SH|SZ|BJ)$")
+_MIC_A_SHARE = re.compile(r"^([0-9]{6})\.(XSHG|XSHE)$")
+_EXCH_SYMBOL = re.compile(r"^([A-Z]+):(.*)$")
+_US_DOTTED = re.compile(r"^([A-Z]{1,5})\.([A-Z0-9]{1,4})$")
+_REUTERS_CLASS = re.compile(r"^([A-Z]{1,5})([a-z])\.(O|OQ|N)$")  # BRKb.N
 _BARE = re.compile(r"^[0-9]+$")
 _US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
-_US_CLASS_DOT = re.compile(r"^([A-Z]{1,5})\.([A-Z])$")  # BRK.B -> BRK-B
 _US_INDEX = re.compile(r"^\^[A-Z]{2,6}$")
 _YF_A_SHARE = re.compile(r"^([0-9]{6})\.(SS|SZ|BJ)$")
 _AK_PREFIXED = re.compile(r"^(SH|SZ|BJ)([0-9]{6})$")
@@ -155,6 +220,8 @@ def _cn_kind(code: str, exchange: str) -> Kind | None:
         return "stock"
     if _ETF_PREFIX.get(prefix) == exchange:
         return "etf"
+    if _PREFERRED_PREFIX.get(prefix) == exchange:
+        return "preferred"
     if _INDEX_PREFIX[exchange] == prefix:
         return "index"
     return None
@@ -165,7 +232,7 @@ def _cn_security(original: object, code: str, exchange: str, kind: Kind | None) 
     ticker = f"{code}.{exchange}"
     found = _cn_kind(code, exchange)
     if found is None:
-        home = _PREFIX_EXCHANGE.get(code[:2]) or _ETF_PREFIX.get(code[:2])
+        home = _home(code[:2])
         if home:
             raise _fail(original, f"code {code} trades on {home}, not {exchange}")
         index_home = [ex for ex, p in _INDEX_PREFIX.items() if p == code[:2]]
@@ -181,21 +248,27 @@ def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
+def _home(prefix: str) -> str | None:
+    """The exchange whose stock, ETF or preference-share codes start with ``prefix``."""
+    return _PREFIX_EXCHANGE.get(prefix) or _ETF_PREFIX.get(prefix) or _PREFERRED_PREFIX.get(prefix)
+
+
 def _bare_candidates(code: str) -> list[Security]:
-    """Every reading of a bare code: the stock/ETF its prefix names, and index readings."""
+    """Every reading of a bare code: the stock/ETF/preferred its prefix names, and indexes."""
     out = []
-    prefix = code[:2]
-    exchange = _ETF_PREFIX.get(prefix) or _PREFIX_EXCHANGE.get(prefix)
+    exchange = _home(code[:2])
     if exchange:
-        kind: Kind = "etf" if prefix in _ETF_PREFIX else "stock"
+        kind = _cn_kind(code, exchange)
         out.append(Security(f"{code}.{exchange}", kind, "CN", exchange))  # type: ignore[arg-type]
     for ex, index_prefix in _INDEX_PREFIX.items():
-        if prefix == index_prefix:
+        if code[:2] == index_prefix:
             out.append(Security(f"{code}.{ex}", "index", "CN", ex))  # type: ignore[arg-type]
     return out
 
 
-def _resolve_bare(original: object, code: str, kind: Kind | None) -> Security:
+def _resolve_bare(
+    original: object, code: str, kind: Kind | None, prefer: Kind | None = None
+) -> Security:
     """A bare six-digit code → its security, refusing ambiguous readings (module docstring)."""
     if len(code) != 6:
         raise _fail(original, f"A-share codes have six digits, not {len(code)}")
@@ -212,18 +285,18 @@ def _resolve_bare(original: object, code: str, kind: Kind | None) -> Security:
     # by name (000300); otherwise a 00xxxx code is the Shenzhen stock its prefix says.
     named = [c for c in candidates if c.kind != "index" or _index_only(c) or _known(c)]
     if len(named) > 1:
+        preferred = [c for c in named if c.kind == prefer]
+        if preferred:
+            return preferred[0]
         readings = " or ".join(f"{c.ticker} ({_describe(c)})" for c in named)
-        raise _fail(
-            original,
-            f"ambiguous: {readings}; give the suffix or say kind='stock' / kind='index'",
-        )
+        which = " or ".join(f"{c.ticker} for the {c.kind}" for c in named)
+        raise _fail(original, f"ambiguous: {readings}; write {which}")
     return named[0]
 
 
 def _index_only(sec: Security) -> bool:
     """True when the code's prefix names no stock anywhere (399xxx, 899xxx)."""
-    prefix = sec.code[:2]
-    return prefix not in _PREFIX_EXCHANGE and prefix not in _ETF_PREFIX
+    return _home(sec.code[:2]) is None
 
 
 def _known(sec: Security) -> bool:
@@ -237,18 +310,52 @@ def _describe(sec: Security) -> str:
 
 
 def _us_security(original: object, raw: str, kind: Kind | None) -> Security | None:
+    """A US symbol in any accepted form, or None when ``raw`` does not look like one."""
     if _US_INDEX.match(raw):
         if kind not in (None, "index"):
             raise _fail(original, f"{raw} is an index, not {_article(kind)} {kind}")
         return Security(raw, "index", "US", "US")
-    m = _US_CLASS_DOT.match(raw)
+    m = _US_DOTTED.match(raw)
     if m:
-        raw = f"{m.group(1)}-{m.group(2)}"
+        root, suffix = m.groups()
+        if suffix in _REUTERS_US:
+            raw = root
+        elif f"{root}-{suffix}" in KNOWN_SHARE_CLASSES:
+            raw = f"{root}-{suffix}"
+        elif suffix in _A_SHARE_SUFFIXES:
+            return None  # AAPL.SZ: refused by the caller as a malformed A-share ticker
+        else:
+            raise _fail(
+                original,
+                f".{suffix} after a US symbol is neither a Reuters exchange code (.O, .OQ, .N) "
+                f"nor a share class we know (BRK.B); write {root} for the common stock, or "
+                f"{root}-{suffix[0]} if it is share class {suffix[0]}",
+            )
     if _US_SYMBOL.match(raw):
         if kind == "index":
             raise _fail(original, f"US index symbols start with ^ (^NDX), not {raw}")
+        if kind == "preferred":
+            raise _fail(original, f"{raw}: preferred shares are A-share codes (140002.SZ) here")
         return Security(raw, kind or "stock", "US", "US")
     return None
+
+
+def _exchange_prefixed(original: object, exch: str, symbol: str, kind: Kind | None) -> Security:
+    """``EXCH:SYM`` (``SSE:600519``, ``NASDAQ:NVDA``): the symbol read on that exchange."""
+    exchange = _EXCHANGE_PREFIX.get(exch)
+    if exchange is None:
+        known = ", ".join(_EXCHANGE_PREFIX)
+        raise _fail(original, f"unknown exchange {exch!r} before ':'; known: {known}")
+    if exchange != "US":
+        if not re.fullmatch(r"[0-9]{6}", symbol):
+            raise _fail(original, f"{exch} lists six-digit A-share codes, not {symbol!r}")
+        return _cn_security(original, symbol, exchange, kind)
+    if f"^{symbol}" in KNOWN_INDEXES and kind in (None, "index"):
+        return Security(f"^{symbol}", "index", "US", "US")
+    found = _us_security(original, symbol, kind) if not _BARE.match(symbol) else None
+    if found is None or found.market != "US":
+        raise _fail(original, f"{exch} lists US symbols (NVDA, BRK.B), not {symbol!r}")
+    return found
 
 
 def _clean(ticker: object) -> str:
@@ -258,27 +365,41 @@ def _clean(ticker: object) -> str:
     if not raw:
         raise TickerError(f"empty ticker {ticker!r}")
     if not raw.isascii() or not raw.isprintable():
-        raise _fail(ticker, "tickers are plain ASCII letters, digits, '.', '-' and '^'")
+        raise _fail(ticker, "tickers are plain ASCII letters, digits, '.', '-', ':' and '^'")
     return raw.upper()
 
 
-def security(ticker: str, kind: Kind | None = None) -> Security:
+def security(ticker: str, kind: Kind | None = None, *, prefer: Kind | None = None) -> Security:
     """Parse any accepted form of ``ticker`` into a :class:`Security`.
 
-    Accepted: canonical (``600519.SH``, ``NVDA``, ``^NDX``), Yahoo's ``.SS``, bare six-digit
-    codes (resolved by prefix; see the ambiguity rule in the module docstring), lower case,
-    and US class shares written with a dot (``BRK.B``). ``kind`` narrows or checks the reading.
-    Raises :class:`TickerError` naming the ticker and the reason when it is malformed,
-    ambiguous, or contradicts ``kind``.
+    Accepted: every form in the module docstring's table (canonical, Yahoo's ``.SS``, bare
+    codes, ``sh600519``, ``SSE:600519`` / ``NASDAQ:NVDA``, ``.XSHG`` / ``.XSHE``, Reuters
+    ``NVDA.O``, share classes ``BRK.B``), in any case. ``kind`` narrows or checks the reading;
+    ``prefer`` only breaks the tie of a bare code that is both a stock and a known index (see
+    the ambiguity rule). Raises :class:`TickerError` naming the ticker and the reason when it
+    is malformed, ambiguous, or contradicts ``kind``.
     """
     _check_kind(kind, ticker)
+    _check_kind(prefer, ticker)
     raw = _clean(ticker)
     m = _A_SHARE.match(raw) or _YF_A_SHARE.match(raw)
     if m:
         exchange = "SH" if m.group(2) == "SS" else m.group(2)
         return _cn_security(ticker, m.group(1), exchange, kind)
+    m = _MIC_A_SHARE.match(raw)
+    if m:
+        return _cn_security(ticker, m.group(1), _MIC_SUFFIX[m.group(2)], kind)
+    m = _AK_PREFIXED.match(raw)
+    if m:
+        return _cn_security(ticker, m.group(2), m.group(1), kind)
+    m = _EXCH_SYMBOL.match(raw)
+    if m:
+        return _exchange_prefixed(ticker, m.group(1), m.group(2), kind)
     if _BARE.match(raw):
-        return _resolve_bare(ticker, raw, kind)
+        return _resolve_bare(ticker, raw, kind, prefer)
+    m = _REUTERS_CLASS.match(str(ticker).strip())
+    if m:  # Reuters writes a share class in lower case before the exchange: BRKb.N
+        raw = f"{m.group(1)}-{m.group(2).upper()}"
     found = _us_security(ticker, raw, kind)
     if found is not None:
         return found
@@ -292,12 +413,13 @@ def security(ticker: str, kind: Kind | None = None) -> Security:
     )
 
 
-def normalize_ticker(ticker: str, kind: Kind | None = None) -> str:
-    """The canonical form of ``ticker``: ``"600519"`` → ``"600519.SH"``, ``"nvda"`` → ``"NVDA"``.
+def normalize_ticker(ticker: str, kind: Kind | None = None, *, prefer: Kind | None = None) -> str:
+    """The canonical form of ``ticker``: ``"600519"`` → ``"600519.SH"``, ``"nvda"`` → ``"NVDA"``,
+    ``"NVDA.O"`` → ``"NVDA"``, ``"SSE:600519"`` → ``"600519.SH"`` (every form: module docstring).
 
     Idempotent: ``normalize_ticker(normalize_ticker(t)) == normalize_ticker(t)``.
     """
-    return security(ticker, kind=kind).ticker
+    return security(ticker, kind=kind, prefer=prefer).ticker
 
 
 def is_index(ticker: str) -> bool:

@@ -36,6 +36,8 @@ _FAMILIES = [
     ("SH", "58", "etf"),
     ("SZ", "15", "etf"),
     ("SZ", "16", "etf"),
+    ("SZ", "14", "preferred"),
+    ("SH", "36", "preferred"),
     ("SH", "00", "index"),
     ("SZ", "39", "index"),
     ("BJ", "89", "index"),
@@ -82,6 +84,119 @@ canonical = st.one_of(cn_tickers().map(lambda t: t[0]), us_stocks, us_indexes)
 )
 def test_normalize_examples(given_, expected):
     assert normalize_ticker(given_) == expected
+
+
+# every form people type (issue 15): the table of the module docstring, row by row
+TICKER_FORMS = [
+    # exchange prefix, any case (akshare writes sh600519; sh000001 is the index)
+    ("sh600519", "600519.SH", "stock"),
+    ("SH600519", "600519.SH", "stock"),
+    ("SZ300308", "300308.SZ", "stock"),
+    ("sz300308", "300308.SZ", "stock"),
+    ("bj430047", "430047.BJ", "stock"),
+    ("Bj920001", "920001.BJ", "stock"),
+    ("sh000001", "000001.SH", "index"),
+    ("sz000001", "000001.SZ", "stock"),
+    ("sz399006", "399006.SZ", "index"),
+    ("sh510300", "510300.SH", "etf"),
+    # EXCH:SYM (TradingView and terminals)
+    ("SSE:600519", "600519.SH", "stock"),
+    ("sse:600519", "600519.SH", "stock"),
+    ("SSE:000001", "000001.SH", "index"),
+    ("SZSE:300308", "300308.SZ", "stock"),
+    ("SZSE:000001", "000001.SZ", "stock"),
+    ("BSE:430047", "430047.BJ", "stock"),
+    ("NASDAQ:NVDA", "NVDA", "stock"),
+    ("nasdaq:nvda", "NVDA", "stock"),
+    ("NYSE:BRK.B", "BRK-B", "stock"),
+    ("NYSE:TSM", "TSM", "stock"),
+    ("AMEX:SPY", "SPY", "stock"),
+    ("NASDAQ:NDX", "^NDX", "index"),
+    ("NASDAQ:SOX", "^SOX", "index"),
+    # ISO 10383 MIC suffixes (JoinQuant, RiceQuant)
+    ("600519.XSHG", "600519.SH", "stock"),
+    ("300308.XSHE", "300308.SZ", "stock"),
+    ("000300.xshg", "000300.SH", "index"),
+    ("000001.XSHE", "000001.SZ", "stock"),
+    # Reuters instrument codes: the exchange suffix goes, the symbol stays
+    ("NVDA.O", "NVDA", "stock"),
+    ("nvda.o", "NVDA", "stock"),
+    ("NVDA.OQ", "NVDA", "stock"),
+    ("AAPL.N", "AAPL", "stock"),
+    ("BRKb.N", "BRK-B", "stock"),
+    # share classes: a known one with a dot, any with a dash
+    ("BRK.B", "BRK-B", "stock"),
+    ("brk.a", "BRK-A", "stock"),
+    ("BF.B", "BF-B", "stock"),
+    ("BRK-B", "BRK-B", "stock"),
+    ("XYZ-A", "XYZ-A", "stock"),
+    # Shenzhen and Shanghai preference shares (优先股)
+    ("140002", "140002.SZ", "preferred"),
+    ("140001.SZ", "140001.SZ", "preferred"),
+    ("sz140007", "140007.SZ", "preferred"),
+    ("360001", "360001.SH", "preferred"),
+    # the forms that were already accepted
+    ("600519", "600519.SH", "stock"),
+    ("600519.SS", "600519.SH", "stock"),
+    ("^NDX", "^NDX", "index"),
+]
+
+
+@pytest.mark.parametrize(("given_", "expected", "kind"), TICKER_FORMS)
+def test_every_common_ticker_form(given_, expected, kind):
+    sec = security(given_)
+    assert (sec.ticker, sec.kind) == (expected, kind)
+    assert normalize_ticker(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ("AAPL.US", r"\.US after a US symbol is neither a Reuters exchange code"),
+        ("NVDA.X", r"write NVDA for the common stock, or NVDA-X if it is share class X"),
+        ("NVDA.A", r"nor a share class we know"),
+        ("NVDA.K", r"nor a share class we know"),
+        ("NYSE:600519", r"NYSE lists US symbols"),
+        ("NASDAQ:NVDA.X", r"nor a share class we know"),
+        ("SSE:NVDA", r"SSE lists six-digit A-share codes"),
+        ("SSE:300308", r"trades on SZ, not SH"),
+        ("LSE:VOD", r"unknown exchange 'LSE'"),
+        ("sh300308", r"trades on SZ, not SH"),
+        ("bj600519", r"trades on SH, not BJ"),
+        ("600519.XSHE", r"trades on SH, not SZ"),
+        ("140002.SH", r"trades on SZ, not SH"),
+    ],
+)
+def test_other_forms_are_refused_with_the_reason(bad, reason):
+    with pytest.raises(TickerError, match=reason) as info:
+        security(bad)
+    assert repr(bad) in str(info.value)
+
+
+def test_ambiguity_hint_names_the_suffixes_not_python_arguments():
+    with pytest.raises(TickerError) as info:
+        normalize_ticker("000001")
+    message = str(info.value)
+    assert "write 000001.SZ for the stock or 000001.SH for the index" in message
+    assert "kind=" not in message
+
+
+def test_prefer_stock_resolves_only_the_stock_index_tie():
+    assert normalize_ticker("000001", prefer="stock") == "000001.SZ"
+    assert normalize_ticker("000300", prefer="stock") == "000300.SZ"
+    assert normalize_ticker("510300", prefer="stock") == "510300.SH"  # an ETF stays an ETF
+    assert normalize_ticker("399006", prefer="stock") == "399006.SZ"  # only an index reads
+    assert security("399006", prefer="stock").kind == "index"
+    assert normalize_ticker("000001", prefer="index") == "000001.SH"
+    assert normalize_ticker("000001.SH", prefer="stock") == "000001.SH"  # a suffix decides
+
+
+def test_preferred_shares_are_cny_on_the_shanghai_calendar_with_vendor_forms():
+    sec = security("140002")
+    assert (sec.market, sec.exchange, sec.currency, sec.calendar) == ("CN", "SZ", "CNY", "XSHG")
+    assert (to_yfinance("140002.SZ"), to_akshare("140002.SZ")) == ("140002.SZ", "140002")
+    assert to_secid("140002.SZ") == "0.140002" and from_secid("0.140002") == "140002.SZ"
+    assert from_akshare("140002") == "140002.SZ"
 
 
 def test_design_contract_example():
