@@ -37,6 +37,7 @@ Forms people type (all resolve to the canonical form; case does not matter)
     canonical / Yahoo            600519.SH, 600519.SS            600519.SH
     bare code                    600519, 140002                  600519.SH, 140002.SZ
     exchange prefix (akshare)    sh600519, SZ300308, bj430047    600519.SH, ...
+    baostock                     sh.600519, sz.300502            600519.SH, 300502.SZ
     exchange:symbol              SSE:600519, SZSE:300308,        600519.SH, 300308.SZ,
     (TradingView)                BSE:430047, NASDAQ:NVDA,        430047.BJ, NVDA,
                                  NYSE:BRK.B, AMEX:SPY            BRK-B, SPY
@@ -172,7 +173,7 @@ _BARE = re.compile(r"^[0-9]+$")
 _US_SYMBOL = re.compile(r"^[A-Z]{1,5}(-[A-Z])?$")
 _US_INDEX = re.compile(r"^\^[A-Z]{2,6}$")
 _YF_A_SHARE = re.compile(r"^([0-9]{6})\.(SS|SZ|BJ)$")
-_AK_PREFIXED = re.compile(r"^(SH|SZ|BJ)([0-9]{6})$")
+_AK_PREFIXED = re.compile(r"^(SH|SZ|BJ)\.?([0-9]{6})$")  # sh600519, baostock's sh.600519
 _SECID = re.compile(r"^([01])\.([0-9]{6})$")
 _YF_SUFFIX = {"SH": "SS", "SZ": "SZ", "BJ": "BJ"}
 
@@ -192,6 +193,14 @@ class Security:
         if self.market == "US":
             return "USD"
         return _B_SHARE_CURRENCY.get((self.exchange, self.code[:2]), "CNY")
+
+    @property
+    def tick(self) -> float:
+        """The price increment the exchange quotes in: 0.01, except 0.001 for A-share funds
+        and Shanghai's USD B-shares (the rounding of every traded price)."""
+        if self.market == "CN" and (self.kind == "etf" or self.code.startswith("90")):
+            return 0.001
+        return 0.01
 
     @property
     def calendar(self) -> str:

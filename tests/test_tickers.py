@@ -99,6 +99,10 @@ TICKER_FORMS = [
     ("sz000001", "000001.SZ", "stock"),
     ("sz399006", "399006.SZ", "index"),
     ("sh510300", "510300.SH", "etf"),
+    # baostock
+    ("sz.300502", "300502.SZ", "stock"),
+    ("sh.600519", "600519.SH", "stock"),
+    ("SH.000300", "000300.SH", "index"),
     # EXCH:SYM (TradingView and terminals)
     ("SSE:600519", "600519.SH", "stock"),
     ("sse:600519", "600519.SH", "stock"),
@@ -197,6 +201,12 @@ def test_preferred_shares_are_cny_on_the_shanghai_calendar_with_vendor_forms():
     assert (to_yfinance("140002.SZ"), to_akshare("140002.SZ")) == ("140002.SZ", "140002")
     assert to_secid("140002.SZ") == "0.140002" and from_secid("0.140002") == "140002.SZ"
     assert from_akshare("140002") == "140002.SZ"
+
+
+def test_tick_is_the_quoting_increment():
+    assert security("600519.SH").tick == 0.01 and security("NVDA").tick == 0.01
+    assert security("510300.SH").tick == 0.001 and security("900901.SH").tick == 0.001
+    assert security("200002.SZ").tick == 0.01
 
 
 def test_design_contract_example():

@@ -8,14 +8,38 @@ Understood without flags:
   ``...,Dividends,Stock Splits`` (prices already adjusted: stored with factor 1, and the import
   says so), and ``download()``'s three header rows (``Price`` / ``Ticker`` / ``Date``);
 - akshare ``stock_zh_a_hist``: ``日期,开盘,收盘,最高,最低,成交量,成交额`` (more columns are
-  ignored); 成交量 is in lots of 100 shares and is converted to shares;
+  ignored), and per-stock files with ``开盘价,最高价,最低价,收盘价`` and ``YYYYMMDD`` dates;
+- baostock ``query_history_k_data_plus``: ``date,code,open,high,low,close,preclose,volume,
+  amount,adjustflag,...`` (UTF-8 BOM); ``adjustflag`` 3 is unadjusted, 2 and 1 adjusted (below);
 - plain ``date,open,high,low,close,volume[,amount][,adj_factor|adj_close]``.
 
 Anything else (a terminal's export) is mapped with ``columns`` (``--close-col`` and friends).
 Every problem is one line naming the file and the line (and column): not UTF-8, a missing
-column, an unreadable date or number, a repeated or out-of-order date. Files sorted newest
-first are accepted. The file is read completely before anything is written, and the write is
-one transaction with its fetch-log row (provider ``import``, the file and its SHA-256).
+column, an unreadable date or number, an out-of-order date, a code column naming another
+security. Files sorted newest first are accepted. The file is read completely before anything
+is written, and the write is one transaction with its fetch-log row (provider ``import``, the
+file and its SHA-256).
+
+Duplicates
+    A row repeated exactly (a common scrape artefact) is dropped and counted in the notes; two
+    rows for one date with different values are refused, quoting both lines.
+
+Units: the data decide, not the header's language
+    With both a volume and an amount column, the volume unit is read off the median of
+    ``amount / (volume × typical price)`` (typical = (high + low + close) / 3, traded prices):
+    about 1 is shares, about 100 is lots of 100 (akshare's 成交量), each within a factor of 2.
+    Anything else, or a ``--volume-unit`` or a header unit (``成交量(手)``, ``(股)``) that
+    contradicts the ratio, is refused with the ratio as evidence. With a volume column and no
+    amount column, a volume that holds cents (``3744066994.39``) or is written with two
+    decimals like money on most rows is refused as traded value in disguise, with the hint
+    ``--amount-col``; ``--volume-unit`` says the file really counts shares or lots.
+
+Adjusted prices are never stored as traded prices
+    ``adjustflag`` 2 (forward, 前复权) or 1 (backward, 后复权), or a close header that says
+    前复权/后复权/qfq/hfq, marks ratio-adjusted prices. Their traded prices and the factor are
+    recovered exactly from the tick and the day's VWAP (:mod:`screener.data.traded_prices`);
+    when that is impossible (no amount and volume, prices rounded too coarsely, an additive
+    adjustment) the file is refused with the reason, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -26,6 +50,7 @@ import hashlib
 import io
 import logging
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -35,10 +60,11 @@ import numpy as np
 import pandas as pd
 
 from ..calendars import FIRST_DAY, LAST_DAY, sessions
-from ..errors import InputError
+from ..errors import InputError, TickerError
 from ..tickers import security
 from .cache import Attempt, Cache, utc_now
 from .schema import conform_bars
+from .traded_prices import RecoveryError, recover_traded_prices
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +79,22 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "adj_close": ("adj close", "adj_close", "adjclose"),
     "adj_factor": ("adj_factor", "复权因子"),
     "volume": ("volume", "成交量", "vol"),
-    "amount": ("amount", "成交额"),
+    "amount": ("amount", "成交额", "成交金额"),
 }
 _REQUIRED = ("date", "close")
 _VOLUME_UNITS = {"shares": 1.0, "lots": 100.0}
+#: how far (as a factor) amount / (volume × price) may be from 1 (shares) or 100 (lots)
+UNIT_SLACK = 2.0
+#: columns that name the security, checked against the ticker being imported
+_CODE_COLUMNS = ("股票代码", "证券代码", "代码", "code", "ts_code", "symbol", "ticker")
+#: baostock's adjustflag: 1 backward-adjusted, 2 forward-adjusted, 3 unadjusted
+_ADJUST_FLAGS = {"1": "backward", "2": "forward", "3": None}
+_ADJUST_WORDS = {
+    "前复权": "forward",
+    "qfq": "forward",
+    "后复权": "backward",
+    "hfq": "backward",
+}
 _BLANKS = {"", "-", "--", "null", "none", "nan", "n/a"}
 #: relative tolerance when comparing a file's prices with cached ones (files round prices)
 PRICE_RTOL = 5e-4
@@ -73,6 +111,7 @@ class ImportResult:
     first: dt.date
     last: dt.date
     notes: list[str] = field(default_factory=list)
+    duplicates: int = 0
 
 
 @dataclass
@@ -83,6 +122,7 @@ class CsvBars:
     flavour: str
     lines: list[int]
     notes: list[str]
+    duplicates: int = 0
 
 
 def _decode(path: Path) -> str:
@@ -137,12 +177,13 @@ def _resolve(path: Path, header: list[str], columns: Mapping[str, str]) -> dict[
                 f" the columns are {', '.join(header)}"
             )
         found[name] = header.index(given) if given in header else lowered.index(given.lower())
+    bare = [_without_unit(h) for h in lowered]
     for name in FIELDS:
         if name in found:
             continue
         for candidate in CANDIDATES[name]:
-            if candidate in lowered:
-                found[name] = lowered.index(candidate)
+            if candidate in bare and bare.index(candidate) not in found.values():
+                found[name] = bare.index(candidate)
                 break
     for name in _REQUIRED:
         if name not in found:
@@ -153,10 +194,17 @@ def _resolve(path: Path, header: list[str], columns: Mapping[str, str]) -> dict[
     return found
 
 
+def _without_unit(header: str) -> str:
+    """``成交量(股)`` → ``成交量``, ``收盘价（元）`` → ``收盘价``: a header without its unit."""
+    return re.sub(r"\s*[(（][^()（）]*[)）]\s*$", "", header)
+
+
 def _flavour(header: list[str], found: Mapping[str, int]) -> str:
     date = header[found["date"]]
-    if date == "日期":
+    if date == "日期" and {"开盘", "收盘"} <= set(header):
         return "akshare"
+    if {"adjustflag", "preclose", "code"} <= set(header):
+        return "baostock"
     if date == "Date" and "adj_close" in found:
         return "yfinance"
     if [h for h in header if h] == ["Date", "Close", "High", "Low", "Open", "Volume"]:
@@ -209,13 +257,30 @@ def _number(path: Path, line: int, column: str, text: str) -> float:
     return number
 
 
+def _dedupe(path: Path, rows: list[tuple[int, dt.date, list[str]]]):
+    """Rows without exact repeats, and how many were dropped; a date given twice with
+    different values is refused, quoting both lines."""
+    seen: dict[dt.date, tuple[int, list[str]]] = {}
+    kept, dropped = [], []
+    for line, day, cells in rows:
+        if day not in seen:
+            seen[day] = (line, cells)
+            kept.append((line, day, cells))
+            continue
+        first, before = seen[day]
+        if cells == before:
+            dropped.append((line, first))
+            continue
+        raise InputError(
+            f"{path} line {line}: date {day} repeats line {first} with different values "
+            f"(line {first}: {','.join(before)} / line {line}: {','.join(cells)}); "
+            "keep the right one and import again"
+        )
+    return kept, dropped
+
+
 def _check_order(path: Path, days: list[dt.date], lines: list[int]) -> bool:
-    """True when the rows run newest first; raises on a repeated or out-of-order date."""
-    seen: dict[dt.date, int] = {}
-    for day, line in zip(days, lines, strict=True):
-        if day in seen:
-            raise InputError(f"{path} line {line}: date {day} repeats line {seen[day]}")
-        seen[day] = line
+    """True when the rows run newest first; raises on an out-of-order date."""
     descending = len(days) > 1 and days[1] < days[0]
     for i in range(1, len(days)):
         if (days[i] < days[i - 1]) != descending:
@@ -234,17 +299,31 @@ def _cells(path: Path, header: list[str], line: int, row: list[str]) -> list[str
 
 
 def _check_code(path: Path, header: list[str], body, ticker: str) -> None:
-    """An akshare file's 股票代码 column must name the ticker being imported."""
-    if "股票代码" not in header:
+    """A code column (akshare's 股票代码, baostock's ``code``, ...) must name the ticker."""
+    lowered = [h.lower() for h in header]
+    columns = [lowered.index(c) for c in _CODE_COLUMNS if c in lowered]
+    if not columns:
         return
-    idx, code = header.index("股票代码"), security(ticker).code
+    sec = security(ticker)
     for line, row in body:
-        if idx < len(row) and row[idx] and row[idx].zfill(6) != code:
-            raise InputError(f"{path} line {line}: 股票代码 {row[idx]} is not {ticker}")
+        for idx in columns:
+            value = row[idx] if idx < len(row) else ""
+            if value and not _names(value, sec):
+                raise InputError(f"{path} line {line}: {header[idx]} {value} is not {ticker}")
 
 
-def _factors(path: Path, header, found, values, lines) -> np.ndarray:
+def _names(value: str, sec) -> bool:
+    """Whether a code cell (``300308``, ``sz.300308``, ``300308.SZ``, ``1``) names ``sec``."""
+    try:
+        return security(value, prefer=sec.kind).ticker == sec.ticker
+    except TickerError:
+        return value.isdigit() and value.zfill(6) == sec.code
+
+
+def _factors(path: Path, header, found, values, lines, multiplier=None) -> np.ndarray:
     close = np.asarray(values["close"])
+    if multiplier is not None:
+        return multiplier / multiplier[0]
     if "adj_factor" in found:
         factor = np.asarray(values["adj_factor"])
         column = header[found["adj_factor"]]
@@ -271,20 +350,31 @@ def read_bars_csv(
 
     ``columns`` maps fields (``date, open, high, low, close, adj_close, adj_factor, volume,
     amount``) to the file's header names; ``volume_unit`` is ``shares`` or ``lots`` (default:
-    lots for akshare files, shares otherwise).
+    read off ``amount / (volume × price)`` when the file has both; else lots for akshare files,
+    shares otherwise), and must agree with that ratio when given.
     """
     path = Path(path)
     ticker = security(ticker).ticker
+    if volume_unit is not None and volume_unit not in _VOLUME_UNITS:
+        raise InputError(f"volume unit {volume_unit!r}: choose shares or lots")
     header, body = _rows(path, _decode(path))
     found = _resolve(path, header, columns or {})
     flavour = _flavour(header, found)
-    _check_code(path, header, body, ticker)
-    days, lines = [], []
-    values: dict[str, list[float]] = {n: [] for n in found if n != "date"}
+    dated = []
     for line, row in body:
         cells = _cells(path, header, line, row)
-        days.append(_date(path, line, cells[found["date"]], date_format))
+        dated.append((line, _date(path, line, cells[found["date"]], date_format), cells))
+    if not dated:
+        raise InputError(f"{path}: no data rows under the header")
+    dated, dropped = _dedupe(path, dated)
+    _check_code(path, header, [(line, cells) for line, _, cells in dated], ticker)
+    basis = _basis(path, header, found, dated)
+    days, lines, texts = [], [], []
+    values: dict[str, list[float]] = {n: [] for n in found if n != "date"}
+    for line, day, cells in dated:
+        days.append(day)
         lines.append(line)
+        texts.append(cells)
         for name in values:
             values[name].append(_number(path, line, header[found[name]], cells[found[name]]))
         if not values["close"][-1] > 0:
@@ -292,14 +382,19 @@ def read_bars_csv(
                 f"{path} line {line}, column {header[found['close']]!r}: "
                 f"close must be a positive number, got {cells[found['close']]!r}"
             )
-    if not days:
-        raise InputError(f"{path}: no data rows under the header")
     if _check_order(path, days, lines):
-        days, lines = days[::-1], lines[::-1]
+        days, lines, texts = days[::-1], lines[::-1], texts[::-1]
         values = {name: v[::-1] for name, v in values.items()}
-    unit = volume_unit or ("lots" if flavour == "akshare" else "shares")
-    if unit not in _VOLUME_UNITS:
-        raise InputError(f"volume unit {unit!r}: choose shares or lots")
+    notes = []
+    if dropped:
+        line, first = dropped[0]
+        notes.append(
+            f"dropped {len(dropped)} exact duplicate row(s) (line {line} repeats line {first})"
+        )
+    multiplier = None
+    if basis is not None:
+        multiplier = _recover(path, ticker, header, found, values, lines, basis, notes, days)
+    unit = _volume_unit(path, header, found, values, lines, texts, volume_unit, flavour, notes)
     nan = [math.nan] * len(days)
     frame = pd.DataFrame(
         {
@@ -307,11 +402,163 @@ def read_bars_csv(
             "date": pd.to_datetime(days),
             **{c: values.get(c, nan) for c in ("open", "high", "low", "close", "amount")},
             "volume": np.asarray(values.get("volume", nan)) * _VOLUME_UNITS[unit],
-            "adj_factor": _factors(path, header, found, values, lines),
+            "adj_factor": _factors(path, header, found, values, lines, multiplier),
         }
     )
     frame = conform_bars(frame, provider="import", ticker=ticker)
-    return CsvBars(frame, flavour, lines, _notes(path, ticker, flavour, days))
+    notes += _notes(path, ticker, flavour, days)
+    return CsvBars(frame, flavour, lines, notes, len(dropped))
+
+
+# -- adjusted prices -------------------------------------------------------------------------
+
+
+def _basis(path: Path, header: list[str], found: Mapping[str, int], rows) -> tuple | None:
+    """``(direction, evidence)`` when the prices are adjusted (``adjustflag`` 1/2, or a close
+    header saying 前复权/后复权/qfq/hfq); None for traded prices."""
+    lowered = [h.lower() for h in header]
+    if "adjustflag" in lowered:
+        idx = lowered.index("adjustflag")
+        first_line, _, first_cells = rows[0]
+        flag = first_cells[idx]
+        for line, _, cells in rows:
+            if cells[idx] != flag:
+                raise InputError(
+                    f"{path} line {line}: adjustflag {cells[idx]!r} differs from line "
+                    f"{first_line}'s {flag!r}; one file must hold one kind of prices"
+                )
+        if flag not in _ADJUST_FLAGS:
+            raise InputError(
+                f"{path} line {first_line}, column {header[idx]!r}: {flag!r} is not 1 "
+                "(backward-adjusted), 2 (forward-adjusted) or 3 (unadjusted)"
+            )
+        direction = _ADJUST_FLAGS[flag]
+        return (direction, f"adjustflag {flag}") if direction else None
+    close = header[found["close"]].lower()
+    if "不复权" in close:
+        return None
+    for word, direction in _ADJUST_WORDS.items():
+        if word in close:
+            return direction, f"column {header[found['close']]!r}"
+    return None
+
+
+def _recover(path, ticker, header, found, values, lines, basis, notes, days) -> np.ndarray:
+    """Replace adjusted OHLC in ``values`` by the traded prices; return the multiplier."""
+    direction, evidence = basis
+    what = f"{direction}-adjusted prices ({evidence})"
+    advice = "export unadjusted bars (baostock: adjustflag=3) and import those"
+    if "volume" not in found or "amount" not in found:
+        raise InputError(
+            f"{path}: {what}, and no volume and amount columns to recover the traded prices "
+            f"from; adjusted prices are not stored as traded ones: {advice}"
+        )
+    nan = np.full(len(lines), np.nan)
+    prices = [np.asarray(values[c]) if c in values else nan for c in ("open", "high", "low")]
+    sec = security(ticker)
+    try:
+        got = recover_traded_prices(
+            *prices,
+            np.asarray(values["close"]),
+            np.asarray(values["volume"]),
+            np.asarray(values["amount"]),
+            sec.tick,
+        )
+    except RecoveryError as exc:
+        raise InputError(
+            f"{path} line {lines[exc.row]}: {what}: {exc.reason}; the traded prices cannot "
+            f"be recovered and adjusted ones are not stored as traded: {advice}"
+        ) from None
+    for name in ("open", "high", "low", "close"):
+        if name in values:
+            values[name] = list(getattr(got, name))
+    g = got.multiplier
+    actions = [f"{days[i]} (× {g[i] / g[i - 1]:.6g})" for i in got.steps()]
+    listed = ", ".join(actions[:3]) + (f" and {len(actions) - 3} more" if len(actions) > 3 else "")
+    notes.append(
+        f"{what}: traded prices recovered on the {sec.tick:g} tick"
+        + (f"; corporate actions on {listed}" if actions else "; no corporate action inside")
+    )
+    return g
+
+
+# -- volume units ----------------------------------------------------------------------------
+
+
+def _named_unit(column: str) -> str | None:
+    lowered = column.lower()
+    if "手" in column or "lots" in lowered:
+        return "lots"
+    if "股" in column.replace("股票", "") or "shares" in lowered:
+        return "shares"
+    return None
+
+
+def _volume_unit(path, header, found, values, lines, texts, given, flavour, notes) -> str:
+    """The volume column's unit, read off the data where they can tell (module docstring)."""
+    default = given or ("lots" if flavour == "akshare" else "shares")
+    if "volume" not in found:
+        return default
+    column = header[found["volume"]]
+    volume = np.asarray(values["volume"])
+    if "amount" not in found:
+        if given is None:
+            _refuse_money_volume(path, column, volume, [t[found["volume"]] for t in texts], lines)
+        return default
+    amount = np.asarray(values["amount"])
+    close = np.asarray(values["close"])
+    high, low = (np.asarray(values[c]) if c in values else close for c in ("high", "low"))
+    typical = (high + low + close) / 3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = amount / (volume * typical)
+    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
+    if not len(ratio):
+        return default
+    r = float(np.median(ratio))
+    short = f"{header[found['amount']]} / ({column} × price) is {r:.4g}"
+    evidence = f"{short} (median of {len(ratio)} rows; shares give about 1, lots of 100 about 100)"
+    inferred = next(
+        (u for u, size in _VOLUME_UNITS.items() if 1 / UNIT_SLACK <= r / size <= UNIT_SLACK),
+        None,
+    )
+    if inferred is None:
+        raise InputError(
+            f"{path}: column {column!r} does not count what {header[found['amount']]!r} is "
+            f"worth: {evidence}; check that the amount is in the currency (not thousands) and "
+            "map the right columns with --volume-col / --amount-col"
+        )
+    if given is not None and given != inferred:
+        raise InputError(f"{path}: --volume-unit {given} contradicts the file: {evidence}")
+    named = _named_unit(column)
+    if named is not None and named != inferred:
+        raise InputError(f"{path}: column {column!r} says {named}, but {evidence}")
+    if given is None:
+        notes.append(f"{column} read as {inferred}: {short}")
+    return inferred
+
+
+def _refuse_money_volume(path, column: str, volume: np.ndarray, cells, lines) -> None:
+    """A volume column holding money (cents, or written like money) is refused."""
+    finite = np.isfinite(volume)
+    fraction = np.flatnonzero(finite & (np.abs(volume - np.round(volume)) > 1e-6))
+    written = [i for i, c in enumerate(cells) if re.fullmatch(r"-?[0-9,]*\.[0-9]{2}", c.strip())]
+    hint = (
+        "so the column looks like traded value (成交额), not a count: if it is, map it with "
+        f"--amount-col {column!r}; if it counts shares or lots, say --volume-unit"
+    )
+    if len(fraction):
+        i = min(fraction, key=lambda j: lines[j])  # the first in the file
+        raise InputError(
+            f"{path} line {lines[i]}, column {column!r}: {cells[i]} has a fraction, which no "
+            f"share count has, and the file has no amount column to check it against, {hint}"
+        )
+    if len(written) >= max(2, finite.sum() / 2):
+        i = min(written, key=lambda j: lines[j])
+        raise InputError(
+            f"{path} line {lines[i]}, column {column!r}: {cells[i]} is written with two "
+            f"decimals like money, as are {len(written)} of {int(finite.sum())} rows, and the "
+            f"file has no amount column to check it against, {hint}"
+        )
 
 
 def _notes(path: Path, ticker: str, flavour: str, days: list[dt.date]) -> list[str]:
@@ -433,4 +680,6 @@ def import_bars(
     )
     for note in parsed.notes:
         log.info("%s: %s", path, note)
-    return ImportResult(ticker, path, parsed.flavour, rows, first, last, parsed.notes)
+    return ImportResult(
+        ticker, path, parsed.flavour, rows, first, last, parsed.notes, parsed.duplicates
+    )

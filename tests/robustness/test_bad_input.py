@@ -677,8 +677,8 @@ CSV_FILES = [
     Case(
         "csv-date-repeated",
         (*IMPORT, "NVDA"),
-        ("in.csv line 3:", "repeats line 2"),
-        csv("Date,Close\n2024-01-03,1\n2024-01-03,1\n"),
+        ("in.csv line 3:", "repeats line 2 with different values"),
+        csv("Date,Close\n2024-01-03,1\n2024-01-03,2\n"),
     ),
     Case(
         "csv-date-impossible",
