@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import screener.report as report
+import screener.report.builder as report
 from screener.report import build_briefing, render
 from screener.settings import Settings
 from screener.workspace import Workspace

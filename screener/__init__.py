@@ -11,8 +11,11 @@ The same operations as the CLI, as plain functions returning pandas objects::
 
 from __future__ import annotations
 
-from .data import load_bars, load_fundamentals
+from .config import Config, load_model
+from .data import cache_status, ensure_cached, load_bars, load_fundamentals
+from .data.importer import import_bars
 from .data.universes import load_us_universe
+from .data.update import update
 from .demand import ModelRun, run_model, sensitivity
 from .errors import (
     CacheError,
@@ -31,17 +34,31 @@ from .errors import (
 )
 from .exposure import exposure_scores, load_industry_map, segment_growth
 from .metrics import market_metrics, period_returns, total_return_prices
-from .model_config import load_model
 from .report import build_briefing
 from .screen import Filters, ScreenResult, run_screen, suggest
 from .settings import Settings
 from .tickers import Security, normalize_ticker, security
-from .watchlist_edit import add_member, create_watchlist, remove_member, set_member
-from .watchlists import Member, Watchlist, changes_between, load_all, load_watchlist
+from .universe import refresh_universe, select_tickers
+from .watchlists import (
+    Member,
+    Watchlist,
+    add_member,
+    changes_between,
+    create_watchlist,
+    get_watchlist,
+    list_watchlists,
+    load_all,
+    load_watchlist,
+    remove_member,
+    set_member,
+    validate_watchlists,
+    watchlist_history,
+)
 from .workspace import Workspace
 
 __all__ = [
     "CacheError",
+    "Config",
     "ConfigError",
     "DataError",
     "EmptyDataError",
@@ -64,9 +81,14 @@ __all__ = [
     "Workspace",
     "add_member",
     "build_briefing",
+    "cache_status",
     "changes_between",
     "create_watchlist",
+    "ensure_cached",
     "exposure_scores",
+    "get_watchlist",
+    "import_bars",
+    "list_watchlists",
     "load_all",
     "load_bars",
     "load_fundamentals",
@@ -77,13 +99,18 @@ __all__ = [
     "market_metrics",
     "normalize_ticker",
     "period_returns",
+    "refresh_universe",
     "remove_member",
     "run_model",
     "run_screen",
     "security",
     "segment_growth",
+    "select_tickers",
     "sensitivity",
     "set_member",
     "suggest",
     "total_return_prices",
+    "update",
+    "validate_watchlists",
+    "watchlist_history",
 ]

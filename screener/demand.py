@@ -1,6 +1,6 @@
 """The compute-demand engine: pure functions over the inputs in ``model/``.
 
-Every number comes from the loaded model (:mod:`screener.model_config`); this module holds only
+Every number comes from the loaded model (:mod:`screener.config.model`); this module holds only
 formulas and physical constants.
 
 Bitcoin::
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .config.model import INPUT_SPECS, METHODS, Input, ModelConfig, Segment
 from .errors import ScenarioError
-from .model_config import INPUT_SPECS, METHODS, Input, ModelConfig, Segment
 
 log = logging.getLogger(__name__)
 

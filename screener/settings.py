@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from .config import Config
 from .paths import screener_home
 from .workspace import Workspace
 
@@ -16,15 +18,20 @@ class Settings:
 
     workspace: Workspace = field(default_factory=Workspace.open)
     demo: bool = False
-    #: no data after this day is read (no look-ahead); None means today
-    as_of: dt.date | None = None
+    #: no data after this day is read (no look-ahead); default: today
+    as_of: dt.date = field(default_factory=dt.date.today)
     home: Path = field(default_factory=screener_home)
+
+    def __post_init__(self) -> None:
+        if self.as_of is None:  # callers may pass None for "today"
+            object.__setattr__(self, "as_of", dt.date.today())
 
     @property
     def cache_path(self) -> Path:
         """The embedded database: demo data lives in its own file, never mixed with real data."""
         return self.home / ("demo-cache.sqlite" if self.demo else "cache.sqlite")
 
-    @property
-    def today(self) -> dt.date:
-        return self.as_of or dt.date.today()
+    @cached_property
+    def config(self) -> Config:
+        """The workspace's files, typed and validated, each parsed once."""
+        return Config(self.workspace)

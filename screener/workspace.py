@@ -1,8 +1,9 @@
 """Where ``model/``, ``watchlists/`` and ``templates/`` come from.
 
-A folder in the workspace (``--workspace DIR``, else the current directory) overrides the
-shipped default of the same name; templates fall back file by file, so a user can override
-one partial and keep the rest.
+The workspace is ``--workspace DIR``, else the current directory. ``model/`` and
+``templates/`` fall back to the shipped defaults file by file, so a user who copies one file
+overrides exactly that file; ``watchlists/`` falls back as a whole folder (a user's folder is
+the set of their lists).
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ class Workspace:
         """The user's ``name`` folder when it exists, else the shipped default."""
         own = self.root / name
         return own if own.is_dir() else shipped(name)
+
+    def file(self, folder: str, name: str) -> Path:
+        """``folder/name`` in the workspace when it exists there, else the shipped default."""
+        own = self.root / folder / name
+        return own if own.is_file() else shipped(folder) / name
+
+    def files(self, folder: str) -> list[Path]:
+        """Every ``*.yaml`` of ``folder`` the workspace reads, each resolved as by :meth:`file`."""
+        names = {p.name for p in shipped(folder).glob("*.yaml")}
+        own = self.root / folder
+        if own.is_dir():
+            names |= {p.name for p in own.glob("*.yaml") if not p.name.startswith(".")}
+        return [self.file(folder, n) for n in sorted(names)]
 
     def own_folder(self, name: str) -> Path:
         """The user's ``name`` folder (where edits are written), whether or not it exists yet."""

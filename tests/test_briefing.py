@@ -56,7 +56,7 @@ def test_writes_the_iso_week_pdf(briefing):
 
 def test_every_name_is_in_the_pdf(briefing):
     _, text = briefing
-    for wl in load_all(shipped("watchlists"), shipped("model")):
+    for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent))):
         assert wl.title.zh in text
         for m in wl.members:
             assert m.name_zh in text, m.name_zh
@@ -99,8 +99,8 @@ def test_same_inputs_give_the_same_text(briefing, tmp_path):
 
 
 def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
+    from screener.config.model import load_model
     from screener.demand import run_model
-    from screener.model_config import load_model
 
     _, text = briefing
     config = load_model(shipped("model"))

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from screener.cli import main
 from screener.errors import DataError
 from screener.report import build_briefing
-from screener.report.context import AsOf
+from screener.report.asof import AsOf
 from screener.settings import Settings
 from screener.workspace import Workspace
 

@@ -19,7 +19,7 @@ import pytest
 from test_update import FakeProvider, bars
 
 from screener.calendars import sessions
-from screener.data import gaps_of, load_bars, load_fundamentals
+from screener.data import ensure_cached, gaps_of, load_bars, load_fundamentals
 from screener.data.cache import Attempt, Cache, utc_now
 from screener.data.schema import conform_bars
 from screener.data.update import UpdateOptions, update
@@ -313,8 +313,11 @@ def fill(settings: Settings, tickers, since=SINCE) -> None:
     assert update(settings, tickers, since=since, providers=[FakeProvider()], options=options).ok
 
 
-def test_demo_mode_fills_a_fresh_cache_by_itself(tmp_path):
+def test_reads_never_write_and_demo_fills_only_when_asked(tmp_path):
     demo = Settings(workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF)
+    with pytest.raises(CacheError, match="no cached bars"):
+        load_bars(demo, ["NVDA"], SINCE, AS_OF)  # a read does not fill the demo cache
+    ensure_cached(demo, ["NVDA", "300308", "000300.SH"], SINCE, fundamentals=True)
     frame = load_bars(demo, ["NVDA", "300308", "000300.SH"], SINCE, dt.date(2030, 1, 1))
     assert set(frame["ticker"]) == {"NVDA", "300308.SZ", "000300.SH"}
     assert frame["date"].max() == pd.Timestamp(AS_OF) and gaps_of(frame) == []
@@ -326,6 +329,7 @@ def test_demo_mode_fills_a_fresh_cache_by_itself(tmp_path):
 
 def test_demo_mode_reports_a_ticker_it_cannot_fill(tmp_path):
     demo = Settings(workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF)
+    ensure_cached(demo, ["NVDA", "600519"], SINCE)
     frame = load_bars(demo, ["NVDA", "600519"], SINCE, AS_OF)
     assert set(frame["ticker"]) == {"NVDA"}
     assert [(g.ticker, g.kind) for g in gaps_of(frame)] == [("600519.SH", "missing")]

@@ -29,10 +29,58 @@ def test_every_command_explains_itself():
         assert "Usage:" in result.output
 
 
-def test_public_api_is_exported():
+#: every CLI operation and the library function that does it (frozen: a change is deliberate)
+OPERATIONS = {
+    ("data", "update"): "update",
+    ("data", "import"): "import_bars",
+    ("data", "status"): "cache_status",
+    ("data", "universe", "refresh"): "refresh_universe",
+    ("watchlist", "list"): "list_watchlists",
+    ("watchlist", "show"): "get_watchlist",
+    ("watchlist", "validate"): "validate_watchlists",
+    ("watchlist", "history"): "watchlist_history",
+    ("watchlist", "add"): "add_member",
+    ("watchlist", "remove"): "remove_member",
+    ("watchlist", "set"): "set_member",
+    ("watchlist", "create"): "create_watchlist",
+    ("watchlist", "suggest"): "suggest",
+    ("brief",): "build_briefing",
+    ("model", "run"): "run_model",
+    ("model", "sensitivity"): "sensitivity",
+    ("screen",): "run_screen",
+}
+
+PUBLIC_API = {
+    "CacheError", "Config", "ConfigError", "DataError", "EmptyDataError", "Filters", "InputError",
+    "Member", "MissingGlyphError", "ModelRun", "ProviderError", "RateLimitError", "RenderError",
+    "ScenarioError", "ScreenResult", "ScreenerError", "Security", "Settings", "TickerError",
+    "Watchlist", "WatchlistError", "Workspace", "add_member", "build_briefing", "cache_status",
+    "changes_between", "create_watchlist", "ensure_cached", "exposure_scores", "get_watchlist",
+    "import_bars", "list_watchlists", "load_all", "load_bars", "load_fundamentals",
+    "load_industry_map", "load_model", "load_us_universe", "load_watchlist", "market_metrics",
+    "normalize_ticker", "period_returns", "refresh_universe", "remove_member", "run_model",
+    "run_screen", "security", "segment_growth", "select_tickers", "sensitivity", "set_member",
+    "suggest", "total_return_prices", "update", "validate_watchlists", "watchlist_history",
+}  # fmt: skip
+
+
+def test_public_api_is_exported_and_frozen():
     assert screener.normalize_ticker("600519") == "600519.SH"
+    assert set(screener.__all__) == PUBLIC_API
     for name in screener.__all__:
         assert hasattr(screener, name), name
+
+
+#: commands that only show a file's contents (the library reads them through Config)
+SHOW_ONLY = {("model", "assumptions"), ("data", "universe", "show")}
+
+
+def test_every_cli_operation_has_a_library_function():
+    commands = {path for path, command in walk(main) if not isinstance(command, click.Group)}
+    assert set(OPERATIONS) <= commands
+    assert sorted(commands - set(OPERATIONS) - SHOW_ONLY) == []
+    for path, name in OPERATIONS.items():
+        assert name in screener.__all__ and callable(getattr(screener, name)), path
 
 
 def test_bad_input_is_one_line_and_exit_1(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from screener.cli import main
-from screener.model_config import FILES
+from screener.config.model import FILES
 from screener.paths import shipped
 
 

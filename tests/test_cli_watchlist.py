@@ -20,7 +20,9 @@ from click.testing import CliRunner
 
 from screener.cli import main
 from screener.paths import shipped
+from screener.settings import Settings
 from screener.watchlists import load_all, load_watchlist, watchlist_paths
+from screener.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures" / "watchlists"
 NEW_MIX = ["--segment", "servers=0.7", "--segment", "power=0.1"]
@@ -282,7 +284,7 @@ def test_killing_the_command_before_the_rename_loses_nothing(ws, tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=30)
     assert path.read_bytes() == original
-    assert [w.name for w in load_all(ws / "watchlists", shipped("model"))] == [
+    assert [w.name for w in load_all(Settings(workspace=Workspace.open(ws)))] == [
         "application",
         "compute",
         "handwritten",

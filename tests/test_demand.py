@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from screener.config.model import load_model
 from screener.demand import (
     DemandInputs,
     aigc_today,
@@ -25,7 +26,6 @@ from screener.demand import (
     with_simplifications,
 )
 from screener.errors import ScenarioError
-from screener.model_config import load_model
 from screener.paths import shipped
 
 CONFIG = load_model(shipped("model"))
@@ -294,8 +294,10 @@ def test_sensitivity_baseline_row_shows_the_other_calibration():
 @pytest.fixture(scope="module")
 def section():
     from screener.report.model_section import model_section_context
+    from screener.settings import Settings
+    from screener.workspace import Workspace
 
-    return model_section_context(shipped("model"))
+    return model_section_context(Settings(workspace=Workspace(shipped("model").parent)))
 
 
 def test_section_has_finished_numbers_for_every_calibration(section):
@@ -325,9 +327,13 @@ def test_charts_are_deterministic():
     from screener.report.model_charts import crossover_chart_svg, tornado_chart_svg
 
     run = run_model(CONFIG, "corrected_dynamic")
-    assert crossover_chart_svg(run) == crossover_chart_svg(run)
+    from screener.config import Config
+    from screener.workspace import Workspace
+
+    texts = Config(Workspace(shipped("model").parent)).model_texts("en")
+    assert crossover_chart_svg(run, texts) == crossover_chart_svg(run, texts)
     sens = sensitivity(CONFIG, "pessimistic", "corrected_dynamic")
-    assert tornado_chart_svg(sens) == tornado_chart_svg(sens)
+    assert tornado_chart_svg(sens, texts) == tornado_chart_svg(sens, texts)
 
 
 def test_partial_renders_under_strict_undefined(section):

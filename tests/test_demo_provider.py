@@ -14,7 +14,9 @@ from screener.data.providers.demo import DemoProvider, profiles
 from screener.data.schema import BAR_COLUMNS
 from screener.errors import TickerError
 from screener.paths import shipped
+from screener.settings import Settings
 from screener.watchlists import load_all
+from screener.workspace import Workspace
 
 START, END = dt.date(2023, 11, 27), dt.date(2026, 11, 25)
 
@@ -25,7 +27,11 @@ def provider():
 
 
 def test_covers_every_default_watchlist_ticker_and_the_benchmarks(provider):
-    tickers = {t for wl in load_all(shipped("watchlists"), shipped("model")) for t in wl.tickers}
+    tickers = {
+        t
+        for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
+        for t in wl.tickers
+    }
     assert tickers | {"000300.SH", "^NDX", "^SOX"} <= set(provider.tickers())
 
 

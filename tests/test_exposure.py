@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from screener.config.model import load_model
 from screener.demand import run_model
 from screener.errors import ConfigError
 from screener.exposure import (
@@ -27,7 +28,6 @@ from screener.exposure import (
     unknown_industries,
     watchlist_mixes,
 )
-from screener.model_config import load_model
 from screener.paths import shipped
 from screener.watchlists import Member, Watchlist
 

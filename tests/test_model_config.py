@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from screener.config.model import FILES, INPUT_SPECS, is_numeric, load_model
 from screener.demand import DemandInputs
 from screener.errors import ConfigError, ScenarioError
-from screener.model_config import FILES, INPUT_SPECS, is_numeric, load_model
 from screener.paths import shipped
 
 SEGMENT_IDS = [

@@ -12,17 +12,25 @@ from typing import Any
 import pytest
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from screener.config.model import load_model
+from screener.config.texts import MODEL_SECTIONS as TEXT_SECTIONS
 from screener.demand import run_model, sensitivity
 from screener.errors import ConfigError, InputError
-from screener.model_config import load_model
 from screener.paths import shipped
 from screener.report import model_charts
-from screener.report.model_section import (
-    TEXT_SECTIONS,
-    fmt_years,
-    model_section_context,
-    model_texts,
-)
+from screener.report.formats import fmt_years
+from screener.report.model_section import model_section_context
+from screener.settings import Settings
+from screener.workspace import Workspace
+
+
+def shipped_settings() -> Settings:
+    return Settings(workspace=Workspace(shipped("model").parent))
+
+
+def model_texts(lang: str) -> dict:
+    return shipped_settings().config.model_texts(lang)
+
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -39,12 +47,12 @@ ENGLISH_PHRASES = (
 
 @pytest.fixture(scope="module")
 def en() -> dict[str, Any]:
-    return model_section_context(shipped("model"))
+    return model_section_context(shipped_settings())
 
 
 @pytest.fixture(scope="module")
 def zh() -> dict[str, Any]:
-    return model_section_context(shipped("model"), lang="zh")
+    return model_section_context(shipped_settings(), lang="zh")
 
 
 def render(section: dict[str, Any]) -> str:
@@ -116,10 +124,11 @@ def test_english_partial_shows_the_same_text(en):
 
 
 def test_years_format_per_language():
-    assert fmt_years(3.86, 20, 2) == "3.86 y"
-    assert fmt_years(None, 20.0) == "not within 20 y"
-    assert fmt_years(3.86, 20, 1, lang="zh") == "3.9 年"
-    assert fmt_years(None, 20.0, lang="zh") == "20 年内未交叉"
+    en, zh = model_texts("en")["formats"], model_texts("zh")["formats"]
+    assert fmt_years(3.86, 20, en, 2) == "3.86 y"
+    assert fmt_years(None, 20.0, en) == "not within 20 y"
+    assert fmt_years(3.86, 20, zh, 1) == "3.9 年"
+    assert fmt_years(None, 20.0, zh) == "20 年内未交叉"
 
 
 # --- Chinese ------------------------------------------------------------------------------
@@ -208,8 +217,9 @@ def test_charts_speak_the_language(monkeypatch):
         "as_reported": "按报告",
     }
     for lang in ("en", "zh"):
-        paths = model_charts.crossover_chart_svg(run, labels, lang=lang)
-        tornado = model_charts.tornado_chart_svg(sens, lang=lang, labels=labels)
+        texts = model_texts(lang)
+        paths = model_charts.crossover_chart_svg(run, texts, labels, lang=lang)
+        tornado = model_charts.tornado_chart_svg(sens, texts, lang=lang, labels=labels)
         if lang == "en":
             assert "year (projection starts 2023-03; calibration as_reported)" in paths
             assert "Sensitivity: neutral, as_reported" in tornado and "3.9 y\n2027-01" in paths
@@ -240,33 +250,20 @@ def test_string_tables_have_the_same_keys():
     )
 
 
-@pytest.fixture
-def texts_dir(tmp_path, monkeypatch):
-    """The texts read from ``tmp_path`` (copies of the shipped ones), cache cleared around."""
-    from screener.report import model_section
-
-    for lang in ("en", "zh"):
-        text = model_section.texts_path(lang).read_text(encoding="utf-8")
-        (tmp_path / f"model.{lang}.yaml").write_text(text, encoding="utf-8")
-    monkeypatch.setattr(model_section, "texts_path", lambda lang: tmp_path / f"model.{lang}.yaml")
-    model_texts.cache_clear()
-    yield tmp_path
-    model_texts.cache_clear()
-
-
-def test_a_missing_translation_is_refused(texts_dir: Path):
-    path = texts_dir / "model.zh.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("  col_source: 来源\n", ""), "utf-8")
+def test_a_missing_translation_in_the_workspace_is_refused(tmp_path: Path):
+    own = tmp_path / "templates" / "i18n"
+    own.mkdir(parents=True)
+    text = (shipped("templates") / "i18n" / "model.zh.yaml").read_text(encoding="utf-8")
+    (own / "model.zh.yaml").write_text(text.replace("  col_source: 来源\n", ""), "utf-8")
+    settings = Settings(workspace=Workspace.open(tmp_path))
     with pytest.raises(ConfigError, match="col_source"):
-        model_texts("zh")
+        settings.config.model_texts("zh")
 
 
 @pytest.mark.parametrize("lang", ["fr", "EN", "", "zh-CN"])
 def test_a_bad_language_is_refused(lang):
     with pytest.raises(InputError, match=re.escape(repr(lang))):
-        model_section_context(shipped("model"), lang=lang)
-    with pytest.raises(InputError, match=re.escape(repr(lang))):
-        fmt_years(1.0, 20, lang=lang)
+        model_section_context(shipped_settings(), lang=lang)
 
 
 def test_partial_renders_in_both_languages(en, zh):

@@ -475,7 +475,7 @@ def test_http_5xx_is_a_provider_error(rsps, provider):
 
 
 def test_a_changed_payload_is_not_retried(rsps, provider):
-    from screener.data.update import is_transient
+    from screener.data.resilience import is_transient
 
     rsps.get(KLINE_URL, body='{"rc": 0, "data": ', status=200)
     with pytest.raises(ProviderError) as info:
@@ -484,7 +484,7 @@ def test_a_changed_payload_is_not_retried(rsps, provider):
 
 
 def test_an_error_page_is_retried_by_the_updater(rsps, provider):
-    from screener.data.update import is_transient
+    from screener.data.resilience import is_transient
 
     rsps.get(KLINE_URL, body="Service Unavailable (503)", status=503)
     with pytest.raises(ProviderError) as info:

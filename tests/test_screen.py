@@ -16,7 +16,7 @@ import pytest
 import requests
 import responses
 
-import screener.screen as screen_module
+from screener.config.screen import load_fx_table, load_screen_config
 from screener.data.cache import Attempt, Cache, utc_now
 from screener.data.universes import (
     load_cn_concepts,
@@ -27,7 +27,6 @@ from screener.data.universes import (
     sources,
     us_universe_source,
 )
-from screener.data.update import select_tickers
 from screener.errors import CacheError, ConfigError, InputError, ProviderError, ScenarioError
 from screener.paths import shipped
 from screener.report.exposure_section import exposure_section_context
@@ -37,13 +36,12 @@ from screener.screen import (
     apply_filters,
     composite_scores,
     finish,
-    load_fx_table,
-    load_screen_config,
     parse_sort,
     run_screen,
     suggest,
 )
 from screener.settings import Settings
+from screener.universe import select_tickers
 from screener.watchlists import load_all
 from screener.workspace import Workspace
 
@@ -188,7 +186,7 @@ def demo(tmp_path) -> Settings:
 def test_demo_screen_of_every_universe(demo):
     result = run_screen(demo, universe="all", top=0)
     f = result.frame.set_index("ticker")
-    lists = load_all(shipped("watchlists"), shipped("model"))
+    lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     on_lists = {t for wl in lists for t in wl.tickers}
     assert on_lists < set(f.index) and {"AMD", "002371.SZ", "KO"} <= set(f.index)
     assert (f.loc[list(on_lists), "exposure_estimated"] == False).all()  # noqa: E712
@@ -241,7 +239,7 @@ def test_bad_names_are_refused_before_any_data_is_read(demo):
 def test_suggest_lists_fitting_names_on_no_watchlist(demo):
     result = suggest(demo, "compute", top=0)
     f = result.frame
-    lists = load_all(shipped("watchlists"), shipped("model"))
+    lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     on_lists = {t for wl in lists for t in wl.tickers}
     assert len(f) and not set(f["ticker"]) & on_lists
     assert (f["fit"] >= 0.3).all() and (f["exposure_neutral"] >= 20).all()
@@ -327,7 +325,15 @@ def test_no_cached_bars_names_the_update_to_run(live):
         run_screen(live, universe="us")
 
 
-def test_the_a_share_universe_needs_a_whole_market_snapshot(live, monkeypatch):
+def min_snapshot_names(settings: Settings, n: int) -> None:
+    """A workspace screen.yaml whose whole-market snapshot needs only ``n`` names."""
+    own = settings.workspace.root / "model" / "screen.yaml"
+    own.parent.mkdir(parents=True, exist_ok=True)
+    text = shipped("model").joinpath("screen.yaml").read_text("utf-8")
+    own.write_text(text.replace("min_snapshot_names: 1000", f"min_snapshot_names: {n}"), "utf-8")
+
+
+def test_the_a_share_universe_needs_a_whole_market_snapshot(live):
     with pytest.raises(CacheError, match=r"screener data update --universe a-share"):
         run_screen(live, universe="a-share")
     days = [d.date().isoformat() for d in pd.bdate_range("2025-10-01", "2026-11-20")]
@@ -337,7 +343,7 @@ def test_the_a_share_universe_needs_a_whole_market_snapshot(live, monkeypatch):
         store_fundamentals(
             cache, [fund(c, "2026-11-20", 9.0, "CNY") for c in ("600000.SH", "000001.SZ")]
         )
-    monkeypatch.setattr(screen_module, "MIN_SNAPSHOT_NAMES", 2)
+    min_snapshot_names(live, 2)
     f = run_screen(live, universe="a-share", top=0).frame
     assert sorted(f["ticker"]) == ["000001.SZ", "600000.SH"]  # 300750 is not in the snapshot
     assert f["exposure_estimated"].all() and (f["exposure_neutral"] == 0).all()
@@ -448,7 +454,7 @@ def test_concept_boards_feed_estimated_mixes(live, monkeypatch):
         store(cache, "NVDA", [(d, 100.0) for d in days])
     f = run_screen(live, universe="watchlists", watchlists=["mine"], top=0).frame
     assert "002281.SZ" not in set(f["ticker"])  # watchlists only
-    monkeypatch.setattr(screen_module, "MIN_SNAPSHOT_NAMES", 1)
+    min_snapshot_names(live, 1)
     with Cache(live.cache_path) as cache:
         store_fundamentals(cache, [fund("002281.SZ", "2026-11-20", 20.0, "CNY")])
     f = run_screen(live, universe="a-share", top=0).frame.set_index("ticker")
@@ -473,7 +479,7 @@ def test_concept_refresh_fails_whole_when_nothing_is_fetched(live, monkeypatch):
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_exposure_section_renders_finished_rows(demo, lang):
-    lists = load_all(shipped("watchlists"), shipped("model"))
+    lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     ctx = exposure_section_context(demo, lists, lang=lang)
     assert [len(t["rows"]) for t in ctx["lists"]] == [len(wl.members) for wl in lists]
     assert [g["span"] for g in ctx["groups"]] == [3, 3]  # as reported = corrected; dynamic

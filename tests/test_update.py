@@ -21,14 +21,8 @@ from screener.data.cache import Cache
 from screener.data.providers import get_provider, parse_order, provider_order
 from screener.data.providers.base import Provider
 from screener.data.providers.demo import DemoProvider
-from screener.data.update import (
-    UpdateOptions,
-    _Pacer,
-    history_changed,
-    is_transient,
-    select_tickers,
-    update,
-)
+from screener.data.resilience import Pacer, is_transient
+from screener.data.update import UpdateOptions, history_changed, update
 from screener.errors import (
     EmptyDataError,
     InputError,
@@ -38,6 +32,7 @@ from screener.errors import (
 )
 from screener.settings import Settings
 from screener.tickers import security
+from screener.universe import select_tickers
 from screener.workspace import Workspace
 
 AS_OF = dt.date(2026, 11, 20)
@@ -365,7 +360,7 @@ def test_concurrency_is_bounded(settings):
 
 def test_pacer_spaces_requests_with_jitter():
     waits: list[float] = []
-    pacer = _Pacer(0.02, waits.append)
+    pacer = Pacer(0.02, waits.append)
     for _ in range(6):
         pacer.wait()
     steps = np.diff([0.0, *waits])[1:]
@@ -460,7 +455,7 @@ def test_universe_needs_a_listing_provider(settings, monkeypatch):
     import screener.data.providers as registry
 
     monkeypatch.setattr(registry, "get_provider", lambda name: FakeProvider(name))
-    with pytest.raises(InputError, match="--universe a-share needs a provider that lists"):
+    with pytest.raises(InputError, match="listing the CN market needs a provider that lists"):
         select_tickers(settings, universe="a-share")
 
 

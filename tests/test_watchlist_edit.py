@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from screener import watchlist_edit as edit
 from screener.errors import TickerError, WatchlistError
 from screener.fsutil import exclusive_lock
 from screener.paths import shipped
@@ -31,10 +30,13 @@ from screener.settings import Settings
 from screener.watchlists import (
     HISTORY_FILE,
     changes_between,
+    edit,
     load_all,
     load_watchlist,
     read_history,
+    splice,
     stray_temp_files,
+    transaction,
     validate_watchlists,
     watchlist_history,
     watchlist_paths,
@@ -373,7 +375,7 @@ def hang(src, dst):
 os.replace = hang
 from screener.settings import Settings
 from screener.workspace import Workspace
-from screener.watchlist_edit import add_member
+from screener.watchlists import add_member
 settings = Settings(workspace=Workspace.open(sys.argv[1]), home=Path(sys.argv[3]))
 add_member(settings, "compute", "600519", thesis="t", name_zh="茅台", name_en="Moutai")
 """
@@ -397,7 +399,7 @@ def test_a_process_killed_between_temporary_file_and_rename_loses_nothing(ws, tm
     strays = stray_temp_files(ws)
     assert len(strays) == 1 and strays[0].name.startswith(".compute.yaml.")
     assert b"600519.SH" in strays[0].read_bytes()  # the new version was complete, not renamed
-    assert [wl.name for wl in load_all(path.parent, shipped("model"))] == [
+    assert [wl.name for wl in load_all(Settings(workspace=Workspace.open(path.parent.parent)))] == [
         "application",
         "compute",
         "handwritten",
@@ -409,12 +411,12 @@ def test_a_process_killed_between_temporary_file_and_rename_loses_nothing(ws, tm
 
 def test_a_change_made_by_someone_else_after_reading_is_refused(ws):
     path = wl_path(ws, "handwritten")
-    draft = edit.open_draft(ws, "handwritten")
+    draft = transaction.open_draft(ws, "handwritten")
     theirs = path.read_text(encoding="utf-8").replace("two lines.", "two lines, edited.")
     path.write_text(theirs, encoding="utf-8")
-    ours = edit.append_member_text(draft.text, {"ticker": "603019.SH"} | MEMBER_VALUES)
+    ours = splice.append_member_text(draft.text, {"ticker": "603019.SH"} | MEMBER_VALUES)
     with pytest.raises(WatchlistError, match="changed on disk since it was read"):
-        edit.save_draft(draft, ours)
+        transaction.save_draft(draft, ours)
     assert path.read_text(encoding="utf-8") == theirs
     assert not path.with_name("handwritten.yaml.bak").exists()
 
@@ -466,9 +468,9 @@ def test_edits_from_two_threads_queue_up_and_both_land(ws):
 
 
 def test_an_edit_waits_for_the_lock_then_gives_up_writing_nothing(ws, monkeypatch):
-    monkeypatch.setattr(edit, "_LOCK_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(transaction, "_LOCK_TIMEOUT_S", 0.2)
     before = snapshot(ws)
-    held = exclusive_lock(ws.home / edit.LOCK_FILE)
+    held = exclusive_lock(ws.home / transaction.LOCK_FILE)
     with held, pytest.raises(WatchlistError, match="another watchlist edit holds"):
         add_sugon(ws)
     assert snapshot(ws) == before
@@ -569,7 +571,7 @@ def test_names_come_from_the_cache_when_it_has_them(ws, caplog):
     result = add_sugon(ws, name_zh=None, name_en="Sugon Information Industry")
     assert result.after["name_zh"] == "中科曙光"
     assert result.after["name_en"] == "Sugon Information Industry"
-    with caplog.at_level(logging.WARNING, logger="screener.watchlist_edit"):
+    with caplog.at_level(logging.WARNING, logger="screener.watchlists.splice"):
         result = add_sugon(ws, "compute", name_zh=None, name_en=None)
     assert result.after["name_zh"] == result.after["name_en"] == "中科曙光"
     assert "only one name known" in caplog.text
@@ -596,14 +598,14 @@ _TEXT = (
 def test_any_text_round_trips_and_add_remove_is_the_identity(thesis, name, tags):
     text = (FIXTURES / "handwritten.yaml").read_text(encoding="utf-8")
     values = MEMBER_VALUES | {"thesis": thesis, "name_en": name} | ({"tags": tags} if tags else {})
-    added = edit.append_member_text(text, {"ticker": "603019.SH"} | values)
+    added = splice.append_member_text(text, {"ticker": "603019.SH"} | values)
     wl = load_watchlist_text(added)
     member = wl.members[-1]
     assert (member.thesis, member.name_en, member.tags) == (thesis, name, tags)
-    assert edit.delete_member_text(added, "603019.SH") == text
-    updated = edit.update_member_text(added, "603019.SH", {"thesis": name})
+    assert splice.delete_member_text(added, "603019.SH") == text
+    updated = splice.update_member_text(added, "603019.SH", {"thesis": name})
     assert load_watchlist_text(updated).members[-1].thesis == name
-    assert edit.delete_member_text(updated, "603019.SH") == text
+    assert splice.delete_member_text(updated, "603019.SH") == text
 
 
 def load_watchlist_text(text: str):

@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from screener.config import load_model
 from screener.errors import WatchlistError
 from screener.paths import shipped
-from screener.watchlists import load_all, load_segment_ids, load_watchlist
+from screener.settings import Settings
+from screener.watchlists import load_all, load_watchlist
+from screener.workspace import Workspace
 
 SEGMENTS = {
     "accelerators",
@@ -51,7 +54,9 @@ def write(tmp_path: Path, text: str, name: str = "test") -> Path:
 
 
 def test_shipped_watchlists_hold_every_report_pick():
-    lists = {wl.name: wl for wl in load_all(shipped("watchlists"), shipped("model"))}
+    lists = {
+        wl.name: wl for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
+    }
     compute = set(lists["compute"].tickers)
     application = set(lists["application"].tickers)
     assert {
@@ -81,7 +86,7 @@ def test_shipped_watchlists_hold_every_report_pick():
 
 
 def test_shipped_members_are_complete_and_weights_sum_to_at_most_one():
-    for wl in load_all(shipped("watchlists"), shipped("model")):
+    for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent))):
         for m in wl.members:
             assert m.name_zh and m.name_en and m.thesis and m.mix_note
             assert m.mix_source == "estimate"
@@ -90,7 +95,7 @@ def test_shipped_members_are_complete_and_weights_sum_to_at_most_one():
 
 
 def test_segment_ids_come_from_the_model_folder():
-    assert set(load_segment_ids(shipped("model"))) == SEGMENTS
+    assert set(load_model(shipped("model")).segments) == SEGMENTS
 
 
 def test_a_good_file_loads_with_canonical_tickers(tmp_path):
@@ -139,13 +144,13 @@ def test_name_must_match_the_file(tmp_path):
 
 def test_invalid_yaml_names_the_line(tmp_path):
     path = write(tmp_path, GOOD.format(name="test").replace("side: compute", "side: [compute"))
-    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: invalid YAML"):
+    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: \(yaml\): "):
         load_watchlist(path, SEGMENTS)
 
 
 def test_duplicate_keys_are_refused(tmp_path):
     text = GOOD.format(name="test").replace("side: compute\n", "side: compute\nside: other\n")
-    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: invalid YAML"):
+    with pytest.raises(WatchlistError, match=r"test.yaml:\d+: \(yaml\): "):
         load_watchlist(write(tmp_path, text), SEGMENTS)
 
 
@@ -156,7 +161,7 @@ def test_non_utf8_names_the_line(tmp_path):
         .encode("utf-8")
         .replace("中际旭创".encode(), "中际旭创".encode("gbk"))
     )
-    with pytest.raises(WatchlistError, match=r"test.yaml:7: not UTF-8"):
+    with pytest.raises(WatchlistError, match=r"test.yaml:7: \(file\): not UTF-8"):
         load_watchlist(path, SEGMENTS)
 
 

@@ -6,46 +6,27 @@ Thin: options are parsed here, the work is done by :mod:`screener.data.update`,
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 import pandas as pd
 
+from ..data import cache_status
 from ..data.cache import Cache
 from ..data.importer import import_bars
 from ..data.providers import parse_order
-from ..data.update import UpdateOptions, UpdateReport, select_tickers, update
+from ..data.update import UpdateOptions, UpdateReport, update
 from ..settings import Settings
+from ..universe import refresh_universe, select_tickers
 from .options import format_option, parse_date
-
-
-def _table(frame: pd.DataFrame, title: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "iuf" else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
-    Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+from .output import emit_frame
 
 
 def _emit(frame: pd.DataFrame, fmt: str, settings: Settings, title: str) -> None:
     """A frame as a human table, CSV or JSON on stdout (JSON says whether it is demo data)."""
-    if fmt == "json":
-        payload = {
-            "demo": settings.demo,
-            "as_of": settings.today.isoformat(),
-            "rows": json.loads(frame.to_json(orient="records", force_ascii=False)),
-        }
-        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
-    elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
-    else:
-        _table(frame, ("DEMO DATA — " if settings.demo else "") + title)
+    meta = {"demo": settings.demo, "as_of": settings.as_of}
+    emit_frame(frame, fmt, title=("DEMO DATA — " if settings.demo else "") + title, meta=meta)
 
 
 @click.group()
@@ -201,21 +182,8 @@ def status_command(settings: Settings, fmt: str) -> None:
     Example:
       screener data status --format csv > cache-status.csv
     """
-    with Cache.open(settings) as cache:
-        frame = cache.status()
-    frame = frame[
-        [
-            "ticker",
-            "market",
-            "name",
-            "first_date",
-            "last_date",
-            "bars",
-            "provider",
-            "stale_sessions",
-        ]
-    ]
-    _emit(frame, fmt, settings, f"cached bars as of {settings.today}")
+    frame = cache_status(settings)
+    _emit(frame, fmt, settings, f"cached bars as of {settings.as_of}")
 
 
 @data.command("import")
@@ -316,18 +284,7 @@ def universe_refresh(settings: Settings, name: str) -> None:
     Nothing is written unless the whole list was fetched and passes its checks; offline,
     the command fails and the list in use stays as it was.
     """
-    from ..data.universes import refresh_cn_concepts, refresh_us_universe
-
-    if name == "us":
-        result = refresh_us_universe(settings)
-    else:
-        from ..exposure import load_industry_map
-        from ..model_config import load_model
-
-        model_dir = settings.workspace.model_dir
-        imap = load_industry_map(model_dir, load_model(model_dir).segments)
-        boards = [label for e in imap.entries if e.kind == "concepts" for label in e.labels]
-        result = refresh_cn_concepts(settings, boards)
+    result = refresh_universe(settings, name)
     click.echo(f"wrote {result.rows} rows to {result.path}")
     for source in result.sources:
         click.echo(f"  source: {source}")

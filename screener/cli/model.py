@@ -7,7 +7,6 @@ table or JSON. A bad model file raises :class:`ConfigError` and an unknown name
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -15,11 +14,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from ..config.model import ModelConfig
 from ..demand import ModelRun, Sensitivity, run_model, sensitivity
-from ..model_config import ModelConfig, load_model
-from ..report.model_section import fmt_growth, fmt_number, fmt_value, fmt_years
+from ..report.formats import fmt_growth, fmt_number, fmt_value, fmt_years
 from ..settings import Settings
 from .options import format_option
+from .output import emit_json
 
 _scenario_option = click.option(
     "--scenario",
@@ -42,22 +42,11 @@ def _console() -> Console:
 
 
 def _load(settings: Settings) -> ModelConfig:
-    return load_model(settings.workspace.model_dir)
+    return settings.config.model
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(_clean(data), ensure_ascii=False, indent=2))
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: non-finite floats become null."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    emit_json(data)
 
 
 @click.group()
@@ -75,6 +64,10 @@ def model() -> None:
       screener model sensitivity --scenario optimistic
       screener model assumptions --scenario pessimistic
     """
+
+
+#: how the terminal writes years (the briefing takes its wording from model.<lang>.yaml)
+_YEARS = {"years": "{years} y", "not_within": "not within {horizon} y"}
 
 
 @model.command()
@@ -136,7 +129,7 @@ def _crossover_table(config: ModelConfig, result: ModelRun) -> Table:
         table.add_row(
             f"{name} ({config.scenarios[name].label_zh})",
             f"{p.dau_multiple:.3g}", f"{p.models_count:g}", f"{p.parameter_doubling_months:g}",
-            fmt_years(r.crossover.years, horizon, 2), r.crossover.date or "-",
+            fmt_years(r.crossover.years, horizon, _YEARS, 2), r.crossover.date or "-",
             "never" if closed is None else f"{closed:.2f} y",
         )  # fmt: skip
     return table
@@ -194,7 +187,7 @@ def _sensitivity_dict(result: Sensitivity) -> dict[str, Any]:
 
 def _sensitivity_table(result: Sensitivity) -> Table:
     step = round(result.step_fraction * 100)
-    base = fmt_years(result.base_years, result.horizon_years, 2)
+    base = fmt_years(result.base_years, result.horizon_years, _YEARS, 2)
     table = Table(
         title=f"Crossover sensitivity · {result.scenario} · {result.calibration} · base {base} "
         f"· each input -{step}% / +{step}%",
@@ -218,7 +211,7 @@ def _unit(unit: str) -> str:
 
 
 def _cross(years: float, result: Sensitivity) -> str:
-    return fmt_years(None if math.isnan(years) else years, result.horizon_years, 2)
+    return fmt_years(None if math.isnan(years) else years, result.horizon_years, _YEARS, 2)
 
 
 @model.command()

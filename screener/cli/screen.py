@@ -8,16 +8,16 @@ malformed options (a negative ``--top``) are usage errors, exit 2.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 
 import click
-import numpy as np
 import pandas as pd
 
-from ..screen import UNIVERSES, Filters, ScreenResult, run_screen
+from ..screen import Filters, ScreenResult, run_screen
 from ..settings import Settings
+from ..universe import UNIVERSES
+from . import output
 from .options import format_option
 
 _PCT = ("ret_1w", "ret_1m", "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y")
@@ -51,29 +51,14 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out.astype(object).where(out.notna(), None)
 
 
-def _json_safe(value):
-    """NaN and infinities as null, numpy scalars as Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def emit_json(result: ScreenResult) -> None:
-    payload = result.meta() | {"rows": _plain(result.frame).to_dict("records")}
-    text = json.dumps(_json_safe(payload), ensure_ascii=False, indent=2, allow_nan=False)
-    click.echo(text)
+    output.emit_json(result.meta() | {"rows": output.records(_plain(result.frame))})
 
 
 def emit_csv(result: ScreenResult) -> None:
     frame = _plain(result.frame)
     frame["demo"] = result.demo
-    click.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+    output.emit_csv(frame)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
 

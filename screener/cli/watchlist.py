@@ -1,27 +1,21 @@
 """``screener watchlist ...``: read and edit the watchlist files. Thin: parse, call, print.
 
-The logic lives in :mod:`screener.watchlists` (reading, history) and
-:mod:`screener.watchlist_edit` (edits). ``suggest`` (names the screen surfaced) is not here
-yet: it needs the screen.
+The logic lives in :mod:`screener.watchlists` (reading, edits, history); ``suggest`` asks
+the screen (:func:`screener.screen.suggest`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 from collections.abc import Sequence
 
 import click
 import pandas as pd
-from rich.console import Console
-from rich.table import Table
 
-from .. import watchlist_edit as edit
 from ..errors import WatchlistError
 from ..settings import Settings
 from ..watchlists import (
+    edit,
     get_watchlist,
     list_watchlists,
     members_frame,
@@ -29,6 +23,7 @@ from ..watchlists import (
     validate_watchlists,
     watchlist_history,
 )
+from . import output
 from .options import format_option
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
@@ -126,7 +121,7 @@ def show(settings: Settings, name: str, fmt: str) -> None:
         data["path"] = str(wl.path)
         for member, other in zip(data["members"], frame["other"], strict=True):
             member["other"] = other
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        output.emit_json(data)
         return
     if fmt == "table":
         frame = frame[["ticker", "name_zh", "name_en", "segments", "thesis", "added"]]
@@ -194,7 +189,7 @@ def history(
     )
     if fmt == "json":
         plain = [{k: v for k, v in r.items() if k != "when"} for r in records]
-        click.echo(json.dumps(plain, ensure_ascii=False, indent=2))
+        output.emit_json(plain)
         return
     if not records and fmt == "table":
         click.echo("no recorded changes" + (f" to {name}" if name else ""))
@@ -344,23 +339,10 @@ def _report(result: edit.EditResult) -> None:
 
 
 def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
-    frame = frame.astype(object).where(frame.notna(), None)
-    if fmt == "json":
-        records = frame.to_dict(orient="records")
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2, default=str))
-    elif fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(frame.columns)
-        writer.writerows(frame.itertuples(index=False, name=None))
-        click.echo(out.getvalue(), nl=False)
+    if fmt == "table":
+        output.emit_table(frame, title, fold=True)
     else:
-        table = Table(title=title or None, title_justify="left")
-        for column in frame.columns:
-            table.add_column(str(column), overflow="fold")
-        for row in frame.itertuples(index=False, name=None):
-            table.add_row(*("" if v is None else str(v) for v in row))
-        Console().print(table)
+        output.emit_frame(frame, fmt)
 
 
 @watchlist.command()

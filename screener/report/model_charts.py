@@ -19,9 +19,8 @@ import pandas as pd
 
 from ..demand import ModelRun, Sensitivity
 
-#: one colour per scenario, the same in every model chart
-SCENARIO_COLOURS = {"neutral": "#1f4e79", "optimistic": "#548235", "pessimistic": "#c55a11"}
-_FALLBACK = ["#7030a0", "#00808f", "#bf9000", "#843c0c"]
+#: scenario colours by their order in model/scenarios.yaml, the same in every model chart
+SCENARIO_PALETTE = ("#1f4e79", "#548235", "#c55a11", "#7030a0", "#00808f", "#bf9000", "#843c0c")
 BTC_COLOUR = "#7f7f7f"
 LOW_COLOUR, HIGH_COLOUR = "#2e75b6", "#c55a11"
 
@@ -35,15 +34,9 @@ _RC = {
 }
 
 
-def scenario_colour(name: str, i: int = 0) -> str:
-    return SCENARIO_COLOURS.get(name, _FALLBACK[i % len(_FALLBACK)])
-
-
-def _chart_texts(lang: str) -> dict[str, dict[str, Any]]:
-    """The model section's texts for ``lang`` (``chart``, ``formats``, ``methods``)."""
-    from .model_section import model_texts  # that module draws its charts from this one
-
-    return model_texts(lang)
+def scenario_colour(i: int) -> str:
+    """The colour of the ``i``-th scenario of the model."""
+    return SCENARIO_PALETTE[i % len(SCENARIO_PALETTE)]
 
 
 def _rc(lang: str) -> dict[str, Any]:
@@ -86,7 +79,10 @@ def _x_limit(run: ModelRun) -> float:
 
 
 def crossover_chart_svg(
-    run: ModelRun, labels: Mapping[str, str] | None = None, lang: str = "en"
+    run: ModelRun,
+    texts: Mapping[str, Mapping[str, str]],
+    labels: Mapping[str, str] | None = None,
+    lang: str = "en",
 ) -> str:
     """AIGC vs Bitcoin electricity per scenario (kWh/day, log axis), each crossover marked.
 
@@ -95,7 +91,7 @@ def crossover_chart_svg(
     """
     import matplotlib
 
-    labels, t = labels or {}, _chart_texts(lang)
+    labels, t = labels or {}, texts
     with matplotlib.rc_context(_rc(lang)):
         fig = _figure(7.2, 3.0)
         ax = fig.add_subplot()
@@ -124,7 +120,7 @@ def _draw_paths(
     one_btc = all(np.allclose(b, btc_paths[0]) for b in btc_paths)
     for i, (name, r) in enumerate(run.scenarios.items()):
         shown = r.path[r.path["years"] <= limit_years]
-        x, colour, label = _decimal_year(shown), scenario_colour(name, i), _label(labels, name)
+        x, colour, label = _decimal_year(shown), scenario_colour(i), _label(labels, name)
         aigc, btc = (chart[key].format(label=label) for key in ("legend_aigc", "legend_btc"))
         ax.plot(x, shown["aigc_kwh_per_day"], color=colour, linewidth=1.6, label=aigc)
         if not one_btc:
@@ -164,6 +160,7 @@ def _mark_crossover(ax: Any, r: Any, colour: str, t: dict[str, Any]) -> None:
 
 def tornado_chart_svg(
     sens: Sensitivity,
+    texts: Mapping[str, Mapping[str, str]],
     max_rows: int = 12,
     lang: str = "en",
     labels: Mapping[str, str] | None = None,
@@ -176,7 +173,7 @@ def tornado_chart_svg(
     """
     import matplotlib
 
-    t, labels = _chart_texts(lang), labels or {}
+    t, labels = texts, labels or {}
     rows = sens.table.head(max_rows).iloc[::-1]  # largest swing on top
     base = sens.base_years if sens.base_years is not None else sens.horizon_years
     with matplotlib.rc_context(_rc(lang)):

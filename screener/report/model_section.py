@@ -1,28 +1,24 @@
 """Finished numbers for the briefing's compute-demand model section, in English or Chinese.
 
-:func:`model_section_context` loads ``model/``, runs every scenario under every calibration and
+:func:`model_section_context` runs every scenario under every calibration of the model and
 returns a dict the partial ``templates/partials/model.html.j2`` only lays out: formatted
-strings, table rows, two SVG charts, the note on the as-reported vs corrected baseline and
+strings, table rows, two SVG charts, the note on the baselines the calibrations use and
 ``text``, the section's fixed texts (headings, captions, table headers).
 
 Every fixed text, here and in the charts, comes from ``templates/i18n/model.<lang>.yaml``
-(:func:`model_texts`); scenario, calibration and segment labels come from ``model/*.yaml`` in the
-chosen language. Assumption names and sources exist in English only and are shown as written.
+(:meth:`screener.config.Config.model_texts`); scenario, calibration and segment labels come
+from ``model/*.yaml`` in the chosen language.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
+from ..config.model import ModelConfig
+from ..config.texts import check_lang
 from ..demand import (
     DemandInputs,
     ModelRun,
@@ -32,21 +28,13 @@ from ..demand import (
     sensitivity,
     with_simplifications,
 )
-from ..errors import ConfigError, InputError
-from ..model_config import ModelConfig, load_model
-from ..paths import shipped
+from ..settings import Settings
+from .charts import svg_data_uri
+from .formats import fmt_growth, fmt_number, fmt_value, fmt_years
 from .model_charts import crossover_chart_svg, tornado_chart_svg
 
 log = logging.getLogger(__name__)
 
-#: the languages the section speaks (``lang``)
-LANGUAGES = ("en", "zh")
-#: sections of ``model.<lang>.yaml`` that hold exactly the same keys in every language
-TEXT_SECTIONS = ("text", "notes", "formats", "methods", "chart")
-#: translations of model-file wording; a language lists what it translates (English: nothing)
-GLOSSARY_SECTIONS = ("calibration_descriptions", "units")
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: inputs shown per scenario in the section's scenario table
 SCENARIO_TABLE_INPUTS = (
     "dau_target_users_per_day",
@@ -56,96 +44,6 @@ SCENARIO_TABLE_INPUTS = (
     "btc_growth_per_year",
     "edge_share_target",
 )
-
-
-def check_lang(lang: str) -> str:
-    """``lang`` if the section speaks it, else :class:`InputError` naming it."""
-    if lang not in LANGUAGES:
-        raise InputError(
-            f"unknown language {lang!r} for the model section; choose one of: "
-            + ", ".join(LANGUAGES)
-        )
-    return lang
-
-
-def texts_path(lang: str) -> Path:
-    """The shipped ``templates/i18n/model.<lang>.yaml``."""
-    return shipped("templates") / "i18n" / f"model.{check_lang(lang)}.yaml"
-
-
-@cache
-def model_texts(lang: str = "en") -> dict[str, dict[str, Any]]:
-    """The section's fixed texts for ``lang``: ``{section: {key: text}}``, checked against
-    English (every section but ``glossary`` must have the same keys). Treat as read-only."""
-    path = texts_path(lang)
-    texts = _read_texts(path)
-    if lang != "en":
-        reference = model_texts("en")
-        for section in TEXT_SECTIONS:
-            missing = sorted(set(reference[section]) - set(texts[section]))
-            extra = sorted(set(texts[section]) - set(reference[section]))
-            if missing or extra:
-                what = f"lacks {missing}" if missing else f"has unknown {extra}"
-                raise ConfigError(f"{path}: {section}: {what} (keys must match model.en.yaml)")
-    return texts
-
-
-def _read_texts(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        doc = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the model section's texts: {exc}") from exc
-    doc = doc if isinstance(doc, dict) else {}
-    glossary = doc.get("glossary") if isinstance(doc.get("glossary"), dict) else {}
-    tables = {s: doc.get(s) for s in TEXT_SECTIONS}
-    tables.update({s: glossary.get(s) or {} for s in GLOSSARY_SECTIONS})
-    for section, table in tables.items():
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ConfigError(f"{path}: {section}: expected a mapping of keys to texts")
-    return {section: {str(k): v for k, v in table.items()} for section, table in tables.items()}
-
-
-def fmt_number(value: float, digits: int = 3, trim: bool = False) -> str:
-    """``digits`` significant digits; from 10^5 up as ``2.20×10⁸``; ``trim`` drops trailing
-    zeros of the mantissa (for exact inputs: ``1×10⁸``)."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    exponent = math.floor(math.log10(abs(value)))
-    if exponent >= 5:
-        mantissa = f"{value / 10**exponent:.{digits - 1}f}"
-        if trim and "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
-        return f"{mantissa}×10{str(exponent).translate(_SUPERSCRIPT)}"
-    places = digits - 1 - exponent
-    text = f"{round(value, places):,.{max(places, 0)}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def fmt_value(value: float | str, unit: str) -> str:
-    """An input's value as a reader sees it (shares and rates as percentages)."""
-    if isinstance(value, str):
-        return value
-    if unit in ("fraction", "1/year"):
-        return f"{value * 100:.4g}%"
-    return fmt_number(value, 4, trim=True)
-
-
-def fmt_years(years: float | None, horizon_years: float, digits: int = 1, lang: str = "en") -> str:
-    """``3.9 y``, or ``not within 20 y`` when the paths do not cross within the horizon
-    (``3.9 年`` and ``20 年内未交叉`` in Chinese)."""
-    formats = model_texts(lang)["formats"]
-    if years is None:
-        return formats["not_within"].format(horizon=f"{horizon_years:.0f}")
-    return formats["years"].format(years=f"{years:.{digits}f}")
-
-
-def fmt_growth(rate: float) -> str:
-    return f"{rate * 100:+,.0f}%"
-
-
-def svg_data_uri(svg: str) -> str:
-    """An SVG as a ``data:`` URI, for an ``<img>`` (how WeasyPrint draws SVG faithfully)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -177,7 +75,7 @@ class _Words:
         return self.t["methods"].get(method, method)
 
     def years(self, years: float | None, horizon_years: float) -> str:
-        return fmt_years(years, horizon_years, lang=self.lang)
+        return fmt_years(years, horizon_years, self.t["formats"])
 
     def labels(self) -> dict[str, str]:
         """Display names of every scenario and calibration, by id (for the charts)."""
@@ -197,7 +95,7 @@ class _Words:
 
 
 def model_section_context(
-    model_dir: Path | str,
+    settings: Settings,
     scenario: str | None = None,
     calibration: str | None = None,
     lang: str = "en",
@@ -211,8 +109,8 @@ def model_section_context(
     :class:`~screener.errors.ConfigError` for a bad model folder and
     :class:`~screener.errors.ScenarioError` for an unknown name.
     """
-    texts = model_texts(check_lang(lang))
-    config = load_model(model_dir)
+    texts = settings.config.model_texts(check_lang(lang))
+    config = settings.config.model
     w = _Words(config, lang, texts)
     calibration = config.check_calibration(calibration or config.default_calibration)
     scenario = config.check_scenario(scenario or config.default_scenario)
@@ -261,8 +159,8 @@ def _notes(
 
 def _charts(w: _Words, run: ModelRun, sens: Any) -> dict[str, str]:
     labels = w.labels()
-    paths_svg = crossover_chart_svg(run, labels, lang=w.lang)
-    tornado_svg = tornado_chart_svg(sens, lang=w.lang, labels=labels)
+    paths_svg = crossover_chart_svg(run, w.t, labels, lang=w.lang)
+    tornado_svg = tornado_chart_svg(sens, w.t, lang=w.lang, labels=labels)
     return {
         "paths_svg": paths_svg,
         "tornado_svg": tornado_svg,

@@ -21,10 +21,11 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
+from screener.config.loader import parse_bytes
+from screener.config.model import load_model
 from screener.data.cache import Cache
 from screener.data.importer import CANDIDATES, import_bars
 from screener.errors import ScreenerError
-from screener.model_config import load_model
 from screener.paths import shipped
 from screener.tickers import (
     from_akshare,
@@ -36,8 +37,7 @@ from screener.tickers import (
     to_secid,
     to_yfinance,
 )
-from screener.watchlist_edit import check_mix, parse_segments
-from screener.watchlists import load_watchlist_bytes, parse_yaml_bytes
+from screener.watchlists import check_mix, load_watchlist_bytes, parse_segments
 
 from .support import DATA, LEDGER
 
@@ -171,7 +171,7 @@ def test_any_watchlist_bytes_load_or_are_refused_with_the_file(raw):
     wl = outcome(load_watchlist_bytes, path, raw, SEGMENTS)
     if wl is not None:
         assert wl.name == "core" and all(0 <= m.other_weight <= 1 for m in wl.members)
-    outcome(parse_yaml_bytes, path, raw)
+    outcome(parse_bytes, path, raw)
 
 
 segment_spec = st.one_of(

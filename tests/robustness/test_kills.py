@@ -61,12 +61,12 @@ def replace(src, dst):
         time.sleep(120)
     return real_replace(src, dst)
 os.replace = replace
-import screener.watchlist_edit as edit
+import screener.watchlists.history as history
 def record(settings, result):
     marker.write_text(point)
     time.sleep(120)
 if point == "history":
-    edit._record = record
+    history.record = record
 from screener.cli import main
 main(sys.argv[3:], prog_name="screener")
 """

@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
-from ...errors import ConfigError, InputError, ProviderError
+from ...config.providers import DEFAULT_ORDER, MARKETS, load_failover
+from ...errors import InputError, ProviderError
 from .base import Provider
 
 log = logging.getLogger(__name__)
@@ -26,14 +26,6 @@ PROVIDERS: dict[str, tuple[str, str]] = {
     "akshare": ("akshare", "AkshareProvider"),
     "yfinance": ("yfinance", "YfinanceProvider"),
 }
-
-#: failover order per market: the first provider is asked first, the next when it keeps failing
-DEFAULT_ORDER: dict[str, tuple[str, ...]] = {
-    "CN": ("akshare", "yfinance"),
-    "US": ("yfinance",),
-}
-
-MARKETS: tuple[str, ...] = ("CN", "US")
 
 
 def get_provider(name: str, **kwargs) -> Provider:
@@ -63,6 +55,13 @@ def get_provider(name: str, **kwargs) -> Provider:
     return cls(**kwargs)
 
 
+def demo_tickers() -> list[str]:
+    """Every ticker the demo provider makes data for (stocks, benchmarks and ETFs)."""
+    from .demo import profiles
+
+    return list(profiles())
+
+
 def is_available(name: str) -> bool:
     """Whether ``get_provider(name)`` would succeed."""
     try:
@@ -82,43 +81,6 @@ def parse_order(text: str | Sequence[str] | None) -> list[str] | None:
         if n not in PROVIDERS:
             raise InputError(f"unknown provider {n!r}; choose from {', '.join(PROVIDERS)}")
     return names or None
-
-
-#: which markets each provider can serve, checked when the failover file is loaded
-PROVIDER_MARKETS: dict[str, tuple[str, ...]] = {"akshare": ("CN",), "yfinance": ("CN", "US")}
-
-
-def load_failover(model_dir: Path) -> dict[str, tuple[str, ...]]:
-    """The failover order per market from ``model/providers.yaml`` (``DEFAULT_ORDER`` when the
-    file is absent). A bad entry is a :class:`ConfigError` naming file, line and key."""
-    from ...watchlists import line_of, read_yaml
-
-    path = Path(model_dir) / "providers.yaml"
-    if not path.is_file():
-        return dict(DEFAULT_ORDER)
-    doc = read_yaml(path, ConfigError)
-    failover = doc.get("failover") if isinstance(doc, dict) else None
-    if not isinstance(failover, dict):
-        raise ConfigError(f"{path}:1: expected a 'failover' mapping of market to providers")
-    order = {}
-    for market, names in failover.items():
-        where = f"{path}:{line_of(doc, ('failover', market))}: failover.{market}"
-        order[str(market)] = _checked_chain(where, str(market), names)
-    return order
-
-
-def _checked_chain(where: str, market: str, names) -> tuple[str, ...]:
-    if market not in MARKETS:
-        raise ConfigError(f"{where}: unknown market; use {', '.join(MARKETS)}")
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        raise ConfigError(f"{where}: expected a non-empty list of provider names")
-    for name in names:
-        if market not in PROVIDER_MARKETS.get(name, ()):
-            known = [n for n, markets in PROVIDER_MARKETS.items() if market in markets]
-            raise ConfigError(f"{where}: {name!r} cannot serve {market}; use {', '.join(known)}")
-    if len(set(names)) != len(names):
-        raise ConfigError(f"{where}: a provider is listed twice")
-    return tuple(names)
 
 
 def provider_order(
@@ -179,6 +141,7 @@ __all__ = [
     "DEFAULT_ORDER",
     "PROVIDERS",
     "Provider",
+    "demo_tickers",
     "get_provider",
     "is_available",
     "load_failover",

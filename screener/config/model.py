@@ -18,17 +18,15 @@ which inputs exist, their units and what kind of number each is.
 
 from __future__ import annotations
 
-import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from . import yamlio
-from .errors import ConfigError, ScenarioError
+from ..errors import ScenarioError
+from .loader import problem, raise_problems, read_yaml, validate
 
 FILES = ("assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml")
 METHODS = ("tokens", "fleet")
@@ -263,7 +261,8 @@ class Segment:
 class ModelConfig:
     """Everything in ``model/``, validated. Resolve a scenario and calibration to get numbers."""
 
-    model_dir: Path
+    #: file name -> the path it was read from (the workspace's copy, or the shipped one)
+    paths: dict[str, Path]
     inputs: dict[str, Input]
     scenarios: dict[str, Overlay]
     calibrations: dict[str, Overlay]
@@ -275,7 +274,7 @@ class ModelConfig:
         """``name`` if it is a scenario, else :class:`ScenarioError` listing the known ones."""
         if name not in self.scenarios:
             raise ScenarioError(
-                f"unknown scenario {name!r}; {self.model_dir / 'scenarios.yaml'} defines: "
+                f"unknown scenario {name!r}; {self.paths['scenarios.yaml']} defines: "
                 + ", ".join(self.scenarios)
             )
         return name
@@ -284,7 +283,7 @@ class ModelConfig:
         """``name`` if it is a calibration, else :class:`ScenarioError` listing the known ones."""
         if name not in self.calibrations:
             raise ScenarioError(
-                f"unknown calibration {name!r}; {self.model_dir / 'calibrations.yaml'} "
+                f"unknown calibration {name!r}; {self.paths['calibrations.yaml']} "
                 "defines: " + ", ".join(self.calibrations)
             )
         return name
@@ -329,147 +328,33 @@ def overlay_chain(overlays: dict[str, Overlay], name: str) -> list[str]:
     return chain[::-1]
 
 
-# --- reading and error reporting --------------------------------------------------------------
+# --- reading ---------------------------------------------------------------------------------
 
-Loc = tuple[str | int, ...]
-_FIELD_NAMES = (
-    "defaults",
-    "inputs",
-    "scenarios",
-    "calibrations",
-    "segments",
-    "label",
-    "value",
-    "unit",
-    "range",
-    "source",
-    "note",
-    "description",
-    "extends",
-    "set",
-    "en",
-    "zh",
-    "driver",
-    "per_driver",
-    "per_driver_target",
-    "scenario",
-    "calibration",
-)
-
-
-def line_of(doc: Any, loc: Loc) -> int:
-    """The 1-based line of the deepest key of ``loc`` present in the round-trip ``doc``."""
-    node, line = doc, 1
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line = node.lc.item(part)[0] + 1
-            node = node[part]
-        else:
-            break
-    return line
-
-
-def problem(path: Path, doc: Any, loc: Loc, message: str) -> str:
-    """One ``path:line: key: problem`` line."""
-    key = ".".join(str(p) for p in loc) or "(file)"
-    return f"{path}:{line_of(doc, loc)}: {key}: {message}"
-
-
-def raise_problems(problems: list[str]) -> None:
-    """Raise one :class:`ConfigError` for a file's problems: the first on the error's line,
-    the rest after it (the CLI prints them with --verbose)."""
-    if problems:
-        extra = f" (and {len(problems) - 1} more: run with -v)" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + extra + "".join("\n" + p for p in problems[1:]))
-
-
-def _plain(node: Any) -> Any:
-    """ruamel's round-trip types as plain Python, for pydantic's strict types."""
-    if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return str(node) if isinstance(node, str) else node
-
-
-def read_yaml(path: Path) -> Any:
-    """The round-trip document at ``path``; syntax errors, duplicate keys, text that is not
-    UTF-8 and documents over :mod:`.yamlio`'s limits (alias bombs) name the line."""
-    if not path.is_file():
-        raise ConfigError(
-            f"{path}:1: (file): not found; a model folder holds {', '.join(FILES)} "
-            "(copy the shipped model/ folder and edit it)"
-        )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}:1: (file): cannot read: {exc.strerror or exc}") from exc
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}:{line}: (file): not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-        ) from exc
-    try:
-        return yamlio.load(yamlio.round_trip(), text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(f"{path}:{line}: (yaml): {exc.problem or exc}") from exc
-    except YAMLError as exc:
-        raise ConfigError(f"{path}:1: (yaml): {exc}") from exc
-
-
-def _error_message(err: Any) -> str:
-    kind, value, loc = err["type"], err.get("input"), err["loc"]
-    if kind == "extra_forbidden":
-        near = difflib.get_close_matches(str(loc[-1]), [*INPUT_SPECS, *_FIELD_NAMES], n=1)
-        return "unknown key" + (f"; did you mean {near[0]!r}?" if near else "")
-    if kind == "missing":
-        return "missing; this key is required"
-    if loc and loc[-1] == "unit" and kind == "literal_error":
-        return (
-            f"unit must be {err['ctx']['expected']}, got {value!r} "
-            "(the input's name promises its unit)"
-        )
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
-    return f"{err['msg']}{shown}"
-
-
-def validate(path: Path, doc: Any, schema: type[BaseModel]) -> Any:
-    """``doc`` checked against ``schema``; a failure names the file, line and key."""
-    try:
-        return schema.model_validate(_plain(doc) if doc is not None else {})
-    except ValidationError as exc:
-        raise_problems(
-            [problem(path, doc, tuple(e["loc"]), _error_message(e)) for e in exc.errors()]
-        )
-        raise  # unreachable: raise_problems raised
+#: every key of the files' shapes, for "did you mean" on an unknown key
+_KNOWN_KEYS = (*INPUT_SPECS, "defaults", "inputs", "scenarios", "calibrations", "segments")
+_MISSING_HINT = "a model folder holds " + ", ".join(FILES) + " (copy the shipped model/ folder)"
 
 
 def load_model(model_dir: Path | str) -> ModelConfig:
-    """Read and validate ``model_dir``: :class:`ConfigError` (file, line, key) on any problem."""
-    model_dir = Path(model_dir)
-    paths = {name: model_dir / name for name in FILES}
-    docs = {name: read_yaml(path) for name, path in paths.items()}
-    assumptions = validate(paths["assumptions.yaml"], docs["assumptions.yaml"], _AssumptionsFile)
-    scenarios = validate(paths["scenarios.yaml"], docs["scenarios.yaml"], _ScenariosFile)
-    calibrations = validate(
-        paths["calibrations.yaml"], docs["calibrations.yaml"], _CalibrationsFile
-    )
-    segments = validate(paths["segments.yaml"], docs["segments.yaml"], _SegmentsFile)
+    """Read and validate the model files in ``model_dir``: :class:`ConfigError` (file, line,
+    key) on any problem. A run reads them through :class:`screener.config.Config` instead,
+    which resolves each file in the workspace and parses it once."""
+    return load_model_files({name: Path(model_dir) / name for name in FILES})
+
+
+def load_model_files(paths: Mapping[str, Path]) -> ModelConfig:
+    """Read and validate the model from ``paths`` (file name -> path, one per :data:`FILES`)."""
+    docs = {name: read_yaml(path, hint=_MISSING_HINT) for name, path in paths.items()}
+
+    def check(name: str, schema: type[BaseModel]) -> Any:
+        return validate(paths[name], docs[name], schema, known_keys=_KNOWN_KEYS)
+
+    assumptions = check("assumptions.yaml", _AssumptionsFile)
+    scenarios = check("scenarios.yaml", _ScenariosFile)
+    calibrations = check("calibrations.yaml", _CalibrationsFile)
+    segments = check("segments.yaml", _SegmentsFile)
     config = ModelConfig(
-        model_dir=model_dir,
+        paths=dict(paths),
         inputs=_inputs(assumptions),
         scenarios=_overlays(scenarios.scenarios),
         calibrations=_overlays(calibrations.calibrations),

@@ -1,0 +1,161 @@
+"""The run's configuration: every workspace file, resolved and validated, parsed once.
+
+:class:`Config` is what the rest of the package asks for a file's typed contents
+(``settings.config.model``, ``.screen``, ``.briefing``, ``.texts("briefing", "zh")``...).
+Each file resolves in the workspace first and falls back to the shipped default, file by
+file (:meth:`screener.workspace.Workspace.file`), so a user who copies one file overrides
+exactly that file. Results are memoised on the files' identity and modification time:
+a run parses each file once, and a file edited during a session (a watchlist edit, a notebook)
+is read again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .model import FILES as MODEL_FILES
+from .model import ModelConfig, load_model_files
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..watchlists.schema import Watchlist
+    from ..workspace import Workspace
+    from .briefing import BriefingConfig
+    from .industry_map import IndustryMap
+    from .providers import DataConfig
+    from .screen import ScreenConfig
+
+T = TypeVar("T")
+_MEMO: OrderedDict[tuple, Any] = OrderedDict()
+_MEMO_SIZE = 256
+_LOCK = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple:
+    """What identifies a file's contents cheaply: its path, inode, size and mtime."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return (str(path), None)
+    return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def memo(kind: str, paths: Sequence[Path], build: Callable[[], T], *extra: Any) -> T:
+    """``build()``, remembered for as long as none of ``paths`` changes."""
+    key = (kind, *(_stamp(p) for p in paths), *extra)
+    with _LOCK:
+        if key in _MEMO:
+            _MEMO.move_to_end(key)
+            return _MEMO[key]
+    value = build()
+    with _LOCK:
+        _MEMO[key] = value
+        while len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return value
+
+
+def clear() -> None:
+    """Forget every memoised file (tests that count parses start from here)."""
+    with _LOCK:
+        _MEMO.clear()
+
+
+class Config:
+    """The workspace's files as typed objects. Cheap to make; the parsing is memoised."""
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+
+    def model_file(self, name: str) -> Path:
+        """``model/<name>`` in the workspace, else the shipped one."""
+        return self.workspace.file("model", name)
+
+    @property
+    def model(self) -> ModelConfig:
+        paths = {name: self.model_file(name) for name in MODEL_FILES}
+        return memo("model", list(paths.values()), lambda: load_model_files(paths))
+
+    @property
+    def screen(self) -> ScreenConfig:
+        from .screen import load_screen_config
+
+        path = self.model_file("screen.yaml")
+        return memo("screen", [path], lambda: load_screen_config(path))
+
+    @property
+    def fx_table(self) -> pd.DataFrame:
+        from .screen import load_fx_table
+
+        path = self.model_file("fx.yaml")
+        return memo("fx", [path], lambda: load_fx_table(path)).copy()
+
+    @property
+    def data(self) -> DataConfig:
+        from .providers import load_data_config
+
+        path = self.model_file("providers.yaml")
+        return memo("data", [path], lambda: load_data_config(path))
+
+    @property
+    def industry_map(self) -> IndustryMap:
+        from .industry_map import load_industry_map
+
+        path = self.model_file("industry_map.yaml")
+        segments = tuple(self.model.segments)
+        return memo("imap", [path], lambda: load_industry_map(path, segments), segments)
+
+    @property
+    def briefing(self) -> BriefingConfig:
+        from .briefing import load_briefing_config
+
+        path = self.model_file("briefing.yaml")
+        model = self.model
+        key = tuple(model.calibrations)
+        return memo("briefing", [path], lambda: load_briefing_config(path, model), key)
+
+    @property
+    def segment_ids(self) -> set[str]:
+        return set(self.model.segments)
+
+    # -- texts ------------------------------------------------------------------------------
+
+    def text_file(self, name: str, lang: str) -> Path:
+        from .texts import check_lang, find_text_file
+
+        return find_text_file(self.workspace.template_dirs, name, check_lang(lang))
+
+    def texts(self, name: str, lang: str) -> dict[str, str]:
+        """The flat fixed texts ``templates/i18n/<name>.<lang>.yaml`` (checked against English)."""
+        from .texts import load_flat_texts
+
+        ref, path = self.text_file(name, "en"), self.text_file(name, lang)
+        return memo("texts", [ref, path], lambda: load_flat_texts(ref, path))
+
+    def model_texts(self, lang: str) -> dict[str, dict[str, str]]:
+        """The model section's sectioned texts (``templates/i18n/model.<lang>.yaml``)."""
+        from .texts import load_model_texts
+
+        ref, path = self.text_file("model", "en"), self.text_file("model", lang)
+        return memo("model-texts", [ref, path], lambda: load_model_texts(ref, path))
+
+    # -- watchlists ---------------------------------------------------------------------------
+
+    def watchlist(self, path: Path) -> Watchlist:
+        """The watchlist file at ``path``, validated against the model's segments."""
+        from ..watchlists.schema import load_watchlist
+
+        segments = frozenset(self.model.segments)
+        return memo("watchlist", [path], lambda: load_watchlist(path, set(segments)), segments)
+
+    def watchlists(self) -> list[Watchlist]:
+        """Every watchlist of the workspace, in file-name order."""
+        from ..watchlists.schema import watchlist_paths
+
+        return [self.watchlist(p) for p in watchlist_paths(self.workspace.watchlists_dir)]

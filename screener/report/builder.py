@@ -1,0 +1,210 @@
+"""Building the weekly briefing: gather each section's finished numbers, render once, write
+the PDF and its manifest."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..data import ensure_cached, gaps_of, load_bars
+from ..data.cache import Cache
+from ..errors import InputError
+from ..settings import Settings
+from ..watchlists import Watchlist, load_all
+from ..workspace import Workspace
+from . import manifest as mf
+from .asof import AsOf
+from .changes import watchlist_changes
+from .datagaps import appendix_rows, failed_fetches, gap_rows
+from .exposure_section import exposure_section_context
+from .model_section import model_section_context
+from .performance import performance_context
+from .render import html_to_pdf, render_html, write_atomic
+from .takeaways import model_numbers, risks, takeaways
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "briefing.html.j2"
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    pdf_path: Path
+    html_path: Path | None
+    manifest_path: Path
+    iso_week: str
+    pages: int
+    snapshot_id: str
+
+
+def output_path(out: Path, iso_week: str) -> Path:
+    """``out`` itself when it names a .pdf file, else ``out/<ISO week>.pdf``."""
+    out = Path(out)
+    if out.suffix.lower() == ".pdf":
+        if out.is_dir():
+            raise InputError(f"--out {out}: is a folder; give a file name or the folder itself")
+        return out
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a folder; give a folder or a .pdf path")
+    return out / f"{iso_week}.pdf"
+
+
+def build_briefing(
+    settings: Settings,
+    out: Path,
+    write_html: bool = False,
+    *,
+    lang: str = "en",
+    week: str | None = None,
+    snapshot: Path | None = None,
+) -> BriefingResult:
+    """Render the briefing for the workspace's watchlists and write it (and its manifest).
+
+    ``week`` (``YYYY-Www``) resolves to the last trading day of that ISO week on each market;
+    ``snapshot`` re-renders the numbers of an earlier manifest from the cache.
+    """
+    if snapshot is not None:
+        return _from_snapshot(settings, out, write_html, mf.read_manifest(snapshot))
+    as_of = AsOf.for_week(week, settings.as_of) if week else AsOf.for_day(settings.as_of)
+    if week:
+        settings = dataclasses.replace(settings, as_of=as_of.day)
+    output_path(out, as_of.iso_week)  # refuse a bad --out before any work
+    changes = watchlist_changes(settings.home, settings.workspace.own_folder("watchlists"), as_of)
+    return _build(settings, out, write_html, lang, as_of, changes, snapshot_of=None)
+
+
+def _from_snapshot(settings: Settings, out: Path, write_html: bool, manifest: dict):
+    with mf.snapshot_workspace(manifest) as root:
+        workspace = Workspace(root)
+        # templates still come from the caller's workspace (their hashes are not pinned)
+        settings = dataclasses.replace(
+            settings,
+            workspace=_with_templates(workspace, settings.workspace),
+            as_of=mf.as_of_day(manifest),
+            demo=bool(manifest["demo"]),
+        )
+        as_of = AsOf.for_day(settings.as_of)
+        output_path(out, as_of.iso_week)
+        return _build(
+            settings,
+            out,
+            write_html,
+            manifest["lang"],
+            as_of,
+            manifest["changes"],
+            snapshot_of=manifest,
+        )
+
+
+def _with_templates(snapshot_ws: Workspace, user_ws: Workspace) -> Workspace:
+    own = user_ws.root / "templates"
+    if own.is_dir():
+        (snapshot_ws.root / "templates").symlink_to(own.resolve(), target_is_directory=True)
+    return snapshot_ws
+
+
+def _build(
+    settings: Settings,
+    out: Path,
+    write_html: bool,
+    lang: str,
+    as_of: AsOf,
+    changes: list[dict],
+    snapshot_of: dict | None,
+) -> BriefingResult:
+    ws = settings.workspace
+    t = settings.config.texts("briefing", lang)
+    lists = load_all(settings)
+    benchmarks = settings.config.briefing.benchmark_tickers
+    tickers = list(dict.fromkeys([tk for wl in lists for tk in wl.tickers] + list(benchmarks)))
+    ensure_cached(settings, tickers, as_of.history_start())
+    bars = load_bars(settings, tickers, as_of.history_start(), as_of.day)
+    if snapshot_of is not None:
+        mf.check_data(snapshot_of, bars)
+    manifest = mf.build_manifest(
+        week=as_of.iso_week,
+        lang=lang,
+        demo=settings.demo,
+        as_of={
+            "day": as_of.day.isoformat(),
+            "cn": as_of.cn.isoformat(),
+            "us": as_of.us.isoformat(),
+        },
+        model_files=ws.files("model"),
+        watchlists_dir=ws.watchlists_dir,
+        bars=bars,
+        changes=changes,
+    )
+    context = _context(settings, lists, bars, as_of, t, lang, changes, tickers)
+    context["snapshot_id"] = manifest["snapshot_id"]
+    context["versions"] = manifest["versions"]
+    html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
+    pdf, pages = html_to_pdf(html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs)
+    return _write(out, as_of.iso_week, pdf, pages, html if write_html else None, manifest)
+
+
+def _context(
+    settings: Settings,
+    lists: list[Watchlist],
+    bars,
+    as_of: AsOf,
+    t: dict[str, str],
+    lang: str,
+    changes: list[dict],
+    tickers: list[str],
+) -> dict:
+    config = settings.config
+    model = config.model
+    key = "zh" if lang == "zh" else "en"
+    labels = {sid: getattr(seg, key) for sid, seg in model.segments.items()}
+    labels["other"] = t["segment_other"]
+    context = performance_context(lists, bars, as_of, settings.demo, t, config.briefing, labels)
+    context["model"] = model_section_context(settings, lang=lang)
+    context["exposure"] = exposure_section_context(settings, lists, lang=lang)
+    context["changes"] = [
+        {**c, "action": t.get(f"action_{c['action']}", c["action"])} for c in changes
+    ]
+    gaps = gap_rows(gaps_of(bars), t)
+    context["gaps"] = gaps
+    context["estimated"] = [
+        c["ticker"] for c in context["exposure"]["candidates"] if c["estimated"]
+    ]
+    with Cache.open(settings) as cache:
+        context["appendix"] = appendix_rows(cache.status(), tickers)
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
+        context["failed"] = failed_fetches(cache.fetch_log(), since, set(tickers))
+    numbers = model_numbers(settings, key)
+    formats = config.model_texts(lang)["formats"]
+    context["risks"] = risks(numbers, model, formats, t)
+    context["takeaways"] = takeaways(
+        context["tables"],
+        context["benchmarks"],
+        config.briefing.chart_benchmarks,
+        numbers,
+        model,
+        formats,
+        changes,
+        gaps,
+        t,
+        context["exposure"]["leaders"],
+    )
+    return context
+
+
+def _write(out, iso_week, pdf, pages, html, manifest) -> BriefingResult:
+    path = output_path(out, iso_week)
+    manifest_path = path.with_suffix(".manifest.json")
+    html_path = path.with_suffix(".html") if html is not None else None
+    outputs = [(path, pdf), (manifest_path, mf.dumps(manifest))]
+    if html_path is not None:
+        outputs.append((html_path, html.encode("utf-8")))
+    for target, data in outputs:
+        try:
+            write_atomic(target, data)
+        except OSError as exc:  # a folder named like the file, a file where a folder should be
+            raise InputError(f"--out {out}: cannot write {target}: {exc.strerror or exc}") from exc
+    log.info("wrote %s (%d bytes, %d pages)", path, len(pdf), pages)
+    return BriefingResult(path, html_path, manifest_path, iso_week, pages, manifest["snapshot_id"])

@@ -1,0 +1,161 @@
+"""The briefing's key takeaways and risks, written from the numbers.
+
+The model's figures come from the calibrations ``model/briefing.yaml`` lists (the first is the
+one quoted, the second the one it is compared with) and every scenario of the model, by their
+labels: no calibration or scenario is named here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..config.model import ModelConfig
+from ..demand import run_model
+from ..settings import Settings
+from .formats import fmt_pct, fmt_years
+
+
+@dataclass(frozen=True)
+class CalibrationNumbers:
+    """What the takeaways and risks quote of one calibration."""
+
+    name: str
+    label: str
+    aigc_kwh_per_day: float
+    horizon_years: float
+    #: scenario id -> crossover in years from the model's base date (None: not within horizon)
+    years: dict[str, float | None]
+
+
+def model_numbers(settings: Settings, lang: str) -> list[CalibrationNumbers]:
+    """Crossover years and today's AIGC electricity for each calibration the note shows."""
+    config: ModelConfig = settings.config.model
+    out = []
+    for name in settings.config.briefing.calibrations:
+        run = run_model(config, calibration=name)
+        first = next(iter(run.scenarios.values()))
+        out.append(
+            CalibrationNumbers(
+                name=name,
+                label=getattr(config.calibrations[name], f"label_{lang}"),
+                aigc_kwh_per_day=run.aigc_today.total_kwh_per_day,
+                horizon_years=first.inputs.horizon_months / 12,
+                years={s: r.crossover.years for s, r in run.scenarios.items()},
+            )
+        )
+    return out
+
+
+def _scenario_label(config: ModelConfig, name: str, lang: str) -> str:
+    return getattr(config.scenarios[name], f"label_{lang}")
+
+
+def takeaways(
+    tables: list[dict],
+    benchmarks: list[dict],
+    chart_benchmarks: Sequence[str],
+    numbers: list[CalibrationNumbers],
+    config: ModelConfig,
+    formats: Mapping[str, str],
+    changes: list,
+    gaps: list,
+    t: Mapping[str, str],
+    leaders: dict | None = None,
+) -> list[str]:
+    """Key takeaways, generated from the numbers: movers, the model, exposure leaders,
+    changes, gaps."""
+    lang = "zh" if t["lang_html"].startswith("zh") else "en"
+    bench = {b["ticker"]: b for b in benchmarks}
+    quoted = [bench[tk] for tk in chart_benchmarks if tk in bench]
+    lines = []
+    for table in tables:
+        against = t["item_join"].join(
+            t["benchmark_item"].format(name=b["label"], ret=fmt_pct(b["ret_1w"], t["na"]))
+            for b in quoted
+        )
+        lines.append(
+            t["takeaway_watchlist"].format(
+                list=table["title_zh"] if lang == "zh" else table["title_en"],
+                ret_1w=fmt_pct(table["average"]["ret_1w"], t["na"]),
+                ret_ytd=fmt_pct(table["average"]["ret_ytd"], t["na"]),
+                benchmarks=against,
+            )
+        )
+    rows = [r for table in tables for r in table["rows"] if r["ret_1w"] == r["ret_1w"]]
+    if rows:
+        best = max(rows, key=lambda r: r["ret_1w"])
+        worst = min(rows, key=lambda r: r["ret_1w"])
+        for key, r in (("takeaway_best", best), ("takeaway_worst", worst)):
+            lines.append(
+                t[key].format(
+                    name=r["name_zh"], ticker=r["ticker"], ret=fmt_pct(r["ret_1w"], t["na"])
+                )
+            )
+    if numbers:
+        m = numbers[0]
+        crossovers = t["item_join"].join(
+            t["crossover_item"].format(
+                years=fmt_years(years, m.horizon_years, formats),
+                scenario=_scenario_label(config, s, lang),
+            )
+            for s, years in m.years.items()
+        )
+        lines.append(t["takeaway_model"].format(calibration=m.label, crossovers=crossovers))
+    if leaders and leaders["names"]:
+        lines.append(
+            t["takeaway_exposure"].format(
+                scenario=leaders["scenario"],
+                calibration=leaders["calibration"],
+                names=", ".join(leaders["names"]),
+            )
+        )
+    lines.append(
+        t["takeaway_changes"].format(count=len(changes)) if changes else t["takeaway_no_changes"]
+    )
+    if gaps:
+        lines.append(t["takeaway_gaps"].format(count=len({g["ticker"] for g in gaps})))
+    return lines
+
+
+def risks(
+    numbers: list[CalibrationNumbers],
+    config: ModelConfig,
+    formats: Mapping[str, str],
+    t: Mapping[str, str],
+) -> list[str]:
+    """The report's two risks, then the ones the model flags: how far the calibrations the note
+    compares disagree, and how far apart the scenarios' crossovers are."""
+    lang = "zh" if t["lang_html"].startswith("zh") else "en"
+    out = [t["risk_report_1"], t["risk_report_2"]]
+    if not numbers:
+        return out
+    first = numbers[0]
+    h = first.horizon_years
+    scenario = config.default_scenario
+    if len(numbers) > 1:
+        second = numbers[1]
+        out.append(
+            t["risk_baseline"].format(
+                first=first.label,
+                first_aigc=f"{first.aigc_kwh_per_day:,.0f}",
+                first_years=fmt_years(first.years.get(scenario), h, formats),
+                second=second.label,
+                second_aigc=f"{second.aigc_kwh_per_day:,.0f}",
+                second_years=fmt_years(second.years.get(scenario), second.horizon_years, formats),
+                scenario=_scenario_label(config, scenario, lang),
+            )
+        )
+    timed = {s: y for s, y in first.years.items()}
+    if len(timed) > 1:
+        order = sorted(timed, key=lambda s: float("inf") if timed[s] is None else timed[s])
+        earliest, latest = order[0], order[-1]
+        out.append(
+            t["risk_spread"].format(
+                earliest=_scenario_label(config, earliest, lang),
+                earliest_years=fmt_years(timed[earliest], h, formats),
+                latest=_scenario_label(config, latest, lang),
+                latest_years=fmt_years(timed[latest], h, formats),
+            )
+        )
+    return out

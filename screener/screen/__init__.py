@@ -1,0 +1,36 @@
+"""The screen: rank A-share and US names by exposure, momentum, valuation and liquidity.
+Pure scoring in :mod:`.scoring`; reading the cache and running it in :mod:`.run`."""
+
+from __future__ import annotations
+
+from .run import ScreenResult, run_screen, suggest
+from .scoring import (
+    COMPONENTS,
+    RETURN_COLUMNS,
+    Filters,
+    ScreenInputs,
+    apply_filters,
+    composite_scores,
+    finish,
+    output_columns,
+    parse_sort,
+    pct_rank,
+    screen_frame,
+)
+
+__all__ = [
+    "COMPONENTS",
+    "RETURN_COLUMNS",
+    "Filters",
+    "ScreenInputs",
+    "ScreenResult",
+    "apply_filters",
+    "composite_scores",
+    "finish",
+    "output_columns",
+    "parse_sort",
+    "pct_rank",
+    "run_screen",
+    "screen_frame",
+    "suggest",
+]

@@ -1,0 +1,235 @@
+"""Watchlists: one YAML file per list, validated on load with the file and line in every error.
+
+A file looks like::
+
+    name: compute
+    title: {zh: 算力侧, en: Compute side}
+    side: compute            # compute | application | other
+    members:
+      - ticker: 300308.SZ
+        name_zh: 中际旭创
+        name_en: Zhongji Innolight
+        segments: {optical: 0.85, networking: 0.05}   # revenue shares, sum <= 1
+        mix_source: estimate  # or a reference, e.g. "2024 annual report, segment table"
+        mix_note: 800G/1.6T modules for AI clusters are most of revenue
+        thesis: Leading 800G optical module supplier to US hyperscalers
+        added: 2023-03-19
+        added_by: report      # report | us
+        tags: [cpo, optical]
+
+Segment ids come from ``model/segments.yaml``; weights not assigned count as ``other``.
+
+This module holds the schema and loading; :mod:`.edit` changes files, :mod:`.history`
+records and reads the changes, :mod:`.listing` summarises lists for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..config.loader import line_of, parse_bytes, read_bytes
+from ..errors import TickerError, WatchlistError
+from ..tickers import normalize_ticker
+
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+_WEIGHT_SLACK = 1e-9
+
+
+class Title(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
+class Member(BaseModel):
+    """One name on a watchlist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticker: str
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    segments: dict[str, float] = Field(default_factory=dict)
+    mix_source: str = Field(min_length=1)
+    mix_note: str = ""
+    thesis: str = Field(min_length=1)
+    added: dt.date
+    added_by: Literal["report", "us"] = "us"
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("ticker")
+    @classmethod
+    def _canonical(cls, value: str) -> str:
+        try:
+            return normalize_ticker(value)
+        except TickerError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("segments")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        for seg, weight in value.items():
+            if not 0.0 <= weight <= 1.0:
+                raise ValueError(f"weight of {seg} is {weight}; each weight must be in [0, 1]")
+        total = sum(value.values())
+        if total > 1.0 + _WEIGHT_SLACK:
+            raise ValueError(f"segment weights sum to {total:.3f}; they must sum to at most 1")
+        return value
+
+    @property
+    def other_weight(self) -> float:
+        """The share of revenue outside the model's segments."""
+        return max(0.0, 1.0 - sum(self.segments.values()))
+
+
+class Watchlist(BaseModel):
+    """A validated watchlist; ``path`` is the file it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    title: Title
+    side: Literal["compute", "application", "other"]
+    description: str = ""
+    members: list[Member] = Field(default_factory=list)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_PATTERN.fullmatch(value):
+            raise ValueError(
+                f"watchlist name {value!r}: use lower-case letters, digits, '-' or '_' (at most 40)"
+            )
+        return value
+
+    @property
+    def tickers(self) -> list[str]:
+        return [m.ticker for m in self.members]
+
+
+def _first_error(path: Path, data: Any, exc: ValidationError) -> WatchlistError:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    line = line_of(data, loc)
+    where = ".".join(str(p) for p in loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    ticker = _ticker_at(data, loc)
+    who = f" ({ticker})" if ticker and "ticker" not in where.rsplit(".", 1)[-1] else ""
+    return WatchlistError(f"{path}:{line or '?'}: {where}{who}: {msg}")
+
+
+def _ticker_at(data: Any, loc: tuple) -> str | None:
+    if len(loc) >= 2 and loc[0] == "members" and isinstance(loc[1], int):
+        try:
+            return str(data["members"][loc[1]]["ticker"])
+        except (KeyError, IndexError, TypeError):
+            return None
+    return None
+
+
+def load_watchlist(path: Path, segments: set[str] | None = None) -> Watchlist:
+    """Load and validate one watchlist file.
+
+    ``segments`` is the set of known segment ids (from ``model/segments.yaml``); a member
+    using another id is refused. Raises :class:`WatchlistError` naming file and line.
+    """
+    path = Path(path)
+    return validate_document(
+        path, parse_bytes(path, read_bytes(path, WatchlistError), WatchlistError), segments
+    )
+
+
+def load_watchlist_bytes(path: Path, raw: bytes, segments: set[str] | None = None) -> Watchlist:
+    """Validate ``raw`` as if it were the contents of ``path``: the check an edit passes
+    before it is written. Errors name ``path`` and the line within ``raw``."""
+    path = Path(path)
+    return validate_document(path, parse_bytes(path, raw, WatchlistError), segments)
+
+
+def validate_document(path: Path, data: Any, segments: set[str] | None = None) -> Watchlist:
+    """Validate a parsed round-trip document that is (or will be) the file ``path``."""
+    if not isinstance(data, dict):
+        raise WatchlistError(f"{path}:1: expected a mapping with name, title, side, members")
+    try:
+        wl = Watchlist.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _first_error(path, data, exc) from None
+    if wl.name != path.stem:
+        raise WatchlistError(
+            f"{path}:{line_of(data, ('name',))}: name {wl.name!r} differs from the file name "
+            f"{path.stem!r}"
+        )
+    _check_members(path, data, wl, segments)
+    wl.path = path
+    return wl
+
+
+def _check_members(path: Path, data: Any, wl: Watchlist, segments: set[str] | None) -> None:
+    seen: dict[str, int] = {}
+    for i, member in enumerate(wl.members):
+        if member.ticker in seen:
+            raise WatchlistError(
+                f"{path}:{line_of(data, ('members', i))}: {member.ticker} is listed twice "
+                f"(first at member {seen[member.ticker] + 1})"
+            )
+        seen[member.ticker] = i
+        unknown = sorted(set(member.segments) - segments) if segments is not None else []
+        if unknown:
+            raise WatchlistError(
+                f"{path}:{line_of(data, ('members', i, 'segments', unknown[0]))}: "
+                f"{member.ticker}: unknown segment {unknown[0]!r}; known: "
+                + ", ".join(sorted(segments or ()))
+            )
+
+
+def watchlist_paths(folder: Path) -> list[Path]:
+    """The watchlist files in ``folder``, sorted by name.
+
+    Only ``*.yaml`` files count: backups (``*.yaml.bak``), temporary files of an interrupted
+    write (``.<name>.yaml.<random>.tmp``) and any other hidden file are never watchlists.
+    """
+    return sorted(
+        p for p in Path(folder).glob("*.yaml") if p.is_file() and not p.name.startswith(".")
+    )
+
+
+def watchlist_file(folder: Path, name: str) -> Path:
+    """The file of watchlist ``name`` in ``folder``, whether or not it exists.
+
+    The name pattern admits no ``/``, ``..`` or leading dot, so a name never leaves its folder.
+    """
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise WatchlistError(
+            f"watchlist name {name!r}: use lower-case letters, digits, '-' or '_' "
+            "(at most 40, starting with a letter or digit; no '/' or '..')"
+        )
+    return Path(folder) / f"{name}.yaml"
+
+
+def find_watchlist(folder: Path, name: str) -> Path:
+    """The existing file of watchlist ``name`` in ``folder``; an unknown name is refused with
+    the names that exist."""
+    path = watchlist_file(folder, name)
+    if not path.is_file():
+        known = ", ".join(p.stem for p in watchlist_paths(folder)) or "none"
+        raise WatchlistError(
+            f"no watchlist named {name!r} in {folder} (lists: {known}); "
+            f"create it with `screener watchlist create {name}`"
+        )
+    return path
+
+
+def mix_text(segments: Mapping[str, float]) -> str:
+    """``{"optical": 0.85}`` → ``optical 0.85, other 0.15``."""
+    parts = [f"{seg} {weight:.2f}" for seg, weight in segments.items()]
+    other = max(0.0, 1.0 - sum(segments.values()))
+    if other > 1e-9 or not parts:
+        parts.append(f"other {other:.2f}")
+    return ", ".join(parts)
