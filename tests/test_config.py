@@ -312,7 +312,14 @@ def test_no_import_cycle():
 
 def test_modules_stay_small():
     """A module does one job; the few over ~450 lines say why in the issue note."""
-    allowed = {"data/providers/akshare.py", "data/cache.py", "demand.py", "config/model.py"}
+    allowed = {
+        "data/providers/akshare.py",  # one vendor boundary: a column table per akshare function
+        "data/cache.py",  # every SQL statement lives here, by design
+        "demand.py",  # the engine's formulas, one per quantity
+        "config/model.py",  # the model's input catalogue: one spec per input
+        "tickers.py",  # the ticker master: every form people type, one table
+        "data/importer.py",  # CSV import: shapes, units and adjustment checks (to be split)
+    }
     big = {
         str(p.relative_to(PACKAGE)): n
         for p in PACKAGE.rglob("*.py")
