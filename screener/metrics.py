@@ -9,9 +9,12 @@ never zero.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+
+from .calendars import sessions
 
 #: window name → function of the as-of day giving the start day whose close is the base
 WINDOWS = {
@@ -113,6 +116,14 @@ def safe_mean(values) -> float:
 #              (from the base bar on or before as-of minus one year): <= 0, NaN without a base.
 # ``adv_20d``   mean traded value over the ticker's last 20 bars (days with no value skipped);
 #              NaN with fewer than 20 bars.
+# ``sessions_behind`` how many sessions of the ticker's exchange calendar lie after its last bar,
+#              up to the as-of day (0 when the last bar is the as-of session).
+#
+# Staleness: every window above ends at the ticker's last bar, so a ticker whose bars stop
+# long before the as-of day would report January-May as "year to date" and zero returns for
+# the weeks it has no bars. With ``max_stale_sessions`` set, a ticker more than that many
+# sessions behind gets NaN for every metric (``last_date`` and ``sessions_behind`` stay, so
+# the caller can say "stale: last bar ...").
 
 METRIC_BAR_COLUMNS: tuple[str, ...] = ("ticker", "date", "tr_price", "traded_value")
 METRIC_COLUMNS: tuple[str, ...] = (
@@ -124,6 +135,17 @@ METRIC_COLUMNS: tuple[str, ...] = (
     "max_dd_1y",
     "adv_20d",
     "last_date",
+    "sessions_behind",
+)
+#: the metrics whose window ends at the last bar: NaN for a stale ticker
+WINDOW_METRICS: tuple[str, ...] = (
+    "ret_1w",
+    "ret_1m",
+    "ret_3m",
+    "ret_ytd",
+    "vol_3m",
+    "max_dd_1y",
+    "adv_20d",
 )
 TRADING_DAYS_PER_YEAR = 252
 ADV_DAYS = 20
@@ -249,6 +271,27 @@ def _average_value(data: _Long, days: int) -> np.ndarray:
     return np.where(enough & (count > 0), total / np.maximum(count, 1), np.nan)
 
 
+def sessions_behind(
+    tickers, last_days: np.ndarray, as_of: dt.date, calendar_of: Callable[[str], str]
+) -> np.ndarray:
+    """Per ticker, the sessions of its calendar after ``last_days`` (day numbers) up to
+    ``as_of``; one calendar lookup per exchange, not per ticker."""
+    names = np.asarray([calendar_of(t) for t in tickers], dtype=object)
+    out = np.zeros(len(last_days), dtype="float64")
+    for name in dict.fromkeys(names):
+        mine = names == name
+        first = dt.date(1970, 1, 1) + dt.timedelta(days=int(last_days[mine].min()))
+        days = _day_numbers(sessions(name, first, as_of).to_numpy())
+        out[mine] = len(days) - np.searchsorted(days, last_days[mine], side="right")
+    return out
+
+
+def _calendar_of(ticker: str) -> str:
+    from .tickers import security
+
+    return security(ticker).calendar
+
+
 def market_metrics(
     frame: pd.DataFrame,
     as_of: dt.date,
@@ -256,17 +299,24 @@ def market_metrics(
     min_returns: int = MIN_VOL_RETURNS,
     adv_days: int = ADV_DAYS,
     trading_days: int = TRADING_DAYS_PER_YEAR,
+    max_stale_sessions: int | None = None,
+    calendar_of: Callable[[str], str] | None = None,
 ) -> pd.DataFrame:
     """Returns, volatility, drawdown and liquidity per ticker as of ``as_of`` (see above).
 
     ``frame`` has :data:`METRIC_BAR_COLUMNS` (build it from standard bars with
     :func:`metric_bars`). Returns a frame indexed by ticker with :data:`METRIC_COLUMNS`;
-    tickers without a usable bar on or before ``as_of`` are absent.
+    tickers without a usable bar on or before ``as_of`` are absent. A ticker more than
+    ``max_stale_sessions`` sessions behind (its exchange calendar, from ``calendar_of``) has
+    NaN for every metric of :data:`WINDOW_METRICS`. ``sessions_behind`` is NaN when neither
+    ``max_stale_sessions`` nor ``calendar_of`` is given (the tickers' calendars are then not
+    looked up); ``calendar_of`` defaults to the ticker master's calendar.
     """
     prepared = _usable(frame, as_of)
     if prepared.empty:
         empty = pd.DataFrame(columns=list(METRIC_COLUMNS), dtype="float64")
         empty["last_date"] = pd.Series(dtype="datetime64[ns]")
+        empty["sessions_behind"] = pd.Series(dtype="float64")
         return empty.rename_axis("ticker")
     data = _Long(prepared)
     starts = metric_windows(as_of)
@@ -274,9 +324,17 @@ def market_metrics(
     columns["vol_3m"] = _volatility(data, starts["vol_3m"], min_returns, trading_days)
     columns["max_dd_1y"] = _max_drawdown(data, starts["max_dd_1y"])
     columns["adv_20d"] = _average_value(data, adv_days)
-    last = data.days[data.last].astype("datetime64[D]").astype("datetime64[ns]")
+    last_days = data.days[data.last]
+    behind = np.full(data.n, np.nan)
+    if max_stale_sessions is not None or calendar_of is not None:
+        behind = sessions_behind(data.tickers, last_days, as_of, calendar_of or _calendar_of)
+    if max_stale_sessions is not None:
+        stale = behind > max_stale_sessions
+        for name in WINDOW_METRICS:
+            columns[name] = np.where(stale, np.nan, columns[name])
     out = pd.DataFrame(columns, index=pd.Index(data.tickers, name="ticker"))
-    out["last_date"] = last
+    out["last_date"] = last_days.astype("datetime64[D]").astype("datetime64[ns]")
+    out["sessions_behind"] = behind
     return out[list(METRIC_COLUMNS)]
 
 

@@ -197,6 +197,44 @@ def test_vectorised_returns_agree_with_period_returns(n, seed, gap_share):
     )
 
 
+def test_a_ticker_whose_bars_stop_long_before_the_as_of_day_has_no_window_metrics():
+    """Real case: an A-share file ending 2025-05-23 screened as of 2025-11-28. Without the
+    staleness rule its 1w/1m/3m returns read 0.0 (the last bar is every window's base and end)
+    and its YTD return is a January-May figure."""
+    as_of = dt.date(2025, 11, 28)
+    old = bars("300308.SZ", flat_history("300308.SZ", "2024-11-01", "2025-05-23", 90.0), volume=1e6)
+    old.loc[old["date"] >= "2025-03-01", "close"] = 120.0  # a rally in spring
+    fresh = bars("NVDA", flat_history("NVDA", "2024-11-01", "2025-11-28", 150.0), volume=1e6)
+    frame = metric_bars(pd.concat([old, fresh]))
+    loose = market_metrics(frame, as_of)
+    assert loose.loc["300308.SZ", "ret_1w"] == 0.0  # the lie this rule removes
+    assert loose.loc["300308.SZ", "ret_ytd"] == pytest.approx(120 / 90 - 1)
+    out = market_metrics(frame, as_of, max_stale_sessions=5)
+    stale = out.loc["300308.SZ"]
+    assert (
+        stale[["ret_1w", "ret_1m", "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y", "adv_20d"]]
+        .isna()
+        .all()
+    )
+    assert stale["last_date"] == pd.Timestamp("2025-05-23")
+    # XSHG sessions from 2025-05-26 to 2025-11-28: the weekdays but Dragon Boat (06-02) and
+    # National Day / Mid-Autumn (10-01 to 10-08: six weekdays)
+    assert stale["sessions_behind"] == len(pd.bdate_range("2025-05-26", "2025-11-28")) - 7
+    assert out.loc["NVDA", "sessions_behind"] == 0
+    assert out.loc["NVDA", "ret_1m"] == 0.0 and out.loc["NVDA", "adv_20d"] == 150e6
+
+
+@pytest.mark.parametrize(("limit", "stale"), [(3, False), (2, True)])
+def test_staleness_counts_exchange_sessions_not_calendar_days(limit, stale):
+    """As of Monday 2026-10-12 (after China's National Day week), a bar on Thursday 09-30 is
+    three XSHG sessions behind (10-09, 10-10 and 10-12 traded), not twelve calendar days."""
+    rows = flat_history("600519.SH", "2026-06-01", "2026-09-30", 10.0)
+    frame = metric_bars(bars("600519.SH", rows))
+    out = market_metrics(frame, dt.date(2026, 10, 12), max_stale_sessions=limit)
+    assert out.loc["600519.SH", "sessions_behind"] == 3
+    assert math.isnan(out.loc["600519.SH", "ret_1w"]) is stale
+
+
 def test_empty_input_gives_an_empty_frame():
     out = market_metrics(metric_bars(bars("A", [("2026-12-01", 10.0, 1.0)])), AS_OF)
     assert out.empty and "vol_3m" in out.columns
