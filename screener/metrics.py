@@ -46,10 +46,19 @@ def _first_day(series: pd.Series) -> pd.Timestamp | None:
     return s.index[0] if len(s) else None
 
 
-def period_returns(wide: pd.DataFrame, as_of: dt.date, windows=("ret_1w", "ret_1m", "ret_ytd")):
+def period_returns(
+    wide: pd.DataFrame,
+    as_of: dt.date,
+    windows=("ret_1w", "ret_1m", "ret_ytd"),
+    *,
+    max_stale_sessions: int | None = None,
+    calendar_of: Callable[[str], str] | None = None,
+):
     """Trailing returns per ticker as of ``as_of``; also the date of the last bar used.
 
-    Returns a frame indexed by ticker with one column per window plus ``last_date``.
+    Returns a frame indexed by ticker with one column per window plus ``last_date``. A ticker
+    whose last bar is more than ``max_stale_sessions`` sessions of its calendar before
+    ``as_of`` gets NaN returns (as in :func:`market_metrics`).
     """
     rows = {}
     for ticker in wide.columns:
@@ -64,7 +73,15 @@ def period_returns(wide: pd.DataFrame, as_of: dt.date, windows=("ret_1w", "ret_1
             else:
                 row[name] = end_price / _price_on_or_before(series, start) - 1.0
         rows[ticker] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    if max_stale_sessions is not None and len(out):
+        have = out["last_date"].notna().to_numpy()
+        last = _day_numbers(out["last_date"][have].to_numpy())
+        behind = np.full(len(out), np.nan)
+        behind[have] = sessions_behind(out.index[have], last, as_of, calendar_of or _calendar_of)
+        stale = behind > max_stale_sessions
+        out.loc[stale, list(windows)] = np.nan
+    return out
 
 
 def equal_weight_index(wide: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:

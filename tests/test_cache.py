@@ -356,7 +356,7 @@ def test_live_mode_partial_gaps_warn_and_are_listed(tmp_path, caplog):
     gaps = {g.ticker: g for g in gaps_of(frame)}
     assert gaps["MSFT"].kind == "missing"
     assert str(gaps["NVDA"]) == (
-        "cached bars for NVDA end 2026-11-13, 5 session(s) before 2026-11-20; "
+        "last bar of NVDA is 2026-11-13, 5 session(s) before 2026-11-20; "
         "run `screener data update --tickers NVDA`"
     )
     assert "AMD" not in gaps

@@ -224,6 +224,18 @@ def test_a_ticker_whose_bars_stop_long_before_the_as_of_day_has_no_window_metric
     assert out.loc["NVDA", "ret_1m"] == 0.0 and out.loc["NVDA", "adv_20d"] == 150e6
 
 
+def test_the_briefing_returns_of_a_stale_name_are_missing_too():
+    as_of = dt.date(2025, 11, 28)
+    old = bars("300308.SZ", flat_history("300308.SZ", "2024-11-01", "2025-05-23", 90.0))
+    fresh = bars("NVDA", flat_history("NVDA", "2024-11-01", "2025-11-28", 150.0))
+    wide = total_return_prices(pd.concat([old, fresh]))
+    out = period_returns(wide, as_of, max_stale_sessions=5)
+    assert out.loc["300308.SZ", ["ret_1w", "ret_1m", "ret_ytd"]].isna().all()
+    assert out.loc["300308.SZ", "last_date"] == pd.Timestamp("2025-05-23")
+    assert out.loc["NVDA", "ret_1w"] == 0.0
+    assert period_returns(wide, as_of).loc["300308.SZ", "ret_1w"] == 0.0  # without the rule
+
+
 @pytest.mark.parametrize(("limit", "stale"), [(3, False), (2, True)])
 def test_staleness_counts_exchange_sessions_not_calendar_days(limit, stale):
     """As of Monday 2026-10-12 (after China's National Day week), a bar on Thursday 09-30 is

@@ -318,6 +318,32 @@ def test_the_screen_never_reads_past_the_as_of_day(live):
     assert later.loc["NVDA", "pe_ttm"] == 99.0
 
 
+def test_a_name_whose_bars_stopped_long_ago_is_stale_not_flat(live):
+    """Issue 15: a name whose last bar is months before the as-of day has no returns,
+    volatility or traded value, says why in ``missing``, and no momentum or liquidity in its
+    score; a current name is measured as usual."""
+    days = [d.date().isoformat() for d in pd.bdate_range("2025-06-02", "2026-11-20")]
+    with Cache(live.cache_path) as cache:
+        store(cache, "NVDA", [(d, 100.0 + i * 0.1) for i, d in enumerate(days)])
+        store(cache, "300308.SZ", [(d, 50.0 + i * 0.1) for i, d in enumerate(days)
+                                   if d <= "2026-05-22"])  # fmt: skip
+        store_fundamentals(
+            cache,
+            [fund("NVDA", "2026-11-19", 30.0), fund("300308.SZ", "2026-11-19", 40.0, "CNY")],
+        )
+    f = run_screen(live, top=0).frame.set_index("ticker")
+    old = f.loc["300308.SZ"]
+    for col in ("ret_1w", "ret_1m", "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y", "adv_20d"):
+        assert pd.isna(old[col]), col
+    assert old["missing"] == "stale: last bar 2026-05-22"
+    assert pd.isna(old["score_momentum"]) and pd.isna(old["score_liquidity"])
+    assert old["score_missing"] == "momentum, liquidity"
+    assert pd.notna(old["score"])  # exposure and valuation remain
+    assert old["sessions_behind"] > live.config.screen.stale_sessions
+    nvda = f.loc["NVDA"]
+    assert nvda["missing"] == "" and nvda["ret_1w"] > 0 and nvda["sessions_behind"] == 0
+
+
 def test_no_cached_bars_names_the_update_to_run(live):
     with pytest.raises(CacheError, match=r"no cached bars .* run `screener data update`"):
         run_screen(live)

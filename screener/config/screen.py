@@ -47,6 +47,7 @@ class _ScreenFile(_Strict):
     defaults: _Defaults = _Defaults()
     shine_threshold: Annotated[float, Field(ge=0.0, le=100.0)] = 50.0
     briefing_candidates: Annotated[int, Field(ge=0)] = 10
+    stale_sessions: Annotated[int, Field(ge=0, le=250)] = 5
     suggest_min_exposure: Annotated[float, Field(ge=0.0, le=100.0)] = 20.0
     suggest_min_fit: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
     universe: _Universe = _Universe()
@@ -71,6 +72,9 @@ class ScreenConfig:
     min_snapshot_names: int = 1000
     #: a whole-market snapshot older than this (days before the as-of day) is not used
     snapshot_max_age: dt.timedelta = dt.timedelta(days=7)
+    #: a name whose last bar is more than this many sessions before the as-of day is stale:
+    #: its returns, volatility, drawdown and traded value are missing, not measured
+    stale_sessions: int = 5
 
 
 def load_screen_config(path: Path | str) -> ScreenConfig:
@@ -97,6 +101,7 @@ def load_screen_config(path: Path | str) -> ScreenConfig:
         suggest_min_fit=parsed.suggest_min_fit,
         min_snapshot_names=parsed.universe.min_snapshot_names,
         snapshot_max_age=dt.timedelta(days=parsed.universe.snapshot_max_age_days),
+        stale_sessions=parsed.stale_sessions,
     )
 
 

@@ -90,7 +90,7 @@ def bar_gaps(
             out.append(Gap(ticker, "partial", detail, _fix([ticker], start)))
         elif cov.end < last:
             behind = staleness(ticker, cov.end, end)
-            detail = f"cached bars for {ticker} end {cov.end}, {behind} session(s) before {last}"
+            detail = f"last bar of {ticker} is {cov.end}, {behind} session(s) before {last}"
             out.append(Gap(ticker, "stale", detail, _fix([ticker])))
     return out
 

@@ -161,7 +161,9 @@ def _context(
     key = "zh" if lang == "zh" else "en"
     labels = {sid: getattr(seg, key) for sid, seg in model.segments.items()}
     labels["other"] = t["segment_other"]
-    context = performance_context(lists, bars, as_of, settings.demo, t, config.briefing, labels)
+    context = performance_context(
+        lists, bars, as_of, settings.demo, t, config.briefing, labels, config.screen.stale_sessions
+    )
     context["model"] = model_section_context(settings, lang=lang)
     context["exposure"] = exposure_section_context(settings, lists, lang=lang)
     context["changes"] = [

@@ -117,11 +117,14 @@ def performance_context(
     t: dict[str, str],
     briefing: BriefingConfig,
     segment_labels: dict[str, str] | None = None,
+    stale_sessions: int | None = None,
 ) -> dict:
     """The performance part of the briefing, as finished numbers and text; ``segment_labels``
-    names the segments (and ``other``) in the briefing's language."""
+    names the segments (and ``other``) in the briefing's language. A name whose last bar is
+    more than ``stale_sessions`` sessions old shows no returns (they would be measured from
+    old bars); the data-gaps box names it with its last bar."""
     wide = total_return_prices(bars)
-    returns = period_returns(wide, as_of.day, PERIODS)
+    returns = period_returns(wide, as_of.day, PERIODS, max_stale_sessions=stale_sessions)
     lang = "zh" if t["lang_html"].startswith("zh") else "en"
     series = chart_series(lists, wide, as_of, briefing, lang)
     return {

@@ -82,6 +82,7 @@ def output_columns(config: ModelConfig) -> list[str]:
         "missing",
         "mix_basis",
         "last_date",
+        "sessions_behind",
         *every,
     ]
 
@@ -167,18 +168,35 @@ _BAR_METRICS = (*RETURN_COLUMNS, "vol_3m", "max_dd_1y", "adv_20d")
 _CHECKED = (*_BAR_METRICS, "pe_ttm", "pb", "market_cap_usd")
 
 
-def missing_text(frame: pd.DataFrame, has_bars: pd.Series, has_fund: pd.Series) -> list[str]:
-    """Per row, the inputs it lacks: ``bars``, ``fundamentals`` or the NaN metrics by name."""
+def missing_text(
+    frame: pd.DataFrame,
+    has_bars: pd.Series,
+    has_fund: pd.Series,
+    stale: pd.Series | None = None,
+) -> list[str]:
+    """Per row, the inputs it lacks: ``bars``, ``stale: last bar <day>`` (bars that stop too
+    long before the as-of day, so every bar metric is missing), ``fundamentals`` or the NaN
+    metrics by name."""
     no_bars = ~has_bars.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
     no_fund = ~has_fund.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)
-    names = ["bars", "fundamentals", *_CHECKED]
-    flags = [no_bars, no_fund]
+    old = np.zeros(len(frame), dtype=bool)
+    if stale is not None:
+        old = stale.reindex(frame.index, fill_value=False).to_numpy(dtype=bool) & ~no_bars
+    last = frame["last_date"] if "last_date" in frame else pd.Series(pd.NaT, index=frame.index)
+    stale_label = [f"stale: last bar {d.date()}" if pd.notna(d) else "stale" for d in last]
+    labels = np.array(["bars", "", "fundamentals", *_CHECKED], dtype=object)
+    flags = [no_bars, old, no_fund]
     for col in _CHECKED:
-        covered = no_bars if col in _BAR_METRICS else no_fund
+        covered = (no_bars | old) if col in _BAR_METRICS else no_fund
         flags.append(frame[col].isna().to_numpy() & ~covered)
     matrix = np.column_stack(flags)
-    labels = np.array(names, dtype=object)
-    return [", ".join(labels[row]) for row in matrix]
+    out = []
+    for i, row in enumerate(matrix):
+        names = labels[row].tolist()
+        if row[1]:
+            names[names.index("")] = stale_label[i]
+        out.append(", ".join(names))
+    return out
 
 
 @dataclass(frozen=True)
@@ -212,7 +230,8 @@ def screen_frame(
     segments = list(growth.index)
     mixes = universe_mixes(tickers, lists, inputs.labels, imap, segments)
     exposure = exposure_columns(exposure_scores(mixes[segments], growth), calibration)
-    metrics = market_metrics(inputs.bars, as_of).reindex(tickers)
+    stale_after = config.stale_sessions
+    metrics = market_metrics(inputs.bars, as_of, max_stale_sessions=stale_after).reindex(tickers)
     fund = inputs.fundamentals.set_index("ticker").reindex(tickers)
     frame = pd.DataFrame(index=pd.Index(tickers, name="ticker"))
     frame["name"] = [inputs.names.get(t, "") for t in tickers]
@@ -224,7 +243,12 @@ def screen_frame(
         frame[col] = fund[col].astype("float64")
     fx = fx_for(fx_table, frame["currency"].unique(), as_of)
     frame = with_money(frame, fx)
-    frame["missing"] = missing_text(frame, metrics["last_date"].notna(), fund["as_of"].notna())
+    frame["missing"] = missing_text(
+        frame,
+        metrics["last_date"].notna(),
+        fund["as_of"].notna(),
+        metrics["sessions_behind"] > stale_after,
+    )
     frame = frame.join(composite_scores(frame, config, exposure_column(scenario)))
     return frame.reset_index(), fx, mixes
 
