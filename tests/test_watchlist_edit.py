@@ -254,7 +254,7 @@ REFUSALS = [
     ("bad code", dict(ticker="60051"), TickerError, "ticker '60051'"),
     ("bad suffix", dict(ticker="AAPL.SZ"), TickerError, "ticker 'AAPL.SZ'"),
     ("index", dict(ticker="000300.SH"), WatchlistError, "000300.SH is an index"),
-    ("ambiguous", dict(ticker="000001"), TickerError, "ticker '000001'"),
+    ("dotted suffix", dict(ticker="NVDA.X"), TickerError, "ticker 'NVDA.X'"),
     ("unknown segment", dict(segments={"optics": 0.5}), WatchlistError, "unknown segment 'optics'"),
     ("sum over 1", dict(segments={"optical": 0.7, "edge": 0.5}), WatchlistError, "sum to 1.200"),
     ("weight over 1", dict(segments={"optical": 1.5}), WatchlistError, "weight of optical is 1.5"),
@@ -287,6 +287,14 @@ def test_every_refused_add_leaves_every_file_byte_identical(ws, kwargs, error, w
     assert words in str(info.value) and "\n" not in str(info.value)
     assert snapshot(ws) == before  # no change, no backup, no temporary file
     assert read_history(ws.home) == []
+
+
+def test_a_bare_code_shared_with_an_index_is_added_as_the_stock(ws):
+    """000001 is Ping An Bank (000001.SZ) and the SSE Composite (000001.SH); a watchlist holds
+    no index, so the stock is meant."""
+    result = add_sugon(ws, ticker="000001", name_zh="平安银行", name_en="Ping An Bank")
+    assert result.ticker == "000001.SZ"
+    assert "ticker: 000001.SZ" in wl_path(ws, "handwritten").read_text(encoding="utf-8")
 
 
 def test_a_name_is_required_when_the_cache_has_none(ws):

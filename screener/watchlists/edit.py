@@ -205,7 +205,7 @@ def add_member(
 
     Names not given come from the market-data cache when it has them. ``mix_source`` defaults
     to ``estimate``; the member is marked ``added_by: us`` and dated today."""
-    canonical = normalize_ticker(ticker)
+    canonical = normalize_ticker(ticker, prefer="stock")  # a watchlist holds no index
     if security(canonical).kind == "index":
         raise WatchlistError(f"{canonical} is an index; watchlists hold stocks and ETFs")
     mix = dict(segments or {})
@@ -232,7 +232,7 @@ def add_member(
 
 def remove_member(settings: Settings, list_name: str, ticker: str) -> EditResult:
     """Remove ``ticker`` from ``list_name``; comment lines around it stay."""
-    canonical = normalize_ticker(ticker)
+    canonical = normalize_ticker(ticker, prefer="stock")  # a watchlist holds no index
     with edit_lock(settings):
         draft = open_draft(settings, list_name)
         _require_index(draft, canonical)
@@ -255,7 +255,7 @@ def set_member(
 ) -> EditResult:
     """Change fields of ``ticker`` on ``list_name``. ``segments`` replaces the whole mix;
     ``tags`` the whole tag list. Fields left ``None`` stay as they are."""
-    canonical = normalize_ticker(ticker)
+    canonical = normalize_ticker(ticker, prefer="stock")  # a watchlist holds no index
     wanted = _wanted_changes(segments, thesis, name_zh, name_en, mix_source, mix_note, tags)
     with edit_lock(settings):
         draft = open_draft(settings, list_name)

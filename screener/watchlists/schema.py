@@ -67,7 +67,7 @@ class Member(BaseModel):
     @classmethod
     def _canonical(cls, value: str) -> str:
         try:
-            return normalize_ticker(value)
+            return normalize_ticker(value, prefer="stock")  # a watchlist holds no index
         except TickerError as exc:
             raise ValueError(str(exc)) from None
 

@@ -214,7 +214,7 @@ def index_of(data: Any, ticker: str) -> int | None:
 
 def _canonical_or_none(value: Any) -> str | None:
     try:
-        return normalize_ticker(str(value))
+        return normalize_ticker(str(value), prefer="stock")
     except TickerError:
         return None
 

@@ -271,10 +271,10 @@ WATCHLIST_FILES = [
         replace(CORE, "ticker: 300502.SZ", "ticker: AAPL.SZ"),
     ),
     Case(
-        "wl-ticker-ambiguous",
+        "wl-ticker-dotted-suffix",
         SHOW,
-        ("core.yaml:{line}:", "'000001'", "ambiguous"),
-        replace(CORE, "ticker: 300502.SZ", "ticker: '000001'"),
+        ("core.yaml:{line}:", "'NVDA.X'", "share class"),
+        replace(CORE, "ticker: 300502.SZ", "ticker: NVDA.X"),
     ),
     Case(
         "wl-ticker-number",
@@ -508,9 +508,9 @@ CLI_ARGS = [
     Case("add-5-digits", (*ADD, "60051", *NAMES), ("'60051'", "six digits")),
     Case("add-us-on-sz", (*ADD, "AAPL.SZ", *NAMES), ("'AAPL.SZ'",)),
     Case(
-        "add-ambiguous",
-        (*ADD, "000001", *NAMES),
-        ("'000001'", "ambiguous", "000001.SZ", "000001.SH"),
+        "add-dotted-suffix",
+        (*ADD, "NVDA.X", *NAMES),
+        ("'NVDA.X'", "write NVDA for the common stock, or NVDA-X if it is share class X"),
     ),
     Case("add-index", (*ADD, "000300.SH", *NAMES), ("000300.SH is an index",)),
     Case("add-fullwidth", (*ADD, "６００５１９", *NAMES), ("６００５１９", "ASCII")),
@@ -578,7 +578,11 @@ CLI_ARGS = [
     ),
     Case("update-5-digits", (*UPDATE, "60051"), ("'60051'",)),
     Case("update-us-on-sz", (*UPDATE, "NVDA,AAPL.SZ"), ("'AAPL.SZ'",)),
-    Case("update-ambiguous", (*UPDATE, "000001"), ("'000001'", "ambiguous")),
+    Case(
+        "update-ambiguous",
+        (*UPDATE, "000001"),
+        ("'000001'", "ambiguous", "write 000001.SZ for the stock or 000001.SH for the index"),
+    ),
     Case("update-no-tickers", (*UPDATE, ",,"), ("no tickers to update",)),
     Case(
         "update-watchlist-escape",
