@@ -1,69 +1,79 @@
-"""Benchmark: the full demo briefing end to end, and the share of it spent inside WeasyPrint.
+"""Benchmark: `screener brief` as a whole process against WeasyPrint alone on its own HTML.
 
-Run: .venv/bin/python benchmarks/bench_brief.py [--runs N]
-Prints one JSON line per metric; benchmarks/run_all.py collects them into a table.
+Two briefings, each interleaved with its floor (brief, floor, brief, floor, ...; one untimed
+warm-up each, which also writes the HTML the floor renders):
+
+* the demo briefing: ``screener --demo brief --html`` (the demo cache is filled by the
+  warm-up);
+* the briefing on a full cache: the synthetic 6,000-name, three-year cache of
+  benchmarks/synth.py (4.4M bars), briefing the shipped watchlists' ~20 names — the cache
+  status, fetch log and exposure screen all run against the whole cache.
+
+The floor: ``python benchmarks/floors.py weasyprint`` — a fresh Python process importing
+WeasyPrint and rendering the very HTML the briefing wrote (``--html``), with the shipped
+templates as base URL, to a PDF.
+
+Targets (issue 17): demo briefing <= 1.3 x its floor; the full-cache briefing <= 1.5 x.
+
+Run: .venv/bin/python benchmarks/bench_brief.py [--runs 3] [--data DIR]
+     (--data: keep the synthetic cache in DIR and reuse it; bench_screen.py's DIR works)
+Prints one JSON line per briefing; benchmarks/run_all.py makes a table of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
-import resource
-import statistics
+import sys
 import tempfile
-import time
 from pathlib import Path
 
-import screener.report.builder as report
-from screener.report import build_briefing, render
-from screener.settings import Settings
-from screener.workspace import Workspace
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+import synth
+
+TEMPLATES = harness.HERE.parent / "templates"  # the shipped templates of this checkout
+
+
+def measure(root: Path, name: str, demo: bool, runs: int, target: float) -> dict:
+    out = root / "briefs"
+    out.mkdir(parents=True, exist_ok=True)
+    (root / "workspace").mkdir(exist_ok=True)
+    env = {"SCREENER_HOME": str(root / "home")}
+    brief = [
+        harness.SCREENER, *(["--demo"] if demo else []), "--workspace", str(root / "workspace"),
+        "--as-of", synth.AS_OF.isoformat(), "brief", "--out", str(out / f"{name}.pdf"), "--html",
+    ]  # fmt: skip
+    floor = [
+        harness.PYTHON, str(harness.HERE / "floors.py"), "weasyprint",
+        str(out / f"{name}.html"), str(TEMPLATES), str(out / f"{name}-floor.pdf"),
+    ]  # fmt: skip
+    harness.progress(f"  {name} briefing: warm-up and {runs} interleaved runs ...")
+    harness.run_once(brief, env=env)  # writes the HTML the floor's warm-up renders
+    got = harness.interleaved({"brief": brief, "floor": floor}, runs, env=env)
+    pdf = out / f"{name}.pdf"
+    return harness.ratio_row(
+        "brief", f"{name} briefing", got["brief"], got["floor"], "weasyprint alone", target,
+        pdf_kb=round(pdf.stat().st_size / 1024), peak_mb=round(got["brief"].peak_mb),
+        floor_peak_mb=round(got["floor"].peak_mb),
+    )  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", type=Path, help="keep and reuse the synthetic cache here")
     args = parser.parse_args()
-
-    inside = []
-    real_to_pdf = render.html_to_pdf
-
-    def timed_to_pdf(*a, **kw):
-        t0 = time.perf_counter()
-        try:
-            return real_to_pdf(*a, **kw)
-        finally:
-            inside.append(time.perf_counter() - t0)
-
-    report.html_to_pdf = timed_to_pdf
-    totals, sizes, pages = [], [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        settings = Settings(
-            workspace=Workspace.open(root),
-            demo=True,
-            as_of=dt.date(2026, 11, 20),
-            home=root / "home",
-        )
-        for _ in range(args.runs + 1):  # the first run warms caches and is not counted
-            t0 = time.perf_counter()
-            result = build_briefing(settings, root / "briefs")
-            totals.append(time.perf_counter() - t0)
-            sizes.append(result.pdf_path.stat().st_size)
-            pages = result.pages
-    cold = totals[0]
-    totals, inside = totals[1:], inside[1:]
-    out = {
-        "bench": "brief",
-        "cold_run_s": round(cold, 2),
-        "median_s": round(statistics.median(totals), 2),
-        "weasyprint_share": round(statistics.median(inside) / statistics.median(totals), 2),
-        "pages": pages,
-        "pdf_kb": round(sizes[-1] / 1024),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
-    print(json.dumps(out))
+        data = args.data or Path(tmp)
+        rows = [measure(Path(tmp) / "demo", "demo", True, args.runs, 1.3)]
+        full = data / "n6000"
+        harness.progress("  cache of ~6,000 names ...")
+        synth.in_child(str(full), "--cn", "5500", "--us", "500")
+        rows.append(measure(full, "full-cache", False, args.runs, 1.5))
+    for row in rows:
+        print(json.dumps(row))
 
 
 if __name__ == "__main__":
