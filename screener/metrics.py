@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -202,19 +203,27 @@ def _day_numbers(dates) -> np.ndarray:
     return np.asarray(dates, dtype="datetime64[D]").astype("int64")
 
 
-def _usable(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Rows on or before ``as_of`` with a positive total-return price."""
-    price = frame["tr_price"]
-    keep = (frame["date"] <= pd.Timestamp(as_of)) & price.notna() & (price > 0)
-    return frame.loc[keep, list(METRIC_BAR_COLUMNS)]
+@dataclass(frozen=True)
+class MetricBars:
+    """Bars as :func:`market_metrics` reads them, as flat arrays sorted by ticker, then day
+    (one row per day): ticker ``tickers[i]`` owns rows ``offsets[i]:offsets[i + 1]``.
 
+    ``days`` are days since 1970-01-01, ``price`` the total-return price ``close *
+    adj_factor``, ``value`` the day's traded value (NaN unknown). The columnar read of the
+    cache (:mod:`screener.data.columnar`) returns this directly; :meth:`from_frame` builds it
+    from a long frame of :data:`METRIC_BAR_COLUMNS`.
+    """
 
-class _Long:
-    """A long frame as arrays sorted by ticker and day (one row per day: the last given
-    wins), with each ticker's first and last row."""
+    tickers: np.ndarray  # object array of str
+    offsets: np.ndarray  # int64, len(tickers) + 1
+    days: np.ndarray  # int64
+    price: np.ndarray  # float64
+    value: np.ndarray  # float64
 
-    def __init__(self, frame: pd.DataFrame):
-        codes, self.tickers = pd.factorize(frame["ticker"].to_numpy(), sort=True)
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> MetricBars:
+        """A long frame, any order; a repeated (ticker, day) keeps the row given last."""
+        codes, tickers = pd.factorize(frame["ticker"].to_numpy(), sort=True)
         codes = codes.astype("int64")
         days = _day_numbers(frame["date"].to_numpy())
         key = codes * _KEY + days
@@ -222,17 +231,59 @@ class _Long:
         if order is not None:
             key = key[order]
             keep = np.append(key[1:] != key[:-1], True)  # duplicates: keep the last given
-            order, key = order[keep], key[keep]
+            order = order[keep]
         pick = slice(None) if order is None else order
-        self.key = key
-        self.codes = codes[pick]
-        self.days = days[pick]
-        self.price = frame["tr_price"].to_numpy(dtype="float64")[pick]
-        self.value = frame["traded_value"].to_numpy(dtype="float64")[pick]
-        self.n = len(self.tickers)
-        groups = np.arange(self.n)
-        self.first = np.searchsorted(self.codes, groups, side="left")
-        self.last = np.searchsorted(self.codes, groups, side="right") - 1
+        counts = np.bincount(codes[pick], minlength=len(tickers))
+        return cls(
+            np.asarray(tickers, dtype=object),
+            np.concatenate([[0], np.cumsum(counts)]).astype("int64"),
+            days[pick],
+            frame["tr_price"].to_numpy(dtype="float64")[pick],
+            frame["traded_value"].to_numpy(dtype="float64")[pick],
+        )
+
+    def usable(self, as_of: dt.date) -> MetricBars:
+        """Rows on or before ``as_of`` with a positive total-return price; tickers left with
+        none are dropped."""
+        codes = self.codes()
+        keep = (self.days <= _day_numbers([as_of])[0]) & (self.price > 0)  # NaN fails too
+        if bool(keep.all()):
+            return self
+        counts = np.bincount(codes[keep], minlength=len(self.tickers))
+        has = counts > 0
+        return MetricBars(
+            self.tickers[has],
+            np.concatenate([[0], np.cumsum(counts[has])]).astype("int64"),
+            self.days[keep],
+            self.price[keep],
+            self.value[keep],
+        )
+
+    def codes(self) -> np.ndarray:
+        """The ticker number of every row."""
+        return np.repeat(np.arange(len(self.tickers), dtype="int64"), np.diff(self.offsets))
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The row numbers ``starts[i] .. starts[i] + lengths[i] - 1`` of every i, concatenated."""
+    total = int(lengths.sum())
+    begin = np.cumsum(lengths) - lengths
+    return np.repeat(starts - begin, lengths) + np.arange(total, dtype="int64")
+
+
+class _Long:
+    """:class:`MetricBars` of usable rows, with each ticker's first and last row."""
+
+    def __init__(self, bars: MetricBars):
+        self.tickers = bars.tickers
+        self.n = len(bars.tickers)
+        self.codes = bars.codes()
+        self.days = bars.days
+        self.price = bars.price
+        self.value = bars.value
+        self.first = bars.offsets[:-1]
+        self.last = bars.offsets[1:] - 1
+        self.key = self.codes * _KEY + self.days
 
     def base(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """Per ticker: the row of its last bar on or before ``day``, and whether it has one."""
@@ -252,12 +303,13 @@ def _returns(data: _Long, starts: dict[str, dt.date]) -> dict[str, np.ndarray]:
 
 def _volatility(data: _Long, start: dt.date, min_returns: int, per_year: int) -> np.ndarray:
     pos, ok = data.base(start)
-    same = data.codes[1:] == data.codes[:-1]
-    rows = np.arange(1, len(data.codes))
-    use = same & (rows > pos[data.codes[1:]]) & ok[data.codes[1:]]
-    groups = data.codes[1:][use]
-    logret = np.log(data.price[1:][use] / data.price[:-1][use])
-    count = np.bincount(groups, minlength=data.n).astype("float64")
+    # the returns of rows after the base bar, each from the row before: one segment a ticker
+    lo = np.where(ok, pos + 1, data.last + 1)
+    lengths = data.last + 1 - lo
+    rows = _ranges(lo, lengths)
+    groups = np.repeat(np.arange(data.n), lengths)
+    logret = np.log(data.price[rows] / data.price[rows - 1])
+    count = lengths.astype("float64")
     mean = np.bincount(groups, weights=logret, minlength=data.n) / np.maximum(count, 1.0)
     squares = np.bincount(groups, weights=(logret - mean[groups]) ** 2, minlength=data.n)
     std = np.sqrt(squares / np.maximum(count - 1.0, 1.0))
@@ -265,27 +317,42 @@ def _volatility(data: _Long, start: dt.date, min_returns: int, per_year: int) ->
 
 
 def _max_drawdown(data: _Long, start: dt.date) -> np.ndarray:
+    """Per ticker, min(P_t / running peak - 1) over the rows from its base bar on.
+
+    Segment-wise running peaks without a Python loop: each segment's prices are scaled into
+    (0, 1] by its maximum and lifted by 2 x its segment number, so one
+    ``np.maximum.accumulate`` over the flat array never carries a peak into the next
+    segment; a row equal to the running maximum is a new peak, and the fall is measured
+    against that row's exact price.
+    """
     pos, ok = data.base(start)
-    rows = np.arange(len(data.codes))
-    use = (rows >= pos[data.codes]) & ok[data.codes]
-    groups = data.codes[use]
-    price = pd.Series(data.price[use])
-    peak = price.groupby(groups).cummax().to_numpy()
-    fall = price.to_numpy() / peak - 1.0
-    worst = pd.Series(fall).groupby(groups).min().reindex(range(data.n)).to_numpy()
-    return np.where(ok, worst, np.nan)
+    lo = np.where(ok, pos, data.last + 1)
+    lengths = (data.last + 1 - lo)[ok]
+    rows = _ranges(lo[ok], lengths)
+    out = np.full(data.n, np.nan)
+    if not len(rows):
+        return out
+    price = data.price[rows]
+    begin = np.cumsum(lengths) - lengths
+    segment = np.repeat(np.arange(len(lengths), dtype="float64"), lengths)
+    scaled = price / np.repeat(np.maximum.reduceat(price, begin), lengths) + 2.0 * segment
+    is_peak = scaled >= np.maximum.accumulate(scaled)
+    peak_row = np.maximum.accumulate(np.where(is_peak, np.arange(len(price)), 0))
+    fall = price / price[peak_row] - 1.0
+    out[ok] = np.minimum.reduceat(fall, begin)
+    return out
 
 
 def _average_value(data: _Long, days: int) -> np.ndarray:
-    rows = np.arange(len(data.codes))
-    use = rows > data.last[data.codes] - days
-    groups = data.codes[use]
-    value = data.value[use]
+    size = data.last - data.first + 1
+    lengths = np.minimum(size, days)
+    rows = _ranges(data.last + 1 - lengths, lengths)
+    groups = np.repeat(np.arange(data.n), lengths)
+    value = data.value[rows]
     valid = np.isfinite(value)
     total = np.bincount(groups[valid], weights=value[valid], minlength=data.n)
     count = np.bincount(groups[valid], minlength=data.n)
-    enough = (data.last - data.first + 1) >= days
-    return np.where(enough & (count > 0), total / np.maximum(count, 1), np.nan)
+    return np.where((size >= days) & (count > 0), total / np.maximum(count, 1), np.nan)
 
 
 def sessions_behind(
@@ -310,7 +377,7 @@ def _calendar_of(ticker: str) -> str:
 
 
 def market_metrics(
-    frame: pd.DataFrame,
+    bars: pd.DataFrame | MetricBars,
     as_of: dt.date,
     *,
     min_returns: int = MIN_VOL_RETURNS,
@@ -321,21 +388,25 @@ def market_metrics(
 ) -> pd.DataFrame:
     """Returns, volatility, drawdown and liquidity per ticker as of ``as_of`` (see above).
 
-    ``frame`` has :data:`METRIC_BAR_COLUMNS` (build it from standard bars with
-    :func:`metric_bars`). Returns a frame indexed by ticker with :data:`METRIC_COLUMNS`;
-    tickers without a usable bar on or before ``as_of`` are absent. A ticker more than
-    ``max_stale_sessions`` sessions behind (its exchange calendar, from ``calendar_of``) has
-    NaN for every metric of :data:`WINDOW_METRICS`. ``sessions_behind`` is NaN when neither
-    ``max_stale_sessions`` nor ``calendar_of`` is given (the tickers' calendars are then not
-    looked up); ``calendar_of`` defaults to the ticker master's calendar.
+    ``bars``: a long frame with :data:`METRIC_BAR_COLUMNS` (build it from standard bars with
+    :func:`metric_bars`), or :class:`MetricBars`. Returns a frame indexed by ticker with
+    :data:`METRIC_COLUMNS`; tickers without a usable bar on or before ``as_of`` are absent. A
+    ticker more than ``max_stale_sessions`` sessions behind (its exchange calendar, from
+    ``calendar_of``) has NaN for every metric of :data:`WINDOW_METRICS`. ``sessions_behind``
+    is NaN when neither ``max_stale_sessions`` nor ``calendar_of`` is given (the tickers'
+    calendars are then not looked up); ``calendar_of`` defaults to the ticker master's calendar.
     """
-    prepared = _usable(frame, as_of)
-    if prepared.empty:
+    if isinstance(bars, pd.DataFrame):
+        price = bars["tr_price"]
+        keep = (bars["date"] <= pd.Timestamp(as_of)) & price.notna() & (price > 0)
+        bars = MetricBars.from_frame(bars.loc[keep, list(METRIC_BAR_COLUMNS)])
+    bars = bars.usable(as_of)
+    if not len(bars.tickers):
         empty = pd.DataFrame(columns=list(METRIC_COLUMNS), dtype="float64")
         empty["last_date"] = pd.Series(dtype="datetime64[ns]")
         empty["sessions_behind"] = pd.Series(dtype="float64")
         return empty.rename_axis("ticker")
-    data = _Long(prepared)
+    data = _Long(bars)
     starts = metric_windows(as_of)
     columns = _returns(data, starts)
     columns["vol_3m"] = _volatility(data, starts["vol_3m"], min_returns, trading_days)
@@ -349,7 +420,7 @@ def market_metrics(
         stale = behind > max_stale_sessions
         for name in WINDOW_METRICS:
             columns[name] = np.where(stale, np.nan, columns[name])
-    out = pd.DataFrame(columns, index=pd.Index(data.tickers, name="ticker"))
+    out = pd.DataFrame(columns, index=pd.Index(list(data.tickers), name="ticker"))
     out["last_date"] = last_days.astype("datetime64[D]").astype("datetime64[ns]")
     out["sessions_behind"] = behind
     return out[list(METRIC_COLUMNS)]

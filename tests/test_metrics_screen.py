@@ -275,3 +275,65 @@ def test_fx_uses_the_newest_rate_on_or_before_the_day():
     later = fx_for(RATES, ["CNY"], dt.date(2026, 11, 25))
     assert later.loc["CNY", "fx_per_usd"] == 7.17
     assert later.loc["CNY", "fx_date"] == pd.Timestamp("2025-06-30")
+
+
+def _reference(standard: pd.DataFrame, as_of: dt.date) -> dict[str, dict[str, float]]:
+    """Volatility, drawdown and ADV ticker by ticker in plain Python (the definitions)."""
+    starts = metric_windows(as_of)
+    out = {}
+    for ticker, g in standard.groupby("ticker"):
+        g = g.assign(p=g["close"] * g["adj_factor"]).sort_values("date")
+        g = g[(g["date"] <= pd.Timestamp(as_of)) & (g["p"] > 0)]
+        if g.empty:
+            continue
+        days, p = list(g["date"]), list(g["p"])
+        value = list(g["amount"].where(g["amount"].notna(), g["close"] * g["volume"]))
+
+        def base(day, days=days):
+            hits = [i for i, d in enumerate(days) if d <= pd.Timestamp(day)]
+            return hits[-1] if hits else None
+
+        b = base(starts["max_dd_1y"])
+        dd = (
+            min(p[i] / max(p[b : i + 1]) - 1.0 for i in range(b, len(p)))
+            if b is not None
+            else math.nan
+        )
+        b = base(starts["vol_3m"])
+        rets = [] if b is None else [math.log(p[i] / p[i - 1]) for i in range(b + 1, len(p))]
+        vol = statistics.stdev(rets) * math.sqrt(252) if len(rets) >= 20 else math.nan
+        last = [v for v in value[-20:] if v == v]
+        adv = sum(last) / len(last) if len(value) >= 20 and last else math.nan
+        out[ticker] = {"vol_3m": vol, "max_dd_1y": dd, "adv_20d": adv}
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 8), st.integers(0, 2**31), st.floats(0.0, 0.5))
+def test_segment_operations_agree_with_ticker_by_ticker_definitions(n, seed, gap_share):
+    """Drawdown (segmented running peaks), volatility and ADV over many tickers at once give
+    what each ticker alone gives, including tickers with no base bar or under 20 bars."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n):
+        first = pd.Timestamp("2025-06-02") + pd.Timedelta(days=int(rng.integers(0, 540)))
+        days = pd.bdate_range(first, "2026-11-27")
+        days = days[rng.random(len(days)) >= gap_share]
+        if len(days) == 0:
+            continue
+        scale = 10.0 ** rng.integers(-2, 5)  # prices from cents to tens of thousands
+        p = scale * np.exp(np.cumsum(rng.normal(0, 0.04, len(days))))
+        amount = np.where(rng.random(len(days)) < 0.2, np.nan, rng.uniform(1e3, 1e6, len(days)))
+        frames.append(bars(f"T{i}", list(zip(days, p, np.ones(len(days)), amount, strict=True))))
+    if not frames:
+        return
+    standard = pd.concat(frames)
+    got = market_metrics(metric_bars(standard), AS_OF)
+    expected = _reference(standard, AS_OF)
+    assert sorted(got.index) == sorted(expected)
+    for ticker, want in expected.items():
+        for column, value in want.items():
+            have = got.loc[ticker, column]
+            assert (math.isnan(value) and math.isnan(have)) or math.isclose(
+                have, value, rel_tol=1e-9, abs_tol=1e-12
+            ), (ticker, column, have, value)
