@@ -8,12 +8,20 @@ Tables
                       (a day in it without a bar had no bar at the vendor)
     ``fetch_log``     every provider call and import: provider, library version, ticker(s),
                       range, rows, status, error, start and finish time (UTC)
+    ``bar_changes``   per ticker, the first day of ``daily_bars`` changed since the columnar
+                      copy last took it in (:mod:`screener.data.columnar`)
+    ``cache_meta``    ``cache_id``: a random id naming this file (its columnar copy carries it)
 
 Every stored row names the ``fetch_id`` it came from. Each write (one ticker's bars, one batch
 of fundamentals, one imported file) is a single ``BEGIN IMMEDIATE`` transaction in WAL mode,
 its fetch-log rows included: a process killed mid-write leaves the previous state, and a second
 writer waits up to ``busy_timeout_s`` for the first, then fails with a :class:`CacheError`
 naming the lock. Reads never return a day after the cache's ``as_of`` (no look-ahead).
+
+:meth:`Cache.store_bars` is the one writer of ``daily_bars``: it notes each write in
+``bar_changes`` in the same transaction, which is how the columnar copy the screen reads
+(:meth:`Cache.metric_bars`) stays exact. Any new code that writes ``daily_bars`` must call
+``_note_bar_change`` in its transaction (tests/test_columnar.py checks the source for it).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -38,9 +47,12 @@ from ..settings import Settings
 from ..tickers import security
 from .schema import BAR_COLUMNS, BAR_NUMERIC, FUNDAMENTAL_COLUMNS, empty_bars
 
+if TYPE_CHECKING:
+    from ..metrics import MetricBars
+
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: bar_changes and cache_meta (the columnar copy)
 _CHUNK = 500  # tickers per IN (...) query
 
 _SCHEMA = (
@@ -67,7 +79,13 @@ _SCHEMA = (
         provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
         PRIMARY KEY (ticker, as_of))""",
     "CREATE INDEX IF NOT EXISTS fetch_log_ticker ON fetch_log (ticker, id)",
+    """CREATE TABLE IF NOT EXISTS bar_changes (
+        ticker TEXT PRIMARY KEY, since TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS cache_meta (
+        key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
+    "INSERT OR IGNORE INTO cache_meta (key, value) VALUES ('cache_id', lower(hex(randomblob(16))))",
 )
+_JULIAN_EPOCH = 2440587  # int(julianday('1970-01-01'))
 
 
 def utc_now() -> str:
@@ -138,6 +156,7 @@ class Cache:
         self.path = Path(path)
         self.as_of = as_of
         self.busy_timeout_s = busy_timeout_s
+        self._wrote_bars = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._errors("opening the cache"):
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
@@ -153,7 +172,23 @@ class Cache:
         return cls(settings.cache_path, as_of=settings.as_of, **kwargs)
 
     def close(self) -> None:
-        self._conn.close()
+        """Close; after a write of bars, bring the columnar copy up to date first (a failure
+        there is logged: the next read brings it up to date instead)."""
+        try:
+            if self._wrote_bars:
+                self._wrote_bars = False
+                self._sync_columns()
+        finally:
+            self._conn.close()
+
+    def _sync_columns(self) -> None:
+        from . import columnar
+
+        try:
+            columnar.sync(self)
+        except (OSError, TimeoutError, CacheError) as exc:
+            log.warning("columnar copy of %s not updated (%s); the next read updates it",
+                        self.path, exc)  # fmt: skip
 
     def __enter__(self) -> Cache:
         return self
@@ -221,6 +256,8 @@ class Cache:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if 0 < version < SCHEMA_VERSION:
+            log.info("cache %s: schema %d -> %d", self.path, version, SCHEMA_VERSION)
         if version > SCHEMA_VERSION:
             raise CacheError(
                 f"cache {self.path} was written by a newer screener (schema {version}); "
@@ -305,11 +342,15 @@ class Cache:
             source = attempts[ids.index(oks[-1])]
             if replace is None:
                 conn.execute("DELETE FROM daily_bars WHERE ticker = ?", (ticker,))
+                _note_bar_change(conn, ticker, "")
             else:
                 conn.execute(
                     "DELETE FROM daily_bars WHERE ticker = ? AND date BETWEEN ? AND ?",
                     (ticker, _iso(replace[0]), _iso(replace[1])),
                 )
+                _note_bar_change(conn, ticker, _iso(replace[0]))
+            if rows:
+                _note_bar_change(conn, ticker, min(r[1] for r in rows))
             conn.executemany(
                 "INSERT INTO daily_bars (ticker, date, open, high, low, close, volume, amount,"
                 " adj_factor, provider, fetch_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -329,6 +370,7 @@ class Cache:
                     ),
                 )
             self._upsert_security(conn, ticker, None)
+        self._wrote_bars = True
         return len(rows)
 
     def store_fundamentals(self, frame: pd.DataFrame, attempts: Sequence[Attempt]) -> int:
@@ -396,6 +438,121 @@ class Cache:
                 frame[c] = pd.Series(dtype="object" if c == "provider" else "int64")
             return frame
         return _bars_frame(rows, cols)
+
+    def metric_bars(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> MetricBars:
+        """What :func:`~screener.metrics.market_metrics` reads for ``tickers`` from ``start``
+        to ``min(end, as_of)``: the columnar copy's window (synced first if SQLite moved on);
+        straight from SQLite when the copy cannot be written (a read-only folder, a full
+        disk) or another process holds its lock too long."""
+        from . import columnar
+
+        end = self._clip(end)
+        try:
+            return columnar.current(self).window(tickers, start, end)
+        except (OSError, TimeoutError) as exc:
+            log.warning("columnar copy of %s unavailable (%s); reading SQLite", self.path, exc)
+        return self._metric_bars_sql(tickers, start, end)
+
+    def _metric_bars_sql(self, tickers: Sequence[str], start: dt.date, end: dt.date):
+        from ..metrics import MetricBars
+
+        names = sorted(dict.fromkeys(tickers))
+        with self._errors("reading bars for the screen"):
+            rows = self._read_ids(
+                [(i, t, "") for i, t in enumerate(names)],
+                "AND b.date BETWEEN ? AND ?",
+                (start.isoformat(), end.isoformat()),
+            )
+        counts = np.bincount(rows["id"], minlength=len(names))
+        return MetricBars(
+            np.array(names, dtype=object),
+            np.concatenate([[0], np.cumsum(counts)]).astype("int64"),
+            rows["day"],
+            rows["price"],
+            np.where(rows["value"] < 0, np.nan, rows["value"]),
+        )
+
+    def _read_ids(self, wanted: Sequence[tuple[int, str, str]], where: str = "", params=()):
+        """Rows ``id, day, price, value`` (:data:`columnar.ROW`) of each ``(id, ticker,
+        since)``: the ticker's bars from ``since`` on, ordered by id then day; a traded value
+        of -1 is unknown."""
+        from .columnar import ROW
+
+        conn = self._conn
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS wanted_bars"
+            " (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL, since TEXT NOT NULL)"
+        )
+        conn.execute("DELETE FROM temp.wanted_bars")
+        conn.executemany("INSERT INTO temp.wanted_bars VALUES (?, ?, ?)", wanted)
+        cursor = conn.execute(
+            f"SELECT w.id, CAST(julianday(b.date) AS INTEGER) - {_JULIAN_EPOCH},"
+            " b.close * b.adj_factor, COALESCE(b.amount, b.close * b.volume, -1.0)"
+            " FROM temp.wanted_bars w JOIN daily_bars b"
+            f" ON b.ticker = w.ticker AND b.date >= w.since {where} ORDER BY w.id, b.date",
+            tuple(params),
+        )
+        rows = np.fromiter(cursor, dtype=ROW)
+        conn.execute("DELETE FROM temp.wanted_bars")
+        return rows
+
+    # -- what the columnar copy reads (screener.data.columnar) --------------------------------
+
+    def cache_id(self) -> str:
+        """The random id of this cache file."""
+        return self._query("SELECT value FROM cache_meta WHERE key = 'cache_id'")[0][0]
+
+    def bar_changes_pending(self) -> bool:
+        """Whether bars changed since the columnar copy last took them in."""
+        return bool(self._query("SELECT EXISTS (SELECT 1 FROM bar_changes)")[0][0])
+
+    @contextmanager
+    def reading(self) -> Iterator[Cache]:
+        """One read transaction: every query in the block sees the same committed state."""
+        with self._errors("reading the cache"):
+            self._conn.execute("BEGIN")
+            try:
+                yield self
+            finally:
+                self._conn.execute("COMMIT")
+
+    def bar_changes(self) -> list[tuple[str, str, int]]:
+        """``(ticker, first changed day or '' for all, version)`` of each changed ticker."""
+        return [
+            (t, s, v) for t, s, v in self._query("SELECT ticker, since, version FROM bar_changes")
+        ]
+
+    def bar_tickers(self) -> list[str]:
+        """Every ticker with stored bars, sorted (one index seek per ticker)."""
+        out: list[str] = []
+        last = ""
+        while True:
+            sql = "SELECT MIN(ticker) FROM daily_bars WHERE ticker > ?"
+            (ticker,) = self._query(sql, [last])[0]
+            if ticker is None:
+                return out
+            out.append(ticker)
+            last = ticker
+
+    def analytic_rows(self, wanted: Sequence[tuple[int, str, str]]) -> np.ndarray:
+        """All stored rows (not clipped at as-of) of each ``(id, ticker, since)`` from
+        ``since`` on, as :data:`columnar.ROW` ordered by id then day."""
+        with self._errors("reading bars for the columnar copy"):
+            return self._read_ids(wanted)
+
+    def clear_bar_changes(self, applied: Sequence[tuple[str, str, int]]) -> None:
+        """Forget changes the columnar copy has taken in, each only if no write touched its
+        ticker since (its version is unchanged). Best effort: a busy cache keeps them."""
+        if not applied:
+            return
+        try:
+            with self.transaction("clearing applied bar changes") as conn:
+                conn.executemany(
+                    "DELETE FROM bar_changes WHERE ticker = ? AND version = ?",
+                    [(t, v) for t, _, v in applied],
+                )
+        except CacheError as exc:
+            log.info("bar changes kept for the next sync (%s)", exc)
 
     def stored_rows(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
         """Stored bars of one ticker in a range, with ``provider`` and ``fetched_at`` (UTC).
@@ -525,45 +682,7 @@ class Cache:
         keys += ("started_at", "finished_at", "detail")
         return dict(zip(keys, rows[0], strict=True))
 
-    # -- bulk reads for the screen: one query each, straight into numpy ------------------------
-
-    _JULIAN_EPOCH = 2440587  # int(julianday('1970-01-01'))
-    _ROW = np.dtype([("id", "i8"), ("day", "i8"), ("tr_price", "f8"), ("traded_value", "f8")])
-
-    def metric_bars(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> pd.DataFrame:
-        """``ticker, date, tr_price, traded_value`` (metrics.METRIC_BAR_COLUMNS), sorted: only
-        what :func:`~screener.metrics.market_metrics` reads (5,500 tickers x a year of bars in
-        about a second and a half, a tenth of the memory of :meth:`bars`)."""
-        names = sorted(dict.fromkeys(tickers))
-        end = self._clip(end)
-        with self._errors("reading bars for the screen"):
-            conn = self._conn
-            conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS screen_tickers"
-                " (id INTEGER PRIMARY KEY, ticker TEXT NOT NULL UNIQUE)"
-            )
-            conn.execute("DELETE FROM screen_tickers")
-            conn.executemany(
-                "INSERT INTO screen_tickers (id, ticker) VALUES (?, ?)", enumerate(names)
-            )
-            cursor = conn.execute(
-                "SELECT w.id, CAST(julianday(b.date) AS INTEGER), b.close * b.adj_factor,"
-                " COALESCE(b.amount, b.close * b.volume, -1.0)"
-                " FROM screen_tickers w JOIN daily_bars b"
-                " ON b.ticker = w.ticker AND b.date BETWEEN ? AND ? ORDER BY w.id, b.date",
-                (start.isoformat(), end.isoformat()),
-            )
-            rows = np.fromiter(cursor, dtype=self._ROW)
-        days = (rows["day"] - self._JULIAN_EPOCH).astype("datetime64[D]").astype("datetime64[ns]")
-        value = rows["traded_value"]
-        return pd.DataFrame(
-            {
-                "ticker": pd.Categorical.from_codes(rows["id"], categories=names),
-                "date": days,
-                "tr_price": rows["tr_price"],
-                "traded_value": np.where(value < 0, np.nan, value),
-            }
-        )
+    # -- bulk reads for the screen --------------------------------------------------------------
 
     def snapshot_tickers(self, since: dt.date, until: dt.date) -> list[str]:
         """A-share stocks with a fundamentals snapshot dated ``since``..``until`` (clipped)."""
@@ -612,6 +731,17 @@ def staleness(ticker: str, last: dt.date, today: dt.date) -> int:
     if newest <= last:
         return 0
     return len(sessions(cal, last + dt.timedelta(days=1), newest))
+
+
+def _note_bar_change(conn: sqlite3.Connection, ticker: str, since: str) -> None:
+    """Record, inside the writing transaction, that ``ticker``'s bars changed from ``since``
+    on ('' = all of them); the columnar copy reads them again from there."""
+    conn.execute(
+        "INSERT INTO bar_changes (ticker, since, version) VALUES (?, ?, 1)"
+        " ON CONFLICT (ticker) DO UPDATE SET since = MIN(since, excluded.since),"
+        " version = version + 1",
+        (ticker, since),
+    )
 
 
 def _text(value) -> str | None:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..config.model import ModelConfig
@@ -153,7 +154,7 @@ def load_inputs(
         ensure_cached(settings, uni.tickers, start, fundamentals=True, cache=cache)
         bars = cache.metric_bars(uni.tickers, start, settings.as_of)
         fund = cache.latest_fundamentals(uni.tickers, settings.as_of).drop(columns=["fetch_id"])
-    have = set(bars["ticker"].unique()) if len(bars) else set()
+    have = set(bars.tickers[np.diff(bars.offsets) > 0])
     if not have:
         raise CacheError(
             f"no cached bars for any of the {len(uni.tickers)} names of universe {uni.name} "

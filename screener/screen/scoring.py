@@ -21,7 +21,7 @@ from ..config.model import ModelConfig
 from ..config.screen import ScreenConfig
 from ..errors import InputError
 from ..exposure import exposure_column, exposure_columns, exposure_scores, universe_mixes
-from ..metrics import fx_for, market_metrics
+from ..metrics import MetricBars, fx_for, market_metrics
 from ..tickers import security
 from ..watchlists import Watchlist
 
@@ -207,7 +207,7 @@ class ScreenInputs:
     tickers: list[str]
     names: dict[str, str]
     labels: pd.DataFrame  # index ticker; industries, concepts (tuples of str)
-    bars: pd.DataFrame  # metrics.METRIC_BAR_COLUMNS
+    bars: MetricBars  # the universe's bars for the metric windows (Cache.metric_bars)
     fundamentals: pd.DataFrame  # schema.FUNDAMENTAL_COLUMNS, newest per ticker
     notes: tuple[str, ...] = ()
 
