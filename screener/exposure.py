@@ -153,19 +153,37 @@ def estimated_mixes(
     labels: pd.DataFrame, imap: IndustryMap, segments: Sequence[str]
 ) -> pd.DataFrame:
     """Estimated mixes for the names in ``labels`` (index ticker; columns ``industries`` and
-    ``concepts``, each a sequence of strings)."""
-    rows: dict[str, dict] = {}
+    ``concepts``, each a sequence of strings).
+
+    Names with the same labels share one estimate (a whole-market universe has a few hundred
+    distinct label sets among thousands of names): each set is matched once, and the frame is
+    built column by column from the sets' results.
+    """
     concepts = labels["concepts"] if "concepts" in labels else pd.Series((), dtype=object)
-    for ticker, industries in labels["industries"].items():
-        boards = concepts.get(ticker, ())
-        mix, matched, unmatched = estimate_mix(imap, industries or (), boards or ())
-        rows[ticker] = {seg: mix.get(seg, 0.0) for seg in segments} | {
-            "exposure_estimated": True,
-            "mix_basis": _basis(matched, unmatched),
-            "watchlist": "",
-            "unmatched_labels": "; ".join(unmatched),
-        }
-    return _mix_frame(rows, segments)
+    boards = concepts.reindex(labels.index).to_numpy(dtype=object)
+    keys = [
+        (tuple(ind or ()), tuple(b) if isinstance(b, tuple | list) else ())
+        for ind, b in zip(labels["industries"].to_numpy(dtype=object), boards, strict=True)
+    ]
+    distinct = list(dict.fromkeys(keys))
+    number = {k: i for i, k in enumerate(distinct)}
+    rows = np.fromiter((number[k] for k in keys), dtype="int64", count=len(keys))
+    results = [estimate_mix(imap, ind, con) for ind, con in distinct]
+    weights = np.array([[mix.get(seg, 0.0) for seg in segments] for mix, _, _ in results])
+    basis = np.array([_basis(m, u) for _, m, u in results] or [""], dtype=object)
+    unmatched = np.array(["; ".join(u) for _, _, u in results] or [""], dtype=object)
+    frame = pd.DataFrame(
+        weights.reshape(len(distinct), len(segments))[rows],
+        index=labels.index,
+        columns=list(segments),
+        dtype="float64",
+    )
+    frame["exposure_estimated"] = True
+    frame["mix_basis"] = basis[rows]
+    frame["watchlist"] = ""
+    frame["unmatched_labels"] = unmatched[rows]
+    frame.index.name = "ticker"
+    return frame
 
 
 def universe_mixes(

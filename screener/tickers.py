@@ -82,6 +82,7 @@ names the ticker and the reason.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -387,7 +388,21 @@ def security(ticker: str, kind: Kind | None = None, *, prefer: Kind | None = Non
     ``prefer`` only breaks the tie of a bare code that is both a stock and a known index (see
     the ambiguity rule). Raises :class:`TickerError` naming the ticker and the reason when it
     is malformed, ambiguous, or contradicts ``kind``.
+
+    Answers are remembered (a screen asks about the same 6,000 names many times); errors are
+    raised afresh each time.
     """
+    if isinstance(ticker, str) and all(k is None or isinstance(k, str) for k in (kind, prefer)):
+        return _parsed(ticker, kind, prefer)
+    return _parse(ticker, kind, prefer)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed(ticker: str, kind: Kind | None, prefer: Kind | None) -> Security:
+    return _parse(ticker, kind, prefer)
+
+
+def _parse(ticker: str, kind: Kind | None, prefer: Kind | None) -> Security:
     _check_kind(kind, ticker)
     _check_kind(prefer, ticker)
     raw = _clean(ticker)
