@@ -11,50 +11,70 @@ The same operations as the CLI, as plain functions returning pandas objects::
 
 from __future__ import annotations
 
-from .config import Config, load_model
-from .data import cache_status, ensure_cached, load_bars, load_fundamentals
-from .data.importer import import_bars
-from .data.universes import load_us_universe
-from .data.update import update
-from .demand import ModelRun, run_model, sensitivity
-from .errors import (
-    CacheError,
-    ConfigError,
-    DataError,
-    EmptyDataError,
-    InputError,
-    MissingGlyphError,
-    ProviderError,
-    RateLimitError,
-    RenderError,
-    ScenarioError,
-    ScreenerError,
-    TickerError,
-    WatchlistError,
-)
-from .exposure import exposure_scores, load_industry_map, segment_growth
-from .metrics import market_metrics, period_returns, total_return_prices
-from .report import build_briefing
-from .screen import Filters, ScreenResult, run_screen, suggest
-from .settings import Settings
-from .tickers import Security, normalize_ticker, security
-from .universe import refresh_universe, select_tickers
-from .watchlists import (
-    Member,
-    Watchlist,
-    add_member,
-    changes_between,
-    create_watchlist,
-    get_watchlist,
-    list_watchlists,
-    load_all,
-    load_watchlist,
-    remove_member,
-    set_member,
-    validate_watchlists,
-    watchlist_history,
-)
-from .workspace import Workspace
+import importlib
+from typing import TYPE_CHECKING
+
+#: every public name and the module that defines it; imported on first use (PEP 562), so
+#: ``import screener`` (and ``screener --help``) does not load pandas, matplotlib, WeasyPrint
+#: or the vendors' libraries until a name that needs them is touched
+_EXPORTS: dict[str, str] = {
+    "Config": ".config",
+    "load_model": ".config",
+    "cache_status": ".data",
+    "ensure_cached": ".data",
+    "load_bars": ".data",
+    "load_fundamentals": ".data",
+    "import_bars": ".data.importer",
+    "load_us_universe": ".data.universes",
+    "update": ".data.update",
+    "ModelRun": ".demand",
+    "run_model": ".demand",
+    "sensitivity": ".demand",
+    "CacheError": ".errors",
+    "ConfigError": ".errors",
+    "DataError": ".errors",
+    "EmptyDataError": ".errors",
+    "InputError": ".errors",
+    "MissingGlyphError": ".errors",
+    "ProviderError": ".errors",
+    "RateLimitError": ".errors",
+    "RenderError": ".errors",
+    "ScenarioError": ".errors",
+    "ScreenerError": ".errors",
+    "TickerError": ".errors",
+    "WatchlistError": ".errors",
+    "exposure_scores": ".exposure",
+    "load_industry_map": ".exposure",
+    "segment_growth": ".exposure",
+    "market_metrics": ".metrics",
+    "period_returns": ".metrics",
+    "total_return_prices": ".metrics",
+    "build_briefing": ".report",
+    "Filters": ".screen",
+    "ScreenResult": ".screen",
+    "run_screen": ".screen",
+    "suggest": ".screen",
+    "Settings": ".settings",
+    "Security": ".tickers",
+    "normalize_ticker": ".tickers",
+    "security": ".tickers",
+    "refresh_universe": ".universe",
+    "select_tickers": ".universe",
+    "Member": ".watchlists",
+    "Watchlist": ".watchlists",
+    "add_member": ".watchlists",
+    "changes_between": ".watchlists",
+    "create_watchlist": ".watchlists",
+    "get_watchlist": ".watchlists",
+    "list_watchlists": ".watchlists",
+    "load_all": ".watchlists",
+    "load_watchlist": ".watchlists",
+    "remove_member": ".watchlists",
+    "set_member": ".watchlists",
+    "validate_watchlists": ".watchlists",
+    "watchlist_history": ".watchlists",
+    "Workspace": ".workspace",
+}
 
 __all__ = [
     "CacheError",
@@ -114,3 +134,63 @@ __all__ = [
     "validate_watchlists",
     "watchlist_history",
 ]
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # the next access is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .config import Config, load_model
+    from .data import cache_status, ensure_cached, load_bars, load_fundamentals
+    from .data.importer import import_bars
+    from .data.universes import load_us_universe
+    from .data.update import update
+    from .demand import ModelRun, run_model, sensitivity
+    from .errors import (
+        CacheError,
+        ConfigError,
+        DataError,
+        EmptyDataError,
+        InputError,
+        MissingGlyphError,
+        ProviderError,
+        RateLimitError,
+        RenderError,
+        ScenarioError,
+        ScreenerError,
+        TickerError,
+        WatchlistError,
+    )
+    from .exposure import exposure_scores, load_industry_map, segment_growth
+    from .metrics import market_metrics, period_returns, total_return_prices
+    from .report import build_briefing
+    from .screen import Filters, ScreenResult, run_screen, suggest
+    from .settings import Settings
+    from .tickers import Security, normalize_ticker, security
+    from .universe import refresh_universe, select_tickers
+    from .watchlists import (
+        Member,
+        Watchlist,
+        add_member,
+        changes_between,
+        create_watchlist,
+        get_watchlist,
+        list_watchlists,
+        load_all,
+        load_watchlist,
+        remove_member,
+        set_member,
+        validate_watchlists,
+        watchlist_history,
+    )
+    from .workspace import Workspace
