@@ -371,3 +371,21 @@ def test_load_bars_reads_nothing_after_the_as_of_day(tmp_path):
     frame = load_bars(live(tmp_path, dt.date(2026, 11, 13)), ["NVDA"], SINCE, AS_OF)
     assert frame["date"].max() == pd.Timestamp("2026-11-13")
     assert gaps_of(frame) == []
+
+
+def test_status_and_fetch_log_for_some_tickers_equal_the_whole_filtered(cache):
+    """The briefing asks about its ~20 tickers only; the answer is the same rows as reading
+    everything and filtering."""
+    for ticker in ("NVDA", "MSFT", "AMD"):
+        store(cache, ticker)
+    cache.record_attempts([attempt("AMD", "failed"), attempt("TSM", "failed")])
+    whole = cache.status()
+    some = cache.status(["MSFT", "NVDA", "TSM"])
+    expected = whole[whole["ticker"].isin(["MSFT", "NVDA"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(some, expected)
+    log = cache.fetch_log()
+    since = log["started_at"].min()
+    picked = cache.fetch_log(tickers=["AMD", "TSM"], since=since)
+    want = log[log["ticker"].isin(["AMD", "TSM"]) & (log["started_at"] >= since)]
+    pd.testing.assert_frame_equal(picked, want.reset_index(drop=True))
+    assert len(cache.fetch_log(tickers=["AMD", "TSM"], limit=1)) == 1

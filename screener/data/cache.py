@@ -643,8 +643,16 @@ class Cache:
             frame[col] = pd.to_numeric(frame[col]).astype("float64")
         return frame
 
-    def fetch_log(self, ticker: str | None = None, limit: int | None = None) -> pd.DataFrame:
-        """The fetch log, newest first (optionally one ticker's calls only)."""
+    def fetch_log(
+        self,
+        ticker: str | None = None,
+        limit: int | None = None,
+        *,
+        tickers: Sequence[str] | None = None,
+        since: str | None = None,
+    ) -> pd.DataFrame:
+        """The fetch log, newest first: optionally one ticker's calls (``ticker``), those of
+        ``tickers``, or those started at or after ``since`` (ISO time, UTC)."""
         cols = [
             "id",
             "provider",
@@ -660,12 +668,25 @@ class Cache:
             "started_at",
             "finished_at",
         ]
-        where = " WHERE ticker = ?" if ticker else ""
-        tail = f" LIMIT {int(limit)}" if limit else ""
-        rows = self._query(
-            f"SELECT {', '.join(cols)} FROM fetch_log{where} ORDER BY id DESC{tail}",
-            [ticker] if ticker else [],
-        )
+        where, params = [], []
+        if ticker:
+            where.append("ticker = ?")
+            params.append(ticker)
+        if since:
+            where.append("started_at >= ?")
+            params.append(since)
+        tail = f" ORDER BY id DESC LIMIT {int(limit)}" if limit else " ORDER BY id DESC"
+        sql = f"SELECT {', '.join(cols)} FROM fetch_log"
+        if tickers is None:
+            rows = self._query(sql + (" WHERE " + " AND ".join(where) if where else "") + tail,
+                               params)  # fmt: skip
+        else:
+            rows = []
+            for chunk in _chunks(list(dict.fromkeys(tickers))):
+                clause = " AND ".join([*where, f"ticker IN ({','.join('?' * len(chunk))})"])
+                rows += self._query(f"{sql} WHERE {clause}", [*params, *chunk])
+            rows.sort(key=lambda r: -r[0])
+            rows = rows[: int(limit)] if limit else rows
         return pd.DataFrame(rows, columns=cols)
 
     def provenance(self, ticker: str, day: dt.date) -> dict | None:
@@ -696,23 +717,30 @@ class Cache:
         )
         return [r[0] for r in rows]
 
-    def status(self) -> pd.DataFrame:
-        """Per ticker: first and last bar day (to as-of), rows, provider, staleness.
+    def status(self, tickers: Sequence[str] | None = None) -> pd.DataFrame:
+        """Per ticker: first and last bar day (to as-of), rows, provider, staleness; every
+        ticker with bars, or only ``tickers`` (read from the index, not the whole table).
 
         ``stale_sessions`` counts the exchange's sessions after the last bar up to the last
         session on or before the as-of day (0: current).
         """
         limit = _iso(self._clip(dt.date.max)) if self.as_of else "9999-12-31"
-        rows = self._query(
+        sql = (
             "SELECT b.ticker, s.kind, s.market, s.name, MIN(b.date), MAX(b.date), COUNT(*),"
             " (SELECT provider FROM daily_bars WHERE ticker = b.ticker AND date <= ?"
             "  ORDER BY date DESC LIMIT 1), c.start, c.end"
             " FROM daily_bars b LEFT JOIN securities s ON s.ticker = b.ticker"
-            " LEFT JOIN coverage c ON c.ticker = b.ticker WHERE b.date <= ?"
-            " GROUP BY b.ticker ORDER BY b.ticker",
-            [limit, limit],
-            "reading the cache status",
+            " LEFT JOIN coverage c ON c.ticker = b.ticker WHERE b.date <= ?{only}"
+            " GROUP BY b.ticker ORDER BY b.ticker"
         )
+        if tickers is None:
+            rows = self._query(sql.format(only=""), [limit, limit], "reading the cache status")
+        else:
+            rows = []
+            for chunk in _chunks(sorted(dict.fromkeys(tickers))):
+                only = f" AND b.ticker IN ({','.join('?' * len(chunk))})"
+                rows += self._query(sql.format(only=only), [limit, limit, *chunk],
+                                    "reading the cache status")  # fmt: skip
         cols = ["ticker", "kind", "market", "name", "first_date", "last_date", "bars"]
         cols += ["provider", "covered_start", "covered_end"]
         frame = pd.DataFrame(rows, columns=cols)
