@@ -6,10 +6,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import Config
 from .paths import screener_home
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 @dataclass(frozen=True)
@@ -34,4 +37,6 @@ class Settings:
     @cached_property
     def config(self) -> Config:
         """The workspace's files, typed and validated, each parsed once."""
+        from .config import Config  # pydantic and the models: not for `screener --help`
+
         return Config(self.workspace)

@@ -16,8 +16,9 @@ from screener.cli import main
 def walk(command: click.Command, path=()):
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from walk(sub, (*path, name))
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):  # the subcommands load on demand
+            yield from walk(command.get_command(ctx, name), (*path, name))
 
 
 def test_every_command_explains_itself():
@@ -143,3 +144,43 @@ def test_demo_brief_command(tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "b" / "2026-W47.pdf").exists()
     assert result.output.strip().endswith("2026-W47.pdf")
+
+
+def test_help_lists_each_command_with_its_own_short_help():
+    """`screener --help` lists the commands without importing them; what it lists is what
+    each command's docstring says (update screener.cli.COMMANDS when a docstring changes)."""
+    import importlib
+
+    from screener.cli import COMMANDS
+
+    out = CliRunner().invoke(main, ["--help"])
+    assert out.exit_code == 0
+    for name, (module, attr, short) in COMMANDS.items():
+        command = getattr(importlib.import_module(module), attr)
+        assert command.get_short_help_str(10_000) == short, name
+        assert name in out.output
+        assert short[:40] in out.output
+
+
+def test_help_and_version_load_no_heavy_library():
+    code = (
+        "import sys\n"
+        "from screener.cli import main\n"
+        "for args in (['--help'], ['--version']):\n"
+        "    try:\n"
+        "        main(args, prog_name='screener')\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        "heavy = ('pandas', 'numpy', 'pydantic', 'matplotlib', 'weasyprint', 'akshare',\n"
+        "         'yfinance', 'ruamel', 'exchange_calendars', 'jinja2')\n"
+        "loaded = [m for m in heavy if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_a_subcommand_runs_after_the_lazy_import():
+    out = CliRunner().invoke(main, ["screen", "--help"])
+    assert out.exit_code == 0 and "--universe" in out.output
+    out = CliRunner().invoke(main, ["no-such-command"])
+    assert out.exit_code == 2 and "No such command" in out.output

@@ -6,6 +6,7 @@ a traceback only with ``--verbose``); 2 usage errors; 3 partial success.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -32,7 +33,30 @@ class _Failure(click.ClickException):
 
 
 class _Group(click.Group):
-    """A click group that turns :class:`ScreenerError` into a one-line failure."""
+    """A click group that turns :class:`ScreenerError` into a one-line failure and imports
+    each subcommand's module only when that subcommand is used (:data:`COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        found = super().get_command(ctx, name)
+        if found is None and name in COMMANDS:
+            module, attr, _ = COMMANDS[name]
+            found = getattr(importlib.import_module(module), attr)
+            self.add_command(found, name)
+        return found
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of ``--help`` from :data:`COMMANDS`, without importing them."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=short).get_short_help_str(limit))
+            for name, (_, _, short) in sorted(COMMANDS.items())
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -87,22 +111,34 @@ def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose:
     ctx.obj = Settings(workspace=Workspace.open(workspace), demo=demo, as_of=as_of)
 
 
-from .brief import brief  # noqa: E402
-
-main.add_command(brief)
-
-from .data import data  # noqa: E402
-
-main.add_command(data)
-
-from .model import model  # noqa: E402
-
-main.add_command(model)
-
-from .watchlist import watchlist  # noqa: E402
-
-main.add_command(watchlist)
-
-from .screen import screen  # noqa: E402
-
-main.add_command(screen)
+#: the subcommands, imported only when run (or asked for their own --help), so
+#: ``screener --help`` starts without pandas, pydantic, matplotlib or WeasyPrint: name ->
+#: (module, attribute, the short help ``screener --help`` lists; tests/test_cli.py checks it
+#: against the command's own docstring)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "brief": (
+        "screener.cli.brief",
+        "brief",
+        "Render the weekly briefing PDF and its manifest (what went in, for --snapshot).",
+    ),
+    "data": (
+        "screener.cli.data",
+        "data",
+        "Market data: update the cache from providers, show its status, import CSV bars.",
+    ),
+    "model": (
+        "screener.cli.model",
+        "model",
+        "The compute-demand model: when AIGC electricity passes Bitcoin's, and segment growth.",
+    ),
+    "screen": (
+        "screener.cli.screen",
+        "screen",
+        "Rank names by exposure to AI compute demand, momentum, valuation and liquidity.",
+    ),
+    "watchlist": (
+        "screener.cli.watchlist",
+        "watchlist",
+        "Read and edit watchlists: the YAML files in your workspace's watchlists/ folder.",
+    ),
+}
