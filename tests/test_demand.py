@@ -318,7 +318,7 @@ def test_section_charts_are_self_contained_svg(section):
     for key in ("paths_svg", "tornado_svg"):
         svg = section[key]
         assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
-        assert "<text" not in svg  # glyphs as paths: the PDF needs no chart font
+        assert "<text" in svg and "Noto Sans CJK SC" in svg  # text as text, the CJK face first
         assert 'href="http' not in svg and "url(http" not in svg  # fetches nothing
     assert section["paths_svg_uri"].startswith("data:image/svg+xml;base64,")
 

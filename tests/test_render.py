@@ -24,6 +24,24 @@ def test_a_character_no_font_has_fails_the_render(tmp_path):
     assert "fonts-noto-cjk" in str(info.value)
 
 
+def test_a_chart_whose_text_has_no_glyph_fails_the_render_too(tmp_path):
+    """Chart text is text (screener.report.svgplot): a tofu inside a chart is refused like
+    one in the page, and Chinese in a chart draws with the CJK font."""
+    from screener.report.charts import svg_data_uri
+    from screener.report.svgplot import Canvas
+
+    def page(label: str) -> str:
+        chart = Canvas(200, 40)
+        chart.text(10, 20, label, 9)
+        return f'<p>ok</p><img src="{svg_data_uri(chart.svg())}">'
+
+    pdf, _ = html_to_pdf(page("算力 compute 10¹¹"), tmp_path, [tmp_path])
+    assert pdf.startswith(b"%PDF")
+    with pytest.raises(MissingGlyphError) as info:
+        html_to_pdf(page("chart \U000f0001"), tmp_path, [tmp_path])
+    assert "U+F0001" in str(info.value)
+
+
 def test_chinese_renders_with_the_installed_cjk_font(tmp_path):
     pdf, pages = html_to_pdf("<p>中际旭创 科大讯飞</p>", tmp_path, [tmp_path])
     assert pdf.startswith(b"%PDF") and pages == 1

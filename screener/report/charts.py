@@ -1,13 +1,12 @@
-"""Briefing charts as SVG text (matplotlib, vector, glyphs as paths)."""
+"""Briefing charts as SVG text, drawn by :mod:`screener.report.svgplot` (text as text)."""
 
 from __future__ import annotations
 
 import base64
-import io
 
 import pandas as pd
 
-from .fonts import configure_matplotlib
+from .svgplot import Line, line_chart
 
 #: one colour per watchlist side and benchmark, the same in every chart
 COLOURS = {
@@ -31,55 +30,50 @@ def colour_for(key: str, i: int = 0) -> str:
     return COLOURS.get(key, _FALLBACK[i % len(_FALLBACK)])
 
 
-def to_svg(fig) -> str:
-    """Serialise and close a matplotlib figure."""
-    import matplotlib.pyplot as plt
+def _month_ticks(first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[float, str]]:
+    """Every other month start between ``first`` and ``last`` (every month for short spans),
+    as (day number, ``YYYY-MM``)."""
+    months = pd.date_range(first.to_period("M").to_timestamp(), last, freq="MS")
+    step = 1 if len(months) <= 7 else 2 if len(months) <= 14 else 3
+    return [(_day(m), m.strftime("%Y-%m")) for m in months[::step]]
 
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg") :]  # drop the XML prolog and doctype: inlined in HTML
+
+def _day(stamp: pd.Timestamp) -> float:
+    return float((stamp - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
 
 
 def cumulative_chart(series: list[dict], title: str, demo: bool) -> str:
-    """Cumulative-return lines. ``series``: dicts with ``label``, ``values`` (a Series of
-    fractions indexed by date), ``colour`` and ``benchmark`` (drawn dashed)."""
-    configure_matplotlib()
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
-
-    fig, ax = plt.subplots(figsize=(7.2, 3.4))
+    """Cumulative-return lines (percent). ``series``: dicts with ``label``, ``values`` (a
+    Series of fractions indexed by date), ``colour`` and ``benchmark`` (drawn dashed)."""
+    lines = []
+    first = last = None
     for s in series:
-        values: pd.Series = s["values"] * 100.0
-        ax.plot(
-            values.index,
-            values.to_numpy(),
-            label=s["label"],
-            color=s["colour"],
-            linewidth=1.1 if s["benchmark"] else 1.8,
-            linestyle=(0, (4, 2)) if s["benchmark"] else "-",
+        values: pd.Series = s["values"]
+        if not len(values):
+            continue
+        index = pd.DatetimeIndex(values.index)
+        first = index[0] if first is None else min(first, index[0])
+        last = index[-1] if last is None else max(last, index[-1])
+        days = ((index - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).to_numpy()
+        lines.append(
+            Line(
+                s["label"],
+                days.tolist(),
+                (values.to_numpy(dtype="float64") * 100.0).tolist(),
+                s["colour"],
+                width=1.1 if s["benchmark"] else 1.8,
+                dashed=bool(s["benchmark"]),
+            )
         )
-    ax.axhline(0, color="#bfbfbf", linewidth=0.6)
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    ax.set_title(title, fontsize=10, loc="left")
-    ax.grid(axis="y", color="#e7e6e6", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, frameon=False, ncols=2, loc="upper left")
-    if demo:
-        ax.text(
-            0.99,
-            0.02,
-            "DEMO DATA",
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=18,
-            color="#c00000",
-            alpha=0.25,
-            fontweight="bold",
-        )
-    fig.autofmt_xdate()
-    return to_svg(fig)
+    ticks = _month_ticks(first, last) if first is not None else []
+    return line_chart(
+        lines,
+        width_in=7.2,
+        height_in=3.4,
+        x_ticks=ticks,
+        y_format=lambda v: f"{v:.0f}%",
+        title=title,
+        zero_line=True,
+        legend_columns=2,
+        watermark="DEMO DATA" if demo else "",
+    )
