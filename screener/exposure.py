@@ -32,14 +32,14 @@ which reads and validates one file.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from .config.industry_map import IndustryMap, MapEntry, load_industry_map, normalize_label
 from .config.model import ModelConfig
-from .demand import run_model
+from .demand import ModelRun, run_model
 from .watchlists import Watchlist
 
 log = logging.getLogger(__name__)
@@ -54,15 +54,23 @@ def segment_growth(
     config: ModelConfig,
     calibrations: Sequence[str] | None = None,
     scenarios: Sequence[str] | None = None,
+    *,
+    runs: Callable[[str], ModelRun] | None = None,
 ) -> pd.DataFrame:
     """Each segment's 3-year demand CAGR (rows) per calibration and scenario.
 
     Columns are a MultiIndex ``(calibration, scenario)``; every calibration and scenario of
     the model unless named. Unknown names raise :class:`~screener.errors.ScenarioError`.
+    ``runs`` (e.g. ``settings.config.model_run``) gives a calibration's run of every scenario
+    when the run already has it.
     """
     columns: dict[tuple[str, str], pd.Series] = {}
     for cal in calibrations or list(config.calibrations):
-        run = run_model(config, cal, scenarios)
+        run = (
+            runs(cal)
+            if runs is not None and scenarios is None
+            else run_model(config, cal, scenarios)
+        )
         for name, result in run.scenarios.items():
             columns[(cal, name)] = result.segments.cagr_3y.reindex(list(config.segments))
     growth = pd.DataFrame(columns)

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from screener import demand, exposure
+from screener.config import store as config_store
 from screener.data.providers.demo import DemoProvider
 from screener.paths import shipped
 from screener.report import build_briefing
@@ -25,11 +27,30 @@ AS_OF = dt.date(2026, 11, 20)
 def briefing(tmp_path_factory):
     root = tmp_path_factory.mktemp("ws")  # an empty workspace: shipped defaults apply
     settings = Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=root / "home")
-    result = build_briefing(settings, root / "briefs", write_html=True)
+    real, calls = demand.run_model, []
+
+    def counted(config, calibration=None, scenarios=None):
+        calls.append((calibration, None if scenarios is None else tuple(scenarios)))
+        return real(config, calibration, scenarios)
+
+    config_store.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(demand, "run_model", counted)
+        mp.setattr(exposure, "run_model", counted)
+        result = build_briefing(settings, root / "briefs", write_html=True)
     text = "\n".join(
         p.extract_text() for p in PdfReader(io.BytesIO(result.pdf_path.read_bytes())).pages
     )
+    RUNS.extend(calls)
     return result, text
+
+
+RUNS: list[tuple] = []  # the model runs the briefing made: (calibration, scenarios)
+
+
+def test_the_model_runs_once_per_calibration(briefing):
+    assert RUNS, "the briefing ran no model: the count is not looking"
+    assert len(RUNS) == len(set(RUNS)), RUNS
 
 
 def independent_return(ticker: str, days_back: int | None) -> float:

@@ -24,6 +24,7 @@ from .model import ModelConfig, load_model_files
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..demand import ModelRun
     from ..watchlists.schema import Watchlist
     from ..workspace import Workspace
     from .briefing import BriefingConfig
@@ -81,6 +82,17 @@ class Config:
     def model(self) -> ModelConfig:
         paths = {name: self.model_file(name) for name in MODEL_FILES}
         return memo("model", list(paths.values()), lambda: load_model_files(paths))
+
+    def model_run(self, calibration: str | None = None) -> ModelRun:
+        """Every scenario of the model under ``calibration`` (default: the model's), run once
+        for as long as the model's files are unchanged: a briefing's sections, its takeaways
+        and its screen share one run per calibration. Treat the result as read-only."""
+        from ..demand import run_model
+
+        model = self.model
+        name = model.check_calibration(calibration or model.default_calibration)
+        paths = [self.model_file(n) for n in MODEL_FILES]
+        return memo("model-run", paths, lambda: run_model(model, name), name)
 
     @property
     def screen(self) -> ScreenConfig:

@@ -174,10 +174,11 @@ def _context(
     context["estimated"] = [
         c["ticker"] for c in context["exposure"]["candidates"] if c["estimated"]
     ]
-    with Cache.open(settings) as cache:
-        context["appendix"] = appendix_rows(cache.status(), tickers)
+    with Cache.open(settings) as cache:  # the briefing's tickers only, selected in SQL
+        context["appendix"] = appendix_rows(cache.status(tickers), tickers)
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
-        context["failed"] = failed_fetches(cache.fetch_log(), since, set(tickers))
+        log_rows = cache.fetch_log(tickers=tickers, since=since)
+        context["failed"] = failed_fetches(log_rows, since, set(tickers))
     numbers = model_numbers(settings, key)
     formats = config.model_texts(lang)["formats"]
     context["risks"] = risks(numbers, model, formats, t)

@@ -24,7 +24,6 @@ from ..demand import (
     ModelRun,
     closed_form_years,
     crossover_years,
-    run_model,
     sensitivity,
     with_simplifications,
 )
@@ -114,7 +113,7 @@ def model_section_context(
     w = _Words(config, lang, texts)
     calibration = config.check_calibration(calibration or config.default_calibration)
     scenario = config.check_scenario(scenario or config.default_scenario)
-    runs = {name: run_model(config, name) for name in config.calibrations}
+    runs = {name: settings.config.model_run(name) for name in config.calibrations}
     sens = sensitivity(config, scenario, calibration)
     log.info("model section (%s): %s, tornado for %s", lang, calibration, scenario)
     return {

@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..config.model import ModelConfig
-from ..demand import run_model
 from ..settings import Settings
 from .formats import fmt_pct, fmt_years
 
@@ -33,7 +32,7 @@ def model_numbers(settings: Settings, lang: str) -> list[CalibrationNumbers]:
     config: ModelConfig = settings.config.model
     out = []
     for name in settings.config.briefing.calibrations:
-        run = run_model(config, calibration=name)
+        run = settings.config.model_run(name)
         first = next(iter(run.scenarios.values()))
         out.append(
             CalibrationNumbers(

@@ -202,7 +202,7 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenRe
     """The unfiltered, unranked screen of a universe."""
     imap, fx_table = settings.config.industry_map, settings.config.fx_table
     inputs = load_inputs(settings, universe, watchlists, setup.lists)
-    growth = segment_growth(setup.model)
+    growth = segment_growth(setup.model, runs=settings.config.model_run)
     frame, fx, mixes = screen_frame(
         inputs, setup.lists, growth, setup.config, imap, fx_table,
         scenario=setup.scenario, calibration=setup.calibration, as_of=settings.as_of,
