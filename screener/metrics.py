@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .calendars import sessions
+from .metric_bars import KEY, MetricBars, day_numbers, ranges
 
 #: window name → function of the as-of day giving the start day whose close is the base
 WINDOWS = {
@@ -77,7 +77,7 @@ def period_returns(
     out = pd.DataFrame.from_dict(rows, orient="index")
     if max_stale_sessions is not None and len(out):
         have = out["last_date"].notna().to_numpy()
-        last = _day_numbers(out["last_date"][have].to_numpy())
+        last = day_numbers(out["last_date"][have].to_numpy())
         behind = np.full(len(out), np.nan)
         behind[have] = sessions_behind(out.index[have], last, as_of, calendar_of or _calendar_of)
         stale = behind > max_stale_sessions
@@ -170,7 +170,6 @@ ADV_DAYS = 20
 MIN_VOL_RETURNS = 20
 #: extra calendar days read before the one-year window, so its base bar is found
 BASE_LOOKBACK_DAYS = 31
-_KEY = 1_000_000  # day numbers (days since 1970) stay below this until the year 4707
 
 
 def metric_windows(as_of: dt.date) -> dict[str, dt.date]:
@@ -199,78 +198,6 @@ def metric_bars(bars: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _day_numbers(dates) -> np.ndarray:
-    return np.asarray(dates, dtype="datetime64[D]").astype("int64")
-
-
-@dataclass(frozen=True)
-class MetricBars:
-    """Bars as :func:`market_metrics` reads them, as flat arrays sorted by ticker, then day
-    (one row per day): ticker ``tickers[i]`` owns rows ``offsets[i]:offsets[i + 1]``.
-
-    ``days`` are days since 1970-01-01, ``price`` the total-return price ``close *
-    adj_factor``, ``value`` the day's traded value (NaN unknown). The columnar read of the
-    cache (:mod:`screener.data.columnar`) returns this directly; :meth:`from_frame` builds it
-    from a long frame of :data:`METRIC_BAR_COLUMNS`.
-    """
-
-    tickers: np.ndarray  # object array of str
-    offsets: np.ndarray  # int64, len(tickers) + 1
-    days: np.ndarray  # int64
-    price: np.ndarray  # float64
-    value: np.ndarray  # float64
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> MetricBars:
-        """A long frame, any order; a repeated (ticker, day) keeps the row given last."""
-        codes, tickers = pd.factorize(frame["ticker"].to_numpy(), sort=True)
-        codes = codes.astype("int64")
-        days = _day_numbers(frame["date"].to_numpy())
-        key = codes * _KEY + days
-        order = None if bool((key[1:] > key[:-1]).all()) else np.argsort(key, kind="stable")
-        if order is not None:
-            key = key[order]
-            keep = np.append(key[1:] != key[:-1], True)  # duplicates: keep the last given
-            order = order[keep]
-        pick = slice(None) if order is None else order
-        counts = np.bincount(codes[pick], minlength=len(tickers))
-        return cls(
-            np.asarray(tickers, dtype=object),
-            np.concatenate([[0], np.cumsum(counts)]).astype("int64"),
-            days[pick],
-            frame["tr_price"].to_numpy(dtype="float64")[pick],
-            frame["traded_value"].to_numpy(dtype="float64")[pick],
-        )
-
-    def usable(self, as_of: dt.date) -> MetricBars:
-        """Rows on or before ``as_of`` with a positive total-return price; tickers left with
-        none are dropped."""
-        codes = self.codes()
-        keep = (self.days <= _day_numbers([as_of])[0]) & (self.price > 0)  # NaN fails too
-        if bool(keep.all()):
-            return self
-        counts = np.bincount(codes[keep], minlength=len(self.tickers))
-        has = counts > 0
-        return MetricBars(
-            self.tickers[has],
-            np.concatenate([[0], np.cumsum(counts[has])]).astype("int64"),
-            self.days[keep],
-            self.price[keep],
-            self.value[keep],
-        )
-
-    def codes(self) -> np.ndarray:
-        """The ticker number of every row."""
-        return np.repeat(np.arange(len(self.tickers), dtype="int64"), np.diff(self.offsets))
-
-
-def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The row numbers ``starts[i] .. starts[i] + lengths[i] - 1`` of every i, concatenated."""
-    total = int(lengths.sum())
-    begin = np.cumsum(lengths) - lengths
-    return np.repeat(starts - begin, lengths) + np.arange(total, dtype="int64")
-
-
 class _Long:
     """:class:`MetricBars` of usable rows, with each ticker's first and last row."""
 
@@ -283,11 +210,11 @@ class _Long:
         self.value = bars.value
         self.first = bars.offsets[:-1]
         self.last = bars.offsets[1:] - 1
-        self.key = self.codes * _KEY + self.days
+        self.key = self.codes * KEY + self.days
 
     def base(self, day: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """Per ticker: the row of its last bar on or before ``day``, and whether it has one."""
-        target = np.arange(self.n) * _KEY + int(_day_numbers([day])[0])
+        target = np.arange(self.n) * KEY + int(day_numbers([day])[0])
         pos = np.searchsorted(self.key, target, side="right") - 1
         return pos, pos >= self.first
 
@@ -306,7 +233,7 @@ def _volatility(data: _Long, start: dt.date, min_returns: int, per_year: int) ->
     # the returns of rows after the base bar, each from the row before: one segment a ticker
     lo = np.where(ok, pos + 1, data.last + 1)
     lengths = data.last + 1 - lo
-    rows = _ranges(lo, lengths)
+    rows = ranges(lo, lengths)
     groups = np.repeat(np.arange(data.n), lengths)
     logret = np.log(data.price[rows] / data.price[rows - 1])
     count = lengths.astype("float64")
@@ -328,7 +255,7 @@ def _max_drawdown(data: _Long, start: dt.date) -> np.ndarray:
     pos, ok = data.base(start)
     lo = np.where(ok, pos, data.last + 1)
     lengths = (data.last + 1 - lo)[ok]
-    rows = _ranges(lo[ok], lengths)
+    rows = ranges(lo[ok], lengths)
     out = np.full(data.n, np.nan)
     if not len(rows):
         return out
@@ -346,7 +273,7 @@ def _max_drawdown(data: _Long, start: dt.date) -> np.ndarray:
 def _average_value(data: _Long, days: int) -> np.ndarray:
     size = data.last - data.first + 1
     lengths = np.minimum(size, days)
-    rows = _ranges(data.last + 1 - lengths, lengths)
+    rows = ranges(data.last + 1 - lengths, lengths)
     groups = np.repeat(np.arange(data.n), lengths)
     value = data.value[rows]
     valid = np.isfinite(value)
@@ -365,7 +292,7 @@ def sessions_behind(
     for name in dict.fromkeys(names):
         mine = names == name
         first = dt.date(1970, 1, 1) + dt.timedelta(days=int(last_days[mine].min()))
-        days = _day_numbers(sessions(name, first, as_of).to_numpy())
+        days = day_numbers(sessions(name, first, as_of).to_numpy())
         out[mine] = len(days) - np.searchsorted(days, last_days[mine], side="right")
     return out
 

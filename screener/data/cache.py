@@ -48,7 +48,7 @@ from ..tickers import security
 from .schema import BAR_COLUMNS, BAR_NUMERIC, FUNDAMENTAL_COLUMNS, empty_bars
 
 if TYPE_CHECKING:
-    from ..metrics import MetricBars
+    from ..metric_bars import MetricBars
 
 log = logging.getLogger(__name__)
 
@@ -454,7 +454,7 @@ class Cache:
         return self._metric_bars_sql(tickers, start, end)
 
     def _metric_bars_sql(self, tickers: Sequence[str], start: dt.date, end: dt.date):
-        from ..metrics import MetricBars
+        from ..metric_bars import MetricBars
 
         names = sorted(dict.fromkeys(tickers))
         with self._errors("reading bars for the screen"):

@@ -50,7 +50,7 @@ import numpy as np
 from ..fsutil import exclusive_lock, temp_path_for
 
 if TYPE_CHECKING:
-    from ..metrics import MetricBars
+    from ..metric_bars import MetricBars
     from .cache import Cache
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ class Columns:
     def window(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> MetricBars:
         """The bars of ``tickers`` dated ``start``..``end`` (inclusive) as :class:`MetricBars`,
         tickers sorted; a ticker the copy lacks has no rows."""
-        from ..metrics import MetricBars
+        from ..metric_bars import MetricBars
 
         names = np.array(sorted(set(tickers)), dtype=object)
         if not len(self.tickers):
