@@ -63,6 +63,20 @@ class _Constructor(RoundTripConstructor):
                 None, None, f"cannot read the value{shown}: {exc}", node.start_mark
             ) from exc
 
+    def check_mapping_key(self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any):
+        """A key that is itself a mapping or list (``{{a: []}: 1}``) is refused at its line:
+        ruamel would raise a bare ``TypeError`` while hashing it."""
+        try:
+            hash(key)
+        except TypeError:
+            raise ConstructorError(
+                None,
+                None,
+                "a key must be plain text or a number, not a mapping or list",
+                key_node.start_mark,
+            ) from None
+        return super().check_mapping_key(node, key_node, mapping, key, value)
+
 
 def round_trip() -> YAML:
     """A round-trip YAML loader (keeps lines and comments) whose bad values name their line."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from screener.config.loader import parse_bytes
@@ -166,6 +166,7 @@ yaml_text = st.recursive(
 
 @fuzz(300)
 @given(st.one_of(mutated(CORE), yaml_text, st.binary(max_size=200)))
+@example(b"{{:[]}:[]}")  # a mapping key holding a list: ruamel raised a bare TypeError
 def test_any_watchlist_bytes_load_or_are_refused_with_the_file(raw):
     path = Path("watchlists") / "core.yaml"
     wl = outcome(load_watchlist_bytes, path, raw, SEGMENTS)
