@@ -76,9 +76,10 @@ def load_briefing_config(path: Path | str, model: ModelConfig) -> BriefingConfig
         if raw not in parsed.benchmarks:
             msg = f"{raw!r} is not one of the benchmarks above"
             problems.append(problem(path, doc, ("chart_benchmarks", i), msg))
-    for i, name in enumerate(parsed.calibrations):
-        if name not in model.calibrations:
-            msg = f"unknown calibration {name!r}; model defines: {', '.join(model.calibrations)}"
+    for i, calibration in enumerate(parsed.calibrations):
+        if calibration not in model.calibrations:
+            known = ", ".join(model.calibrations)
+            msg = f"unknown calibration {calibration!r}; model defines: {known}"
             problems.append(problem(path, doc, ("calibrations", i), msg))
     raise_problems(problems)
     chart = tuple(security(t, kind="index").ticker for t in parsed.chart_benchmarks)

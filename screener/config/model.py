@@ -147,44 +147,42 @@ def _input_model(key: str, spec: InputSpec) -> type[BaseModel]:
         "note": (str, ""),
     }
     if spec.kind not in _NON_NUMERIC:
-        fields["range"] = (tuple[value_type, value_type], ...)
+        # a type chosen at run time from the spec: mypy sees a variable, not a type
+        fields["range"] = (tuple[value_type, value_type], ...)  # type: ignore[valid-type]
     return create_model(f"Input_{key}", __base__=_Strict, **fields)
 
 
 def _overlay_value_model(key: str, spec: InputSpec) -> type[BaseModel]:
     """The shape of one overlay entry: a value with its own source; the unit is optional."""
-    return create_model(
-        f"Overlay_{key}",
-        __base__=_Strict,
-        value=(_VALUE_TYPES[spec.kind], ...),
-        source=(str, ...),
-        note=(str, ""),
-        unit=(Literal[spec.unit] | None, None),
-    )
+    fields: dict[str, Any] = {
+        "value": (_VALUE_TYPES[spec.kind], ...),
+        "source": (str, ...),
+        "note": (str, ""),
+        "unit": (Literal[spec.unit] | None, None),
+    }
+    return create_model(f"Overlay_{key}", __base__=_Strict, **fields)
 
 
-_Inputs = create_model(
-    "Inputs",
-    __base__=_Strict,
-    **{key: (_input_model(key, spec), ...) for key, spec in INPUT_SPECS.items()},
-)
-_OverlaySet = create_model(
-    "OverlaySet",
-    __base__=_Strict,
-    **{key: (_overlay_value_model(key, spec) | None, None) for key, spec in INPUT_SPECS.items()},
-)
+_input_fields: dict[str, Any] = {
+    key: (_input_model(key, spec), ...) for key, spec in INPUT_SPECS.items()
+}
+_Inputs = create_model("Inputs", __base__=_Strict, **_input_fields)
+_overlay_fields: dict[str, Any] = {
+    key: (_overlay_value_model(key, spec) | None, None) for key, spec in INPUT_SPECS.items()
+}
+_OverlaySet = create_model("OverlaySet", __base__=_Strict, **_overlay_fields)
 
 
 class _AssumptionsFile(_Strict):
     defaults: Defaults
-    inputs: _Inputs  # type: ignore[valid-type]
+    inputs: _Inputs
 
 
 class _OverlayModel(_Strict):
     label: Label
     description: str
     extends: str | None = None
-    set: _OverlaySet = Field(default_factory=_OverlaySet)  # type: ignore[valid-type]
+    set: _OverlaySet = Field(default_factory=_OverlaySet)
 
 
 class _ScenariosFile(_Strict):
@@ -198,7 +196,8 @@ class _CalibrationsFile(_Strict):
 class _SegmentModel(_Strict):
     en: str
     zh: str
-    driver: Literal[DRIVERS]
+    # Literal[("a", "b")] is Literal["a", "b"] at run time; mypy wants the names spelt out
+    driver: Literal[DRIVERS]  # type: ignore[valid-type]
     unit: str
     per_driver: str | None = None
     per_driver_target: str | None = None
@@ -394,7 +393,9 @@ def _segments_of(parsed: Any) -> dict[str, Segment]:
     }
 
 
-def _cross_checks(config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]) -> list[str]:
+def _cross_checks(
+    config: ModelConfig, paths: Mapping[str, Path], docs: dict[str, Any]
+) -> list[str]:
     """Ranges and references, across files."""
     return [
         *_range_problems(config, paths, docs),
@@ -416,7 +417,9 @@ def _range_text(inp: Input, value: float) -> str:
     )
 
 
-def _range_problems(config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]) -> list[str]:
+def _range_problems(
+    config: ModelConfig, paths: Mapping[str, Path], docs: dict[str, Any]
+) -> list[str]:
     out = []
     a_path, a_doc = paths["assumptions.yaml"], docs["assumptions.yaml"]
     for key, inp in config.inputs.items():
@@ -424,17 +427,15 @@ def _range_problems(config: ModelConfig, paths: dict[str, Path], docs: dict[str,
             continue
         if inp.range[0] > inp.range[1]:
             out.append(problem(a_path, a_doc, ("inputs", key, "range"), "low end above high end"))
-        elif _outside(float(inp.value), inp.range):
-            out.append(
-                problem(a_path, a_doc, ("inputs", key, "value"), _range_text(inp, inp.value))
-            )
+        elif _outside(value := float(inp.value), inp.range):
+            out.append(problem(a_path, a_doc, ("inputs", key, "value"), _range_text(inp, value)))
     for file, top, overlays in _overlay_files(config):
         for name, ov in overlays.items():
             for key, entry in ov.values.items():
                 inp = config.inputs[key]
-                if inp.range is not None and _outside(float(entry.value), inp.range):
+                if inp.range is not None and _outside(value := float(entry.value), inp.range):
                     loc = (top, name, "set", key, "value")
-                    out.append(problem(paths[file], docs[file], loc, _range_text(inp, entry.value)))
+                    out.append(problem(paths[file], docs[file], loc, _range_text(inp, value)))
     return out
 
 
@@ -446,15 +447,14 @@ def _overlay_files(config: ModelConfig) -> list[tuple[str, str, dict[str, Overla
 
 
 def _reference_problems(
-    config: ModelConfig, paths: dict[str, Path], docs: dict[str, Any]
+    config: ModelConfig, paths: Mapping[str, Path], docs: dict[str, Any]
 ) -> list[str]:
     out = []
     a_path, a_doc = paths["assumptions.yaml"], docs["assumptions.yaml"]
     for field, known in (("scenario", config.scenarios), ("calibration", config.calibrations)):
         name = getattr(config, f"default_{field}")
         if name not in known:
-            loc = ("defaults", field)
-            out.append(problem(a_path, a_doc, loc, _unknown(field, name, known)))
+            out.append(problem(a_path, a_doc, ("defaults", field), _unknown(field, name, known)))
     for file, top, overlays in _overlay_files(config):
         for name, ov in overlays.items():
             loc = (top, name, "extends")

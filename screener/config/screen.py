@@ -90,8 +90,8 @@ def load_screen_config(path: Path | str) -> ScreenConfig:
             raise ConfigError(problem(path, doc, (key,), msg))
     return ScreenConfig(
         weights=parsed.weights.model_dump(),
-        momentum=dict(parsed.momentum),
-        valuation=dict(parsed.valuation),
+        momentum={str(k): w for k, w in parsed.momentum.items()},
+        valuation={str(k): w for k, w in parsed.valuation.items()},
         scenario=parsed.defaults.scenario,
         calibration=parsed.defaults.calibration,
         top=parsed.defaults.top,
