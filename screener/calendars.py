@@ -58,8 +58,8 @@ def sessions(name: str, start: dt.date, end: dt.date) -> pd.DatetimeIndex:
         parts.append(pd.bdate_range(max(start, last + dt.timedelta(days=1)), end))
     if not parts:
         return pd.DatetimeIndex([], dtype="datetime64[ns]")
-    index = parts[0].append(parts[1:]) if len(parts) > 1 else parts[0]
-    return pd.DatetimeIndex(index.tz_localize(None) if index.tz else index).astype("datetime64[ns]")
+    index = pd.DatetimeIndex(parts[0].append(parts[1:])) if len(parts) > 1 else parts[0]
+    return pd.DatetimeIndex(index.tz_localize(None) if index.tz else index, dtype="datetime64[ns]")
 
 
 def last_session(name: str, on_or_before: dt.date) -> dt.date:

@@ -294,6 +294,7 @@ class Cache:
                     a.finished_at,
                 ),
             )
+            assert cur.lastrowid is not None  # an INSERT sets it
             ids.append(cur.lastrowid)
         return ids
 
@@ -699,8 +700,8 @@ class Cache:
         )
         if not rows:
             return None
-        keys = ("provider", "fetch_id", "library_version", "range_start", "range_end")
-        keys += ("started_at", "finished_at", "detail")
+        keys: tuple[str, ...] = ("provider", "fetch_id", "library_version", "range_start")
+        keys += ("range_end", "started_at", "finished_at", "detail")
         return dict(zip(keys, rows[0], strict=True))
 
     # -- bulk reads for the screen --------------------------------------------------------------

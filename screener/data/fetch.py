@@ -10,6 +10,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -141,6 +142,7 @@ def history_changed(stored: pd.DataFrame, fetched: pd.DataFrame, rtol: float) ->
     an intraday snapshot, so only its adjustment factor is compared.
     """
     both = stored.merge(fetched, on="date", suffixes=("_old", "_new"))
+    row: Any  # a named tuple of the merged columns
     for row in both.itertuples(index=False):
         day = row.date.date()
         if not np.isclose(row.adj_factor_new, row.adj_factor_old, rtol=rtol, atol=0.0):
@@ -321,7 +323,9 @@ def _fetch_fundamentals(
     fetcher: _Fetcher, market: str, tickers: Sequence[str], as_of: dt.date
 ) -> _FundOutcome:
     """One batch along the market's chain; a batch refused over one bad ticker is split."""
-    out, attempts, errors = _FundOutcome(), [], []
+    out = _FundOutcome()
+    attempts: list[Attempt] = []
+    errors: list[str] = []
     for provider in fetcher._order(market, None):
         breaker = fetcher.breakers[provider.name]
         if breaker.is_open:

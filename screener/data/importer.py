@@ -454,11 +454,15 @@ def _recover(path, ticker, header, found, values, lines, basis, notes, days) -> 
             f"from; adjusted prices are not stored as traded ones: {advice}"
         )
     nan = np.full(len(lines), np.nan)
-    prices = [np.asarray(values[c]) if c in values else nan for c in ("open", "high", "low")]
+    open_, high, low = (
+        np.asarray(values[c]) if c in values else nan for c in ("open", "high", "low")
+    )
     sec = security(ticker)
     try:
         got = recover_traded_prices(
-            *prices,
+            open_,
+            high,
+            low,
             np.asarray(values["close"]),
             np.asarray(values["volume"]),
             np.asarray(values["amount"]),
@@ -547,7 +551,7 @@ def _refuse_money_volume(path, column: str, volume: np.ndarray, cells, lines) ->
         f"--amount-col {column!r}; if it counts shares or lots, say --volume-unit"
     )
     if len(fraction):
-        i = min(fraction, key=lambda j: lines[j])  # the first in the file
+        i = int(min(fraction, key=lambda j: lines[j]))  # the first in the file
         raise InputError(
             f"{path} line {lines[i]}, column {column!r}: {cells[i]} has a fraction, which no "
             f"share count has, and the file has no amount column to check it against, {hint}"

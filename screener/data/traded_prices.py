@@ -141,8 +141,8 @@ def recover_traded_prices(
             continue
         current = _new_stretch(days, t, tick)
         g[t] = current
-    traded = tuple(np.round(p / g / tick) * tick for p in arrays)
-    return Recovered(*traded, multiplier=g)
+    o, h, lo, c = (np.round(p / g / tick) * tick for p in arrays)
+    return Recovered(o, h, lo, c, multiplier=g)
 
 
 def _new_stretch(days: _Days, t: int, tick: float) -> float:

@@ -81,7 +81,7 @@ class _Run:
 
         def submit(job: _Job) -> None:
             future = pool.submit(self.fetcher.bars, job)
-            future.add_done_callback(lambda f, job=job: answers.put((job, f)))
+            future.add_done_callback(lambda f: answers.put((job, f)))
             futures.add(future)
 
         try:

@@ -494,7 +494,7 @@ class AkshareProvider(Provider):
             )
 
     def _snapshot_rows(self, frame: pd.DataFrame) -> pd.DataFrame:
-        tickers = []
+        tickers: list[str | None] = []
         for code in frame["code"].astype(str):
             try:
                 tickers.append(from_akshare(code, kind="stock"))

@@ -56,7 +56,9 @@ def transport_reason(exc: BaseException) -> str:
     libraries wrap the socket error two or three times in long messages with full URLs)."""
     import re
 
-    texts, seen, err = [], set(), exc
+    texts: list[str] = []
+    seen: set[int] = set()
+    err: BaseException | None = exc
     while err is not None and id(err) not in seen:
         seen.add(id(err))
         texts.append(f"{type(err).__name__}: {err}")

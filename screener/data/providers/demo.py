@@ -88,7 +88,7 @@ def _path(ticker: str, until: dt.date) -> pd.DataFrame:
         idio = _log_returns(ticker, cal, until) / total_vol * idio_scale
         r = beta * market + idio + drift
     log_close = r.cumsum()
-    anchor_ix = log_close.index.searchsorted(pd.Timestamp(ANCHOR))
+    anchor_ix = int(log_close.index.searchsorted(pd.Timestamp(ANCHOR)))
     log_close -= log_close.iloc[min(anchor_ix, len(log_close) - 1)]
     close = _num(prof["level"]) * np.exp(log_close)
     n = len(close)

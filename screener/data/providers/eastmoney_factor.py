@@ -77,10 +77,10 @@ Raw prices plus a back-adjusted factor read off Eastmoney's forward-adjusted clo
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 _SIGMAS = 4.0  # standard errors of a measured slope allowed in a day's residual
 _FLOAT_EPS = 1e-9  # CNY: float noise in differences of prices parsed from decimals
@@ -206,7 +206,7 @@ def _reference(raw_t: float, d_adj: float, slope: _Slope, row: int) -> float:
 
 
 def forward_adjusted_steps(
-    raw: Sequence[float], qfq: Sequence[float], tick: float
+    raw: npt.ArrayLike, qfq: npt.ArrayLike, tick: float
 ) -> tuple[np.ndarray, int]:
     """Per-day factor steps read off forward-adjusted closes, walking back from the last bar.
 
@@ -234,7 +234,7 @@ def forward_adjusted_steps(
 
 
 def backward_adjusted_steps(
-    raw: Sequence[float], hfq: Sequence[float], tick: float, upto: int
+    raw: npt.ArrayLike, hfq: npt.ArrayLike, tick: float, upto: int
 ) -> np.ndarray:
     """Per-day factor steps for rows ``1..upto`` read off backward-adjusted closes.
 

@@ -190,7 +190,7 @@ class YfinanceProvider(Provider):
         except exceptions.YFRateLimitError as exc:
             raise self._error(RateLimitError, what, ticker, "HTTP 429 (rate limited)") from exc
         except exceptions.YFTickerMissingError as exc:  # no time zone / no price data
-            reason = getattr(exc, "yahoo_reason", None) or getattr(exc, "rationale", str(exc))
+            reason = str(getattr(exc, "yahoo_reason", None) or getattr(exc, "rationale", exc))
             if getattr(exc, "yahoo_reason", None) and not _NO_DATA.search(reason):
                 raise self._error(ProviderError, what, ticker, f"Yahoo says {reason!r}") from exc
             raise EmptyDataError(f"yfinance: {what} for {ticker}: {reason}") from exc
@@ -374,13 +374,11 @@ class YfinanceProvider(Provider):
         for col in ("market_cap", "pe_ttm", "pb"):
             row[col] = math.nan if row[col] is None else row[col]
         row["ticker"] = sec.ticker
-        row["as_of"] = pd.Timestamp(self._quote_day(info, sec))
-        if as_of < row["as_of"].date():
+        quote_day = self._quote_day(info, sec)
+        row["as_of"] = pd.Timestamp(quote_day)
+        if as_of < quote_day:
             log.warning(
-                "yfinance: %s asked for %s, the live quote is of %s",
-                sec.ticker,
-                as_of,
-                row["as_of"].date(),
+                "yfinance: %s asked for %s, the live quote is of %s", sec.ticker, as_of, quote_day
             )
         return row
 

@@ -104,7 +104,7 @@ def _components_table(tables: Sequence[pd.DataFrame]) -> pd.DataFrame | None:
         columns = {str(c).strip(): c for c in table.columns}
         symbol = columns.get("Ticker") or columns.get("Symbol")
         if symbol is not None and "Company" in columns and len(table) >= 10:
-            pick = [symbol, columns["Company"]]
+            pick: list[str | None] = [symbol, columns["Company"]]
             pick += [columns.get("GICS Sector"), columns.get("GICS Sub-Industry")]
             return pd.DataFrame(
                 {out: table[c] if c is not None else "" for out, c in zip(_OUT, pick, strict=True)}
