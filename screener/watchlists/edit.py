@@ -209,7 +209,8 @@ def add_member(
     if security(canonical).kind == "index":
         raise WatchlistError(f"{canonical} is an index; watchlists hold stocks and ETFs")
     mix = dict(segments or {})
-    if not (thesis or "").strip():
+    reason = (thesis or "").strip()
+    if not reason:
         raise WatchlistError(
             f"{canonical}: a thesis is required: one line on why it belongs on {list_name} "
             "(--thesis)"
@@ -221,9 +222,9 @@ def add_member(
         zh, en = _member_names(settings, canonical, name_zh, name_en)
         values: dict[str, Any] = {"ticker": canonical, "name_zh": zh, "name_en": en}
         values |= {"segments": mix, "mix_source": (mix_source or "").strip() or "estimate"}
-        if (mix_note or "").strip():
-            values["mix_note"] = mix_note.strip()
-        values |= {"thesis": thesis.strip(), "added": dt.date.today(), "added_by": "us"}
+        if note := (mix_note or "").strip():
+            values["mix_note"] = note
+        values |= {"thesis": reason, "added": dt.date.today(), "added_by": "us"}
         if _clean_tags(tags):
             values["tags"] = _clean_tags(tags)
         text = append_member_text(draft.text, values)
@@ -309,6 +310,8 @@ def _commit(
 ) -> EditResult:
     draft, seeded = retarget(settings, draft)
     watchlist, backup = save_draft(draft, text)
+    before: dict | None
+    after: dict | None
     if ticker is None:
         before, after = None, _header(watchlist)
     else:

@@ -57,8 +57,8 @@ def unrecorded_changes(home: Path, folder: Path, start: dt.date, end: dt.date) -
             last[str(Path(record["file"]).resolve())] = record
     out = []
     for path in watchlist_paths(folder):
-        record = last.get(str(path.resolve()))
-        if record is None or hashlib.sha256(path.read_bytes()).hexdigest() == record["sha256"]:
+        recorded = last.get(str(path.resolve()))
+        if recorded is None or hashlib.sha256(path.read_bytes()).hexdigest() == recorded["sha256"]:
             continue
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
         if start <= modified.date() <= end:
@@ -66,7 +66,7 @@ def unrecorded_changes(home: Path, folder: Path, start: dt.date, end: dt.date) -
                 "list": path.stem, "ticker": None, "action": "hand-edited",
                 "when": modified, "file": str(path),
                 "summary": f"{path.name} changed outside `screener watchlist` after the "
-                f"recorded edit of {record['at']}",
+                f"recorded edit of {recorded['at']}",
             })  # fmt: skip
     return out
 

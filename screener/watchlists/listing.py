@@ -29,7 +29,7 @@ def list_watchlists(settings: Settings) -> pd.DataFrame:
     """One row per watchlist file the workspace reads; an invalid file is listed with its
     ``problem`` (file:line: reason) instead of failing the listing."""
     segments = settings.config.segment_ids
-    rows = []
+    rows: list[list[object]] = []
     for path in watchlist_paths(settings.workspace.watchlists_dir):
         try:
             wl = load_watchlist(path, segments)

@@ -344,9 +344,9 @@ def _append_key(entry: CommentedMap, key: str, value: Any) -> None:
     last = next(reversed(entry), None) if entry else None
     entry[key] = value
     slot = entry.ca.items.get(last) if last is not None else None
-    token = slot[2] if slot and len(slot) > 2 else None
-    if token is None:
+    if not slot or len(slot) <= 2 or slot[2] is None:
         return
+    token = slot[2]
     eol, _, rest = token.value.partition("\n")
     if not rest.strip():
         return
