@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -259,7 +260,8 @@ def exposure_columns(scores: pd.DataFrame, calibration: str) -> pd.DataFrame:
     """Flat columns: ``exposure_<scenario>`` for ``calibration``, then every
     ``exposure_<scenario>_<calibration>``."""
     chosen = {exposure_column(s): scores[(calibration, s)] for s in scores[calibration].columns}
-    every = {exposure_column(s, c): scores[(c, s)] for c, s in scores.columns}
+    pairs = cast(pd.MultiIndex, scores.columns)  # (calibration, scenario)
+    every = {exposure_column(s, c): scores[(c, s)] for c, s in pairs}
     return pd.DataFrame(chosen | every, index=scores.index)
 
 

@@ -26,7 +26,9 @@ class _Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a class variable, but reads it from the instance: each
+        # failure carries the exit code of its own error class
+        self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)

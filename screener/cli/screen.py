@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 import pandas as pd
@@ -71,7 +73,8 @@ def _title(result: ScreenResult, what: str) -> str:
     )
 
 
-_TABLE = {  # column -> (header, formatter, right-aligned)
+# column -> (header, formatter, right-aligned)
+_TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
     "rank": ("#", lambda v: _num(v), True),
     "ticker": ("Ticker", str, False),
     "name": ("Name", str, False),
@@ -108,7 +111,7 @@ def emit_table(result: ScreenResult, what: str = "screen") -> None:
     table = Table(title=_title(result, what), title_justify="left")
     columns = _columns(result.frame)
     for col in columns:
-        header, _, right = _TABLE.get(col, (col.removeprefix("exposure_"), None, True))
+        header, _, right = _TABLE.get(col, (col.removeprefix("exposure_"), str, True))
         table.add_column(header, justify="right" if right else "left", no_wrap=col == "name")
     for row in result.frame[columns].to_dict("records"):
         cells = []

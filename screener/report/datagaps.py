@@ -20,10 +20,11 @@ def gap_rows(gaps, t: dict) -> list[dict]:
 
 def appendix_rows(status: pd.DataFrame, tickers: list[str]) -> list[dict]:
     """Provider, first and last bar, bar count and staleness for every ticker in the briefing."""
-    by_ticker = status.set_index("ticker") if len(status) else status
+    by_ticker = {row["ticker"]: row for row in status.to_dict("records")}
     rows = []
     for ticker in tickers:
-        if ticker not in getattr(by_ticker, "index", []):
+        r = by_ticker.get(ticker)
+        if r is None:
             rows.append(
                 {
                     "ticker": ticker,
@@ -35,7 +36,6 @@ def appendix_rows(status: pd.DataFrame, tickers: list[str]) -> list[dict]:
                 }
             )
             continue
-        r = by_ticker.loc[ticker]
         rows.append(
             {
                 "ticker": ticker,

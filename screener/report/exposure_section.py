@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -74,7 +74,7 @@ def _screen(settings: Settings, lists: Sequence[Watchlist]) -> tuple[ScreenResul
     raise AssertionError("unreachable")
 
 
-def _cells(row: pd.Series, groups, scenarios, threshold: float) -> list[dict]:
+def _cells(row: Mapping[Hashable, Any], groups, scenarios, threshold: float) -> list[dict]:
     cells = []
     for group in groups:
         for s in scenarios:
@@ -110,11 +110,8 @@ def _shines(cells: list[dict], scenarios, labels: dict, t) -> str:
 
 
 def _mix_text(mix: pd.Series, model: ModelConfig, lang: str, t) -> str:
-    parts = [
-        f"{model.segments[seg].zh if lang == 'zh' else model.segments[seg].en} {w:.2f}"
-        for seg, w in mix.items()
-        if w > 0
-    ]
+    names = {sid: seg.zh if lang == "zh" else seg.en for sid, seg in model.segments.items()}
+    parts = [f"{names[str(sid)]} {w:.2f}" for sid, w in mix.items() if w > 0]
     return ", ".join(parts) or t["no_mix"]
 
 
@@ -170,13 +167,12 @@ def exposure_section_context(
         "groups": [" / ".join(_label(model.calibrations[c], lang) for c in g) for g in groups],
         "scenarios": [_label(model.scenarios[s], lang) for s in scenarios],
     }
-    by_ticker = result.frame.set_index("ticker")
+    by_ticker = {rec["ticker"]: rec for rec in result.frame.to_dict("records")}
     tables = []
     for wl in lists:
         rows = []
         for m in wl.members:
-            row = by_ticker.loc[m.ticker] if m.ticker in by_ticker.index else pd.Series(dtype=float)
-            cells = _cells(row, groups, scenarios, config.shine_threshold)
+            cells = _cells(by_ticker.get(m.ticker, {}), groups, scenarios, config.shine_threshold)
             rows.append(
                 {
                     "ticker": m.ticker,

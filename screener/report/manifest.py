@@ -87,14 +87,15 @@ def build_manifest(
     bars: pd.DataFrame,
     changes: list[dict],
 ) -> dict:
+    model_texts, watchlist_texts = files_text(model_files), folder_files(watchlists_dir)
     body = {
         "format": FORMAT,
         "week": week,
         "as_of": as_of,
         "lang": lang,
         "demo": demo,
-        "model_files": files_text(model_files),
-        "watchlist_files": folder_files(watchlists_dir),
+        "model_files": model_texts,
+        "watchlist_files": watchlist_texts,
         "data": bars_fingerprint(bars),
         "changes": changes,
     }
@@ -102,8 +103,8 @@ def build_manifest(
         :12
     ]
     body["hashes"] = {
-        "model": {k: _sha256(v.encode()) for k, v in body["model_files"].items()},
-        "watchlists": {k: _sha256(v.encode()) for k, v in body["watchlist_files"].items()},
+        "model": {k: _sha256(v.encode()) for k, v in model_texts.items()},
+        "watchlists": {k: _sha256(v.encode()) for k, v in watchlist_texts.items()},
     }
     body["versions"] = library_versions()
     return body

@@ -25,8 +25,9 @@ PERIODS = ("ret_1w", "ret_1m", "ret_ytd")
 
 def _member_rows(wl: Watchlist, returns: pd.DataFrame, labels: dict[str, str]) -> list[dict]:
     rows = []
+    by_ticker = returns.to_dict("index")
     for m in wl.members:
-        r = returns.loc[m.ticker] if m.ticker in returns.index else None
+        r = by_ticker.get(m.ticker)
         rows.append(
             {
                 "ticker": m.ticker,
@@ -67,13 +68,13 @@ def performance_tables(
 
 def benchmark_rows(returns: pd.DataFrame, briefing: BriefingConfig, lang: str) -> list[dict]:
     """One row per benchmark of ``model/briefing.yaml``: its name and period returns."""
+    by_ticker = returns.to_dict("index")
+    nan = dict.fromkeys(PERIODS, float("nan"))
     return [
         {
             "ticker": t,
             "label": b.name(lang),
-            **{
-                p: float(returns.loc[t, p]) if t in returns.index else float("nan") for p in PERIODS
-            },
+            **{p: float(by_ticker.get(t, nan)[p]) for p in PERIODS},
         }
         for t, b in briefing.benchmarks.items()
     ]

@@ -147,7 +147,7 @@ def risks(
         )
     timed = {s: y for s, y in first.years.items()}
     if len(timed) > 1:
-        order = sorted(timed, key=lambda s: float("inf") if timed[s] is None else timed[s])
+        order = sorted(timed, key=lambda s: float("inf") if (y := timed[s]) is None else y)
         earliest, latest = order[0], order[-1]
         out.append(
             t["risk_spread"].format(

@@ -70,13 +70,13 @@ class ScreenResult:
     universe_size: int
     fx: pd.DataFrame
     unknown_industries: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
     #: every universe name's mix: segment weights and how it was found (screener.exposure)
-    mixes: pd.DataFrame | None = None
+    mixes: pd.DataFrame
     #: what it was computed with: the model, model/screen.yaml, and the segment growth
-    model: ModelConfig | None = None
-    config: ScreenConfig | None = None
-    growth: pd.DataFrame | None = None
+    model: ModelConfig
+    config: ScreenConfig
+    growth: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
     def meta(self) -> dict:
         """What JSON output carries beside the rows (plain Python; missing values None)."""
@@ -219,8 +219,8 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenRe
                      f"{rate['fx_date'].date()}")  # fmt: skip
     return ScreenResult(
         frame, inputs.universe, setup.scenario, setup.calibration, settings.as_of,
-        settings.demo, len(inputs.tickers), fx, unknown, notes, mixes, setup.model,
-        setup.config, growth,
+        settings.demo, len(inputs.tickers), fx, unknown,
+        mixes=mixes, model=setup.model, config=setup.config, growth=growth, notes=notes,
     )  # fmt: skip
 
 

@@ -148,7 +148,7 @@ def composite_scores(frame: pd.DataFrame, config: ScreenConfig, exposure_col: st
     used = [k for k in COMPONENTS if config.weights.get(k, 0) > 0]
     lacking = pd.DataFrame({k: parts[k].isna() for k in used}, index=frame.index)
     out["score_missing"] = [
-        ", ".join(k for k, gone in row.items() if gone) for row in lacking.to_dict("records")
+        ", ".join(str(k) for k, gone in row.items() if gone) for row in lacking.to_dict("records")
     ]
     return out
 
