@@ -13,7 +13,7 @@ ARGS ?=
 help:
 	@echo "make brief   - render this week's demo briefing PDF into briefs/ (offline)"
 	@echo "make test    - run the whole offline test suite"
-	@echo "make lint    - ruff check"
+	@echo "make lint    - ruff check and format check, mypy on screener/"
 	@echo "make bench   - run every benchmark in benchmarks/"
 
 venv: $(STAMP)
@@ -35,6 +35,7 @@ test: $(STAMP) sysdeps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check screener tests benchmarks
 	$(VENV)/bin/ruff format --check screener tests benchmarks
+	$(VENV)/bin/mypy
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format screener tests benchmarks
@@ -44,4 +45,4 @@ bench: $(STAMP) sysdeps
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) briefs .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) briefs .pytest_cache .ruff_cache .mypy_cache build dist
