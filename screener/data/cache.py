@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 import pandas as pd
@@ -121,6 +121,10 @@ class Coverage:
     provider: str
 
 
+@overload
+def _iso(day: dt.date | pd.Timestamp) -> str: ...
+@overload
+def _iso(day: None) -> None: ...
 def _iso(day: dt.date | pd.Timestamp | None) -> str | None:
     if day is None:
         return None

@@ -149,7 +149,7 @@ def write(path: Path, cache_id: str, tickers: np.ndarray, offsets, key, price, v
         with open(tmp, "wb") as fh:
             fh.write(head)
             for arr in arrays.values():
-                fh.write(memoryview(arr).cast("B"))
+                fh.write(arr.data.cast("B"))
                 fh.write(b"\0" * _pad(arr.nbytes))
             fh.flush()
             os.fsync(fh.fileno())

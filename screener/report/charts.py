@@ -65,7 +65,7 @@ def cumulative_chart(series: list[dict], title: str, demo: bool) -> str:
                 dashed=bool(s["benchmark"]),
             )
         )
-    ticks = _month_ticks(first, last) if first is not None else []
+    ticks = _month_ticks(first, last) if first is not None and last is not None else []
     return line_chart(
         lines,
         width_in=7.2,
