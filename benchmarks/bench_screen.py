@@ -21,6 +21,8 @@ time at 6,000 <= at 1,500.
 
 Run: .venv/bin/python benchmarks/bench_screen.py [--runs 3] [--sizes 500,1500,6000]
      [--data DIR]  (keep the synthetic caches in DIR and reuse them next time)
+     [--before DIR]  (also time an older checkout, e.g. `git archive COMMIT | tar -x -C DIR`,
+                      in the same rounds, on its own copy of the cache)
 Prints one JSON line per size and one for the scaling; run_all.py makes tables of them.
 """
 
@@ -90,7 +92,7 @@ def check_same(root: Path, universe: str, env: dict) -> int:
     return compared
 
 
-def measure(data: Path, size: int, runs: int, check: bool) -> dict:
+def measure(data: Path, size: int, runs: int, check: bool, before: Path | None = None) -> dict:
     cn, us, universe = SIZES[size]
     root = data / f"n{size}"
     harness.progress(f"  cache of ~{size} names ...")
@@ -98,8 +100,17 @@ def measure(data: Path, size: int, runs: int, check: bool) -> dict:
     (root / "workspace").mkdir(exist_ok=True)
     env = {"SCREENER_HOME": str(root / "home")}
     screen, floor = commands(root, universe)
+    todo: dict = {"screen": screen, "floor": floor}
+    if before is not None:  # the older checkout, on its own cache (its schema), same rounds
+        old = data / f"n{size}-before"
+        old_env = harness.before_env(before)
+        synth.in_child(str(old), "--cn", str(cn), "--us", str(us), env=old_env)
+        (old / "workspace").mkdir(exist_ok=True)
+        todo["before"] = harness.Command(
+            commands(old, universe)[0], {**old_env, "SCREENER_HOME": str(old / "home")}
+        )
     harness.progress(f"  {size} names: {runs} interleaved runs ...")
-    got = harness.interleaved({"screen": screen, "floor": floor}, runs, env=env)
+    got = harness.interleaved(todo, runs, env=env)
     names = universe_size(root, universe, env)
     extra = {
         "names": names,
@@ -112,7 +123,7 @@ def measure(data: Path, size: int, runs: int, check: bool) -> dict:
         extra["checked_values"] = check_same(root, universe, env)
     row = harness.ratio_row(
         "screen", f"screen --universe {universe}", got["screen"], got["floor"],
-        "duckdb on parquet", TARGET_RATIO, **extra,
+        "duckdb on parquet", TARGET_RATIO, got.get("before"), **extra,
     )  # fmt: skip
     if size == max(SIZES) and row["peak_mb"] > TARGET_PEAK_MB:
         row["ok"] = "NO"
@@ -130,6 +141,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES))
     parser.add_argument("--data", type=Path, help="keep and reuse the synthetic caches here")
+    parser.add_argument("--before", type=Path, help="also time an older checkout's tree")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     unknown = [s for s in sizes if s not in SIZES]
@@ -137,7 +149,7 @@ def main() -> None:
         raise SystemExit(f"unknown size {unknown[0]}; choose from {', '.join(map(str, SIZES))}")
     with tempfile.TemporaryDirectory() as tmp:
         data = args.data or Path(tmp)
-        rows = [measure(data, s, args.runs, check=s == sizes[-1]) for s in sizes]
+        rows = [measure(data, s, args.runs, s == sizes[-1], args.before) for s in sizes]
     for row in rows:
         print(json.dumps(row))
     if len(rows) > 1:

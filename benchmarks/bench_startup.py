@@ -29,12 +29,19 @@ TARGETS = {"screener --help": 0.25, "python -c 'import screener'": 0.3}
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--before", type=Path, help="also time an older checkout's tree")
     args = parser.parse_args()
-    commands = {
+    commands: dict = {
         "screener --help": [harness.SCREENER, "--help"],
         "python -c 'import screener'": [harness.PYTHON, "-c", "import screener"],
         "python -c pass": [harness.PYTHON, "-c", "pass"],
     }
+    if args.before:
+        old = harness.before_env(args.before)
+        commands["before: screener --help"] = harness.Command(commands["screener --help"], old)
+        commands["before: import screener"] = harness.Command(
+            commands["python -c 'import screener'"], old
+        )
     got = harness.interleaved(commands, args.runs, cwd=Path("/"))
     for name, series in got.items():
         target = TARGETS.get(name)
@@ -50,7 +57,9 @@ def main() -> None:
                         sorted(s.cpu_s for s in series.samples)[len(series.samples) // 2], 3
                     ),
                     "peak_mb": round(series.peak_mb),
-                    "target": f"<= {target:g} s" if target else "floor",
+                    "target": f"<= {target:g} s"
+                    if target
+                    else ("older checkout" if name.startswith("before") else "floor"),
                     "ok": ("yes" if series.median_s <= target else "NO") if target else "",
                 }
             )

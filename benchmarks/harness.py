@@ -79,22 +79,40 @@ def run_once(
 
 
 def interleaved(
-    commands: Mapping[str, Sequence[str]],
+    commands: Mapping[str, Sequence[str] | Command],
     runs: int,
     *,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     warmup: bool = True,
 ) -> dict[str, Series]:
-    """Each command once untimed (``warmup``), then ``runs`` rounds of all of them in turn."""
+    """Each command once untimed (``warmup``), then ``runs`` rounds of all of them in turn.
+    A :class:`Command` brings its own environment on top of ``env``."""
+    plain = {
+        name: c if isinstance(c, Command) else Command(list(c)) for name, c in commands.items()
+    }
     if warmup:
-        for cmd in commands.values():
-            run_once(cmd, env=env, cwd=cwd)
-    out = {name: Series() for name in commands}
+        for c in plain.values():
+            run_once(c.argv, env={**(env or {}), **c.env}, cwd=cwd)
+    out = {name: Series() for name in plain}
     for _ in range(runs):
-        for name, cmd in commands.items():
-            out[name].samples.append(run_once(cmd, env=env, cwd=cwd))
+        for name, c in plain.items():
+            out[name].samples.append(run_once(c.argv, env={**(env or {}), **c.env}, cwd=cwd))
     return out
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command line and the environment it adds (e.g. PYTHONPATH of an older checkout)."""
+
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def before_env(source: Path | None) -> dict[str, str]:
+    """The environment that runs an older checkout's ``screener`` (``--before DIR``: a copy of
+    that commit's tree) with this virtual environment: its package first on the path."""
+    return {"PYTHONPATH": str(source)} if source else {}
 
 
 def progress(message: str) -> None:
@@ -108,12 +126,21 @@ def ratio_row(
     floor: Series,
     floor_name: str,
     target: float,
+    before: Series | None = None,
     **extra,
 ) -> dict:
     """One result line: the command's min and median, the floor's, and both ratios.
-    ``ok`` holds when the median ratio is within ``target``."""
+    ``ok`` holds when the median ratio is within ``target``. ``before``: the same command
+    of an older checkout, measured in the same rounds."""
     ratio_min = measured.min_s / floor.min_s
     ratio_median = measured.median_s / floor.median_s
+    if before is not None:
+        extra = {
+            "before_min_s": round(before.min_s, 2),
+            "before_median_s": round(before.median_s, 2),
+            "before_ratio_median": round(before.median_s / floor.median_s, 2),
+            **extra,
+        }
     return {
         "bench": bench,
         "what": what,

@@ -12,6 +12,7 @@ A benchmark that fails (non-zero exit, or no JSON line) is listed with the last 
 stderr, the others still run, and the runner exits 1.
 
 Run: .venv/bin/python benchmarks/run_all.py [NAME ...]   (NAME: e.g. ``update``; default all)
+     [--before DIR]  (screen, brief and startup also time the checkout copied into DIR)
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def discover(wanted: Sequence[str]) -> list[Path]:
     return [s for s in scripts if not wanted or any(w in s.stem for w in wanted)]
 
 
-def run(script: Path) -> Outcome:
+def run(script: Path, extra: Sequence[str] = ()) -> Outcome:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, str(script), *extra], capture_output=True, text=True)
     out = Outcome(script.stem.removeprefix("bench_"), time.perf_counter() - started)
     for line in proc.stdout.splitlines():
         try:
@@ -120,6 +121,7 @@ def render(out: Outcome) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="run only benchmarks whose name holds one")
+    parser.add_argument("--before", help="a copy of an older checkout to time beside this one")
     args = parser.parse_args(argv)
     scripts = discover(args.names)
     if not scripts:
@@ -128,7 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes = []
     for script in scripts:
         print(f"running {script.name} ...", file=sys.stderr, flush=True)
-        outcomes.append(run(script))
+        takes = args.before and script.stem in ("bench_screen", "bench_brief", "bench_startup")
+        outcomes.append(run(script, ["--before", args.before] if takes else []))
         print(f"  done in {outcomes[-1].seconds:.0f} s", file=sys.stderr, flush=True)
     for out in outcomes:
         print("\n".join(render(out)))

@@ -29,10 +29,20 @@ BENCHMARK_INDEXES = ("000300.SH", "^NDX", "^SOX")
 
 
 def _watchlist_tickers() -> list[str]:
+    """The shipped watchlists' members (through whichever API this checkout has)."""
+    import tempfile
+
     from screener.paths import shipped
     from screener.watchlists import load_all
 
-    lists = load_all(shipped("watchlists"), shipped("model"))
+    try:  # the workspace-based API
+        from screener.settings import Settings
+        from screener.workspace import Workspace
+
+        with tempfile.TemporaryDirectory() as empty:  # no files of its own: the shipped ones
+            lists = load_all(Settings(workspace=Workspace(Path(empty))))
+    except TypeError:  # an older checkout: load_all(watchlists_dir, model_dir)
+        lists = load_all(shipped("watchlists"), shipped("model"))
     return list(dict.fromkeys(t for wl in lists for t in wl.tickers))
 
 
@@ -190,18 +200,23 @@ def windows() -> dict[str, str]:
     return {k: v.isoformat() for k, v in days.items()}
 
 
-def in_child(*args: str) -> dict:
+def in_child(*args: str, env: dict[str, str] | None = None) -> dict:
     """Run this file with ``args`` in its own process and return the JSON it prints.
 
     The benchmarks build and look things up in children: a parent grown by pandas and a
     4M-row build would pass its size on to every process it starts (Linux carries the peak
     RSS over fork and exec), and the children's peak memory would read as the parent's.
     """
+    import os
     import subprocess
     import sys
 
     out = subprocess.run(
-        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     if out.returncode != 0:
         raise RuntimeError(f"synth.py {' '.join(args)}: {out.stderr.strip()[-1500:]}")
