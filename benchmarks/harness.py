@@ -55,6 +55,11 @@ class Series:
     def peak_mb(self) -> float:
         return max(s.peak_mb for s in self.samples)
 
+    @property
+    def cpu_median_s(self) -> float:
+        """CPU seconds (user + system): far less sensitive than wall time to a loaded machine."""
+        return statistics.median(s.cpu_s for s in self.samples)
+
 
 def run_once(
     cmd: Sequence[str],
@@ -134,11 +139,18 @@ def ratio_row(
     of an older checkout, measured in the same rounds."""
     ratio_min = measured.min_s / floor.min_s
     ratio_median = measured.median_s / floor.median_s
+    extra = {
+        "cpu_median_s": round(measured.cpu_median_s, 2),
+        "floor_cpu_median_s": round(floor.cpu_median_s, 2),
+        "cpu_ratio": round(measured.cpu_median_s / floor.cpu_median_s, 2),
+        **extra,
+    }
     if before is not None:
         extra = {
             "before_min_s": round(before.min_s, 2),
             "before_median_s": round(before.median_s, 2),
             "before_ratio_median": round(before.median_s / floor.median_s, 2),
+            "before_cpu_median_s": round(before.cpu_median_s, 2),
             **extra,
         }
     return {
