@@ -81,7 +81,7 @@ def _view(config: Config, what: str) -> str:
     if what == "industry_map":
         return repr(value.entries)
     if what == "briefing":
-        return repr((value.benchmarks, value.chart_benchmarks, value.calibrations))
+        return repr((value.benchmarks, value.baskets, value.market_benchmarks, value.calibrations))
     return repr(value)
 
 
@@ -122,11 +122,25 @@ def test_the_model_section_uses_a_workspace_copy_of_its_texts(tmp_path):
 def test_a_bad_workspace_file_names_its_line(tmp_path):
     ws = workspace(tmp_path)
     path = own_copy(ws, "model", "briefing.yaml")
-    edit(path, "chart_benchmarks: [000300.SH, ^NDX]", "chart_benchmarks: [000300.SH, ^DJI]")
+    edit(path, "US: [^SOX, ^NDX]", "US: [^SOX, ^DJI]")
     with pytest.raises(ConfigError) as err:
         _ = Config(ws).briefing
-    expected = rf"{re.escape(str(path))}:\d+: chart_benchmarks\.1: '\^DJI' is not one"
+    expected = rf"{re.escape(str(path))}:\d+: baskets\.compute\.US\.1: '\^DJI' is not one"
     assert re.match(expected, str(err.value))
+
+
+def test_a_basket_benchmark_on_another_market_is_refused(tmp_path):
+    ws = workspace(tmp_path)
+    path = own_copy(ws, "model", "briefing.yaml")
+    edit(path, "US: [^SOX, ^NDX]", "US: [000688.SH]")
+    with pytest.raises(ConfigError, match=r"baskets\.compute\.US\.0: '000688\.SH' is not a US"):
+        _ = Config(ws).briefing
+
+
+def test_a_basket_takes_its_markets_benchmark_when_its_side_is_not_listed(tmp_path):
+    briefing = Config(workspace(tmp_path)).briefing
+    assert briefing.basket_benchmarks("compute", "CN") == ("000688.SH", "000300.SH")
+    assert briefing.basket_benchmarks("other", "US") == ("^NDX",)
 
 
 # -- each file parsed once per run ----------------------------------------------------------------

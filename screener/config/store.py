@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..workspace import Workspace
     from .briefing import BriefingConfig
     from .industry_map import IndustryMap
+    from .names import NameTable
     from .providers import DataConfig
     from .screen import ScreenConfig
 
@@ -131,6 +132,14 @@ class Config:
         model = self.model
         key = tuple(model.calibrations)
         return memo("briefing", [path], lambda: load_briefing_config(path, model), key)
+
+    @property
+    def names_zh(self) -> NameTable:
+        """Chinese names of US companies (``model/names_zh.yaml``)."""
+        from .names import load_name_table
+
+        path = self.model_file("names_zh.yaml")
+        return memo("names_zh", [path], lambda: load_name_table(path))
 
     @property
     def segment_ids(self) -> set[str]:
