@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -69,7 +70,7 @@ def pct(x: float) -> str:
 
 def test_writes_the_iso_week_pdf(briefing):
     result, _ = briefing
-    assert result.pdf_path.name == "2026-W47.pdf"
+    assert result.pdf_path.name == "2026-W47.en.pdf"
     assert result.pdf_path.read_bytes().startswith(b"%PDF")
     assert result.html_path is not None and result.html_path.exists()
     assert 5 <= result.pages <= 14
@@ -78,9 +79,11 @@ def test_writes_the_iso_week_pdf(briefing):
 def test_every_name_is_in_the_pdf(briefing):
     _, text = briefing
     for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent))):
-        assert wl.title.zh in text
+        assert wl.title.en in text
         for m in wl.members:
-            assert m.name_zh in text, m.name_zh
+            assert m.name_en in text, m.name_en
+            if not m.ticker[0].isalpha():  # an A-share: its Chinese name beside the English
+                assert m.name_zh in text, m.name_zh
             assert m.ticker in text
 
 
@@ -94,11 +97,11 @@ def test_demo_data_is_marked_on_every_page(briefing):
 @pytest.mark.parametrize("ticker", ["300308.SZ", "NVDA", "002230.SZ", "688521.SH"])
 def test_member_returns_match_an_independent_computation(briefing, ticker):
     _, text = briefing
-    # the performance-table row: the ticker and its last bar date on one line
-    line = next(ln for ln in text.splitlines() if ticker in ln and AS_OF.isoformat() in ln)
-    week, ytd = independent_return(ticker, 7), independent_return(ticker, None)
-    assert pct(week) in line, (line, pct(week))
-    assert pct(ytd) in line, (line, pct(ytd))
+    # the performance-table row: the ticker, then 1 week, 1 month, YTD
+    cells = r"([+-]\d+\.\d%) " * 3
+    week_, _, ytd_ = re.search(re.escape(ticker) + " " + cells, text).groups()
+    assert week_ == pct(independent_return(ticker, 7))
+    assert ytd_ == pct(independent_return(ticker, None))
 
 
 def test_benchmark_returns_match(briefing):
@@ -147,5 +150,5 @@ def test_a_change_made_through_the_cli_is_in_the_briefing(tmp_path):
     text = " ".join(
         "\n".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages).split()
     )
-    assert "Watchlist changes this week" in text
-    assert "compute 000938.SZ removed" in text
+    assert "Watchlist changes this week: removed Unisplendour." in text  # on the cover
+    assert "Compute side Unisplendour 000938.SZ removed removed from the list" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 
 import pytest
@@ -67,7 +68,8 @@ def both_languages(tmp_path_factory):
         (
             "en",
             [
-                "Key takeaways",
+                "This week's call",
+                "Scorecard: every watchlist name by composite score",
                 "Watchlist performance vs benchmarks",
                 "Watchlist changes this week",
                 "Data gaps",
@@ -79,7 +81,8 @@ def both_languages(tmp_path_factory):
         (
             "zh",
             [
-                "核心要点",
+                "本周观点",
+                "评分卡：自选股综合得分排名",
                 "自选股表现与基准对比",
                 "本周自选股变动",
                 "数据缺口",
@@ -94,7 +97,7 @@ def test_every_section_is_there_in_both_languages(both_languages, lang, headings
     _, text = both_languages[lang]
     for heading in headings:
         assert heading in text, heading
-    assert "中际旭创" in text  # Chinese names stay Chinese in both
+    assert "中际旭创" in text  # an A-share's Chinese name is in both editions
 
 
 def test_languages_show_the_same_numbers(both_languages):
@@ -184,23 +187,25 @@ def test_missing_data_is_listed_in_the_gaps_box(tmp_path):
         src.backup(dst)  # a file copy would miss what is still in the WAL
     result = build_briefing(live, tmp_path / "gaps.pdf")
     text = pdf_text(result.pdf_path)
-    gaps = text[text.rindex("5 · Data gaps") : text.rindex("6 · Risks")]
+    gaps = text[text.rindex("6 · Data gaps") : text.rindex("7 · Risks")]
     assert "300502.SZ" in gaps and "screener data update --tickers 300502.SZ" in gaps
 
 
-def test_pdf_exposures_match_the_screen(both_languages, tmp_path):
-    """The takeaways' exposure leaders and the exposure table carry the screen's numbers."""
+def test_pdf_scores_match_the_screen(both_languages, tmp_path):
+    """The cover's names to act on and the scorecard carry the screen's scores."""
     from screener.screen import run_screen
 
     _, text = both_languages["en"]
-    root = tmp_path
-    result = run_screen(settings_for(root), universe="all", top=0)
+    result = run_screen(settings_for(tmp_path), universe="all", top=0)
     frame = result.frame
-    members = frame[frame["watchlist"] != ""].sort_values("exposure_neutral", ascending=False)
+    members = frame[frame["watchlist"] != ""].sort_values("score", ascending=False)
     best = members.iloc[0]
-    assert f"({best['ticker']}) {best['exposure_neutral']:.0f}" in text
-    line = text[text.index("Most exposed watchlist names") :][:200]
-    assert best["ticker"] in line
+    act = text[text.index("Top of the screen") :][:300]
+    assert re.match(rf"Top of the screen 1 = [^\d]+ {re.escape(best['ticker'])} ", act)
+    assert f"{best['ticker']} {best['score']:.0f} " in act
+    worst = members.iloc[-1]
+    assert f"{len(members)} " in text[text.index("Bottom of the screen") :][:600]
+    assert worst["ticker"] in text[text.index("Bottom of the screen") :][:600]
 
 
 def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path):
@@ -214,6 +219,6 @@ def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path):
     result = runner.invoke(main, [*ws, "brief", "--out", str(tmp_path / "b.pdf")], env=env)
     assert result.exit_code == 0, result.output
     text = pdf_text(tmp_path / "b.pdf")
-    changes = text[text.rindex("4 · Watchlist changes this week") : text.rindex("5 · Data gaps")]
-    assert "000938.SZ removed" in changes
-    assert "edited outside the CLI" in changes and "compute.yaml changed outside" in changes
+    changes = text[text.rindex("5 · Watchlist changes this week") : text.rindex("6 · Data gaps")]
+    assert "Unisplendour 000938.SZ removed" in changes
+    assert "edited by hand the file was edited by hand after its last recorded edit" in changes

@@ -142,8 +142,8 @@ def test_demo_brief_command(tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "b" / "2026-W47.pdf").exists()
-    assert result.output.strip().endswith("2026-W47.pdf")
+    assert (tmp_path / "b" / "2026-W47.en.pdf").exists()
+    assert result.output.strip().endswith("2026-W47.en.pdf")
 
 
 def test_help_lists_each_command_with_its_own_short_help():

@@ -19,7 +19,7 @@ from .options import parse_date
     type=click.Path(path_type=Path),
     default=Path("briefs"),
     show_default=True,
-    help="Output folder (the file is named <ISO week>.pdf) or a path ending in .pdf.",
+    help="Output folder (the file is named <ISO week>.<lang>.pdf) or a path ending in .pdf.",
 )
 @click.option(
     "--html",
@@ -50,7 +50,7 @@ from .options import parse_date
     "--snapshot",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Re-render the numbers of an earlier briefing from its manifest "
-    "(<week>.manifest.json), offline, from the cache.",
+    "(<week>.<lang>.manifest.json), offline, from the cache.",
 )
 @click.pass_obj
 def brief(
@@ -66,9 +66,9 @@ def brief(
 
     \b
     Examples:
-      screener --demo brief --out briefs/           briefs/<this ISO week>.pdf, demo data
+      screener --demo brief --out briefs/           briefs/<this ISO week>.en.pdf, demo data
       screener brief --week 2026-W47 --lang zh      last week's briefing, in Chinese
-      screener brief --snapshot briefs/2026-W47.manifest.json --out again.pdf
+      screener brief --snapshot briefs/2026-W47.en.manifest.json --out again.pdf
     """
     from ..report import build_briefing
 

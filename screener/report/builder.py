@@ -17,13 +17,15 @@ from ..watchlists import Watchlist, load_all
 from ..workspace import Workspace
 from . import manifest as mf
 from .asof import AsOf
-from .changes import watchlist_changes
+from .changes import change_rows, changes_sentence, watchlist_changes
+from .cover import basket_rows, names_to_act_on, the_call
 from .datagaps import appendix_rows, failed_fetches, gap_rows
 from .exposure_section import exposure_section_context
 from .model_section import model_section_context
-from .performance import performance_context
+from .performance import compute_performance, performance_context
 from .render import html_to_pdf, render_html, write_atomic
-from .takeaways import model_numbers, risks, takeaways
+from .scorecard import fx_notes, house_screens, scorecard_context
+from .takeaways import model_numbers, risks
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,9 @@ class BriefingResult:
     snapshot_id: str
 
 
-def output_path(out: Path, iso_week: str) -> Path:
-    """``out`` itself when it names a .pdf file, else ``out/<ISO week>.pdf``."""
+def output_path(out: Path, iso_week: str, lang: str = "en") -> Path:
+    """``out`` itself when it names a .pdf file, else ``out/<ISO week>.<lang>.pdf`` (so the
+    English and Chinese editions of one week sit side by side)."""
     out = Path(out)
     if out.suffix.lower() == ".pdf":
         if out.is_dir():
@@ -49,7 +52,7 @@ def output_path(out: Path, iso_week: str) -> Path:
         return out
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; give a folder or a .pdf path")
-    return out / f"{iso_week}.pdf"
+    return out / f"{iso_week}.{lang}.pdf"
 
 
 def build_briefing(
@@ -71,7 +74,7 @@ def build_briefing(
     as_of = AsOf.for_week(week, settings.as_of) if week else AsOf.for_day(settings.as_of)
     if week:
         settings = dataclasses.replace(settings, as_of=as_of.day)
-    output_path(out, as_of.iso_week)  # refuse a bad --out before any work
+    output_path(out, as_of.iso_week, lang)  # refuse a bad --out before any work
     changes = watchlist_changes(settings.home, settings.workspace.own_folder("watchlists"), as_of)
     return _build(settings, out, write_html, lang, as_of, changes, snapshot_of=None)
 
@@ -87,7 +90,7 @@ def _from_snapshot(settings: Settings, out: Path, write_html: bool, manifest: di
             demo=bool(manifest["demo"]),
         )
         as_of = AsOf.for_day(settings.as_of)
-        output_path(out, as_of.iso_week)
+        output_path(out, as_of.iso_week, manifest["lang"])
         return _build(
             settings,
             out,
@@ -143,7 +146,7 @@ def _build(
     context["versions"] = manifest["versions"]
     html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
     pdf, pages = html_to_pdf(html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs)
-    return _write(out, as_of.iso_week, pdf, pages, html if write_html else None, manifest)
+    return _write(out, as_of.iso_week, lang, pdf, pages, html if write_html else None, manifest)
 
 
 def _context(
@@ -157,23 +160,34 @@ def _context(
     tickers: list[str],
 ) -> dict:
     config = settings.config
-    model = config.model
+    model, briefing, names = config.model, config.briefing, config.names_zh
     key = "zh" if lang == "zh" else "en"
     labels = {sid: getattr(seg, key) for sid, seg in model.segments.items()}
     labels["other"] = t["segment_other"]
-    context = performance_context(
-        lists, bars, as_of, settings.demo, t, config.briefing, labels, config.screen.stale_sessions
-    )
+    perf, wide = compute_performance(lists, bars, as_of, briefing, t, config.screen.stale_sessions)
+    context = performance_context(perf, wide, lists, as_of, settings.demo, t, briefing, names)
+    context["lang"] = key
     context["model"] = model_section_context(settings, lang=lang)
     context["exposure"] = exposure_section_context(settings, lists, lang=lang)
-    context["changes"] = [
-        {**c, "action": t.get(f"action_{c['action']}", c["action"])} for c in changes
-    ]
+    pair = house_screens(settings, lists, as_of)
+    card = scorecard_context(pair, lists, perf, key, names, t, model)
+    card["fx"] = fx_notes(pair.this, as_of.day, briefing.fx_max_age_days, t)
+    context["scorecard"] = card
+    rows = card["rows"]
+    context["call"] = the_call(perf, briefing, rows, t, key)
+    context["cover_baskets"] = basket_rows(perf, briefing, key)
+    context["act"] = names_to_act_on(rows, briefing.act_top, briefing.act_bottom)
+    context["changes"] = change_rows(changes, lists, labels, names, t, key)
+    context["theses"] = _theses(lists, labels, names, t, key)
     gaps = gap_rows(gaps_of(bars), t)
     context["gaps"] = gaps
     context["estimated"] = [
         c["ticker"] for c in context["exposure"]["candidates"] if c["estimated"]
     ]
+    also = [changes_sentence(context["changes"], t)]
+    if gaps:
+        also.append(t["takeaway_gaps"].format(count=len({g["ticker"] for g in gaps})))
+    context["also"] = also
     with Cache.open(settings) as cache:  # the briefing's tickers only, selected in SQL
         context["appendix"] = appendix_rows(cache.status(tickers), tickers)
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=7)).isoformat()
@@ -182,23 +196,33 @@ def _context(
     numbers = model_numbers(settings, key)
     formats = config.model_texts(lang)["formats"]
     context["risks"] = risks(numbers, model, formats, t)
-    context["takeaways"] = takeaways(
-        context["tables"],
-        context["benchmarks"],
-        config.briefing.chart_benchmarks,
-        numbers,
-        model,
-        formats,
-        changes,
-        gaps,
-        t,
-        context["exposure"]["leaders"],
-    )
     return context
 
 
-def _write(out, iso_week, pdf, pages, html, manifest) -> BriefingResult:
-    path = output_path(out, iso_week)
+def _theses(lists, labels, names, t, lang: str) -> list[dict]:
+    """The appendix's members per watchlist: name, mix and thesis in the note's language (the
+    Chinese thesis where the watchlist has one)."""
+    from .performance import member_name
+
+    sep = t["item_join"]
+    out = []
+    for wl in lists:
+        rows = []
+        for m in wl.members:
+            mix = [f"{labels.get(seg, seg)} {w:.0%}" for seg, w in m.segments.items()]
+            if m.other_weight > 1e-9:
+                mix.append(f"{labels['other']} {m.other_weight:.0%}")
+            thesis = (getattr(m, "thesis_zh", None) or m.thesis) if lang == "zh" else m.thesis
+            rows.append(
+                {"ticker": m.ticker, **member_name(m, lang, names), "mix": sep.join(mix),
+                 "thesis": thesis}
+            )  # fmt: skip
+        out.append({"title": wl.title.zh if lang == "zh" else wl.title.en, "rows": rows})
+    return out
+
+
+def _write(out, iso_week, lang, pdf, pages, html, manifest) -> BriefingResult:
+    path = output_path(out, iso_week, lang)
     manifest_path = path.with_suffix(".manifest.json")
     html_path = path.with_suffix(".html") if html is not None else None
     outputs = [(path, pdf), (manifest_path, mf.dumps(manifest))]

@@ -6,18 +6,21 @@ import base64
 
 import pandas as pd
 
-from .svgplot import Line, line_chart
+from .svgplot import Bar, Line, bar_chart, line_chart
 
-#: one colour per watchlist side and benchmark, the same in every chart
-COLOURS = {
-    "compute": "#1f4e79",
-    "application": "#c55a11",
-    "other": "#548235",
-    "000300.SH": "#7f7f7f",
-    "^NDX": "#262626",
-    "^SOX": "#a5a5a5",
+#: a basket's colour (a watchlist side on one market), the same in every chart and table:
+#: its side's hue, lighter for its US names; its benchmark is drawn dashed in the same colour
+BASKET_COLOURS = {
+    ("compute", "CN"): "#1f4e79",
+    ("compute", "US"): "#2e75b6",
+    ("application", "CN"): "#c55a11",
+    ("application", "US"): "#e59a5c",
+    ("other", "CN"): "#548235",
+    ("other", "US"): "#8fbc6a",
 }
-_FALLBACK = ["#7030a0", "#00808f", "#bf9000", "#843c0c"]
+_FALLBACK = "#7030a0"
+#: (gain, loss) colours per language: Chinese readers expect red for a gain, green for a loss
+UP_DOWN = {"en": ("#2e7d32", "#c00000"), "zh": ("#c00000", "#2e7d32")}
 
 
 def svg_data_uri(svg: str) -> str:
@@ -26,8 +29,13 @@ def svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def colour_for(key: str, i: int = 0) -> str:
-    return COLOURS.get(key, _FALLBACK[i % len(_FALLBACK)])
+def basket_colour(side: str, market: str) -> str:
+    return BASKET_COLOURS.get((side, market), _FALLBACK)
+
+
+def up_down(lang: str) -> tuple[str, str]:
+    """The colours of a gain and of a loss in ``lang``."""
+    return UP_DOWN.get(lang, UP_DOWN["en"])
 
 
 def _month_ticks(first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[float, str]]:
@@ -42,9 +50,10 @@ def _day(stamp: pd.Timestamp) -> float:
     return float((stamp - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1))
 
 
-def cumulative_chart(series: list[dict], title: str, demo: bool) -> str:
-    """Cumulative-return lines (percent). ``series``: dicts with ``label``, ``values`` (a
-    Series of fractions indexed by date), ``colour`` and ``benchmark`` (drawn dashed)."""
+def cumulative_chart(series: list[dict], demo: bool, watermark: str) -> str:
+    """Cumulative-return lines (percent); the title is the figure's caption in the page.
+    ``series``: dicts with ``label``, ``values`` (a Series of fractions indexed by date),
+    ``colour`` and ``benchmark`` (drawn dashed, thinner)."""
     lines = []
     first = last = None
     for s in series:
@@ -61,19 +70,55 @@ def cumulative_chart(series: list[dict], title: str, demo: bool) -> str:
                 days.tolist(),
                 (values.to_numpy(dtype="float64") * 100.0).tolist(),
                 s["colour"],
-                width=1.1 if s["benchmark"] else 1.8,
+                width=0.9 if s["benchmark"] else 1.7,
                 dashed=bool(s["benchmark"]),
             )
         )
     ticks = _month_ticks(first, last) if first is not None and last is not None else []
+    ys = [v for ln in lines for v in ln.y if v == v]
+    lo, hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
+    # headroom above the lines for the legend, which sits at the top left inside the plot
+    rows = (len(lines) + 1) // 2
+    y_range = (lo - 0.05 * (hi - lo), hi + (0.08 + 0.09 * rows) * (hi - lo))
     return line_chart(
         lines,
         width_in=7.2,
-        height_in=3.4,
+        height_in=3.0,
         x_ticks=ticks,
         y_format=lambda v: f"{v:.0f}%",
-        title=title,
+        y_range=y_range,
         zero_line=True,
         legend_columns=2,
-        watermark="DEMO DATA" if demo else "",
+        watermark=watermark if demo else "",
+    )
+
+
+def excess_chart(baskets: list[dict], axis_label: str, lang: str) -> str:
+    """Each basket's excess return over its benchmark per window (percentage points), as
+    horizontal bars coloured by sign in the language's convention, under a heading naming
+    the basket and its benchmark. ``baskets``: dicts with ``title`` and ``values``, a list of
+    (window label, excess as a fraction)."""
+    up, down = up_down(lang)
+    rows: list[tuple[str, list[Bar]]] = []
+    headings = []
+    values = []
+    for b in baskets:
+        headings.append(len(rows))
+        rows.append((b["title"], []))
+        for window, value in b["values"]:
+            bars = []
+            if value == value:
+                pp = value * 100.0
+                values.append(abs(pp))
+                bars.append(Bar(0.0, pp, up if pp >= 0 else down, note=f"{pp:+.1f}"))
+            rows.append((window, bars))
+    span = max([*values, 1.0]) * 1.2
+    return bar_chart(
+        rows,
+        width_in=7.2,
+        x_range=(-span, span),
+        x_label=axis_label,
+        base=0.0,
+        headings=headings,
+        row_height=11.0,
     )

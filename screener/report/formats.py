@@ -56,3 +56,28 @@ def fmt_pct(value: float | None, na: str = "—", digits: int = 1) -> str:
     if value is None or value != value:
         return na
     return f"{value * 100:+.{digits}f}%"
+
+
+def fmt_pp(value: float | None, t: Mapping[str, str], signed: bool = True, digits: int = 1) -> str:
+    """A difference of two returns in percentage points: ``+1.2 pp`` (``+1.2个百分点``);
+    ``t["pp_unit"]`` is the unit in the note's language, ``t["na"]`` the missing mark."""
+    if value is None or value != value:
+        return t["na"]
+    number = f"{value * 100:{'+' if signed else ''}.{digits}f}"
+    return f"{number}{t['pp_unit']}"
+
+
+def fmt_multiple(value: float | None, na: str = "—") -> str:
+    """A valuation multiple: ``52x``, ``8.5x`` below 10; ``na`` when missing or negative
+    (a loss-making name has no meaningful P/E)."""
+    if value is None or value != value or value <= 0:
+        return na
+    return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+def fmt_bn(value: float | None, na: str = "—") -> str:
+    """An amount in billions: ``4,400`` from 100 up, else one decimal (``93.4``, ``0.8``)."""
+    if value is None or value != value:
+        return na
+    bn = value / 1e9
+    return f"{bn:,.0f}" if bn >= 100 else f"{bn:.1f}"

@@ -16,6 +16,7 @@ import jinja2
 from ..errors import MissingGlyphError, RenderError
 from ..fsutil import write_atomic  # noqa: F401  (moved to fsutil; re-exported for report/)
 from .fonts import INSTALL_HINT
+from .formats import fmt_bn, fmt_multiple
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,13 @@ def format_pct(value, digits: int = 1, signed: bool = True, na: str = "n/a") -> 
     return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
 
 
+def format_pp(value, digits: int = 1, na: str = "n/a") -> str:
+    """A difference of returns in a table whose header names the unit: ``0.0123`` → ``+1.2``."""
+    if value is None or value != value:
+        return na
+    return f"{value * 100:+.{digits}f}"
+
+
 def format_num(value, digits: int = 2, na: str = "n/a") -> str:
     if value is None or value != value:
         return na
@@ -61,6 +69,9 @@ def render_html(template_dirs: Sequence[Path], name: str, context: dict, na: str
     env = template_env(template_dirs)
     env.filters["pct"] = functools.partial(format_pct, na=na)
     env.filters["num"] = functools.partial(format_num, na=na)
+    env.filters["pp"] = functools.partial(format_pp, na=na)
+    env.filters["mult"] = functools.partial(fmt_multiple, na=na)
+    env.filters["bn"] = functools.partial(fmt_bn, na=na)
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:

@@ -304,11 +304,18 @@ def bar_chart(
     x_label: str = "",
     title: str = "",
     base: float | None = None,
+    headings: Sequence[int] = (),
+    row_height: float = 20.0,
 ) -> str:
-    """Horizontal bars, one row per label (first row on top), a vertical line at ``base``."""
-    label_width = max((text_width(label, 7) for label, _ in rows), default=0.0)
+    """Horizontal bars, one row per label (first row on top), a vertical line at ``base``.
+    The rows at the indexes ``headings`` are bold headings over the rows below them, written
+    from the left edge (they hold no bars)."""
+    label_width = max(
+        (text_width(label, 7) for i, (label, _) in enumerate(rows) if i not in headings),
+        default=0.0,
+    )
     width = width_in * PT_PER_INCH
-    row_h = 20.0
+    row_h = row_height
     top = 18 if title else 6
     bottom = 22 + (12 if x_label else 0)
     height = top + row_h * max(len(rows), 1) + bottom
@@ -323,6 +330,9 @@ def bar_chart(
     c.line(left, axis_y, width - 10, axis_y, AXIS, 0.6)
     for i, (label, bars) in enumerate(rows):
         mid = top + row_h * (i + 0.5)
+        if i in headings:
+            c.text(4, mid + 2.5, label, 7.5, bold=True)
+            continue
         c.text(left - 4, mid + 2.5, label, 7, "end")
         for b in bars:
             x1, x2 = sorted((sx(b.start), sx(b.end)))

@@ -144,10 +144,10 @@ def test_out_an_existing_folder_gets_the_weeks_pdf(ws, demo_home, tmp_path):
     result = brief(ws, folder)
     assert traceback_in(result) is None
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == str(folder / "2026-W47.pdf")
+    assert result.stdout.strip() == str(folder / "2026-W47.en.pdf")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "2026-W47.manifest.json",
-        "2026-W47.pdf",
+        "2026-W47.en.manifest.json",
+        "2026-W47.en.pdf",
         "keep.txt",
     ]
     assert (folder / "keep.txt").read_text("utf-8") == "mine"

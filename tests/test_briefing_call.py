@@ -1,0 +1,263 @@
+"""The briefing as a reader gets it (both editions, demo data, a fixed as-of day): the cover's
+basket and excess returns and the scorecard's rank changes, recomputed here from the cache's
+rows with plain pandas, are in the PDF text; no internal identifier, file name or command
+leaks into the body; the Chinese edition is Chinese."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import sqlite3
+from collections import Counter
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from screener.config import Config
+from screener.report import build_briefing
+from screener.screen import run_screen
+from screener.settings import Settings
+from screener.tickers import security
+from screener.watchlists import load_all
+from screener.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+AS_OF = dt.date(2026, 11, 20)  # a Friday: ISO week 2026-W47
+LAST_WEEK = dt.date(2026, 11, 15)  # the Sunday before it
+#: the baskets the shipped model/briefing.yaml defines, written out here: (side, market) ->
+#: (label in the English edition, its benchmark's ticker and English name)
+BASKETS = {
+    ("compute", "CN"): ("Compute (A-shares)", "000688.SH", "STAR 50"),
+    ("compute", "US"): ("Compute (US)", "^SOX", "PHLX Semiconductor Index"),
+    ("application", "CN"): ("Applications (A-shares)", "399006.SZ", "ChiNext Index"),
+}
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws")
+    settings = Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=root / "h")
+    out = {}
+    for lang in ("en", "zh"):
+        result = build_briefing(settings, root / "briefs", lang=lang)
+        pages = [p.extract_text() for p in PdfReader(result.pdf_path).pages]
+        out[lang] = (result, pages)
+    return settings, out
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- independent numbers ------------------------------------------------------------------------
+
+
+def cached_prices(settings: Settings, tickers) -> pd.DataFrame:
+    """close x adj_factor per ticker and day, read straight from the cache's SQLite table."""
+    marks = ",".join("?" * len(tickers))
+    with sqlite3.connect(settings.cache_path) as conn:
+        rows = conn.execute(
+            f"SELECT ticker, date, close * adj_factor FROM daily_bars "
+            f"WHERE ticker IN ({marks}) AND date <= ?",
+            [*tickers, AS_OF.isoformat()],
+        ).fetchall()
+    frame = pd.DataFrame(rows, columns=["ticker", "date", "price"])
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.pivot(index="date", columns="ticker", values="price").sort_index()
+
+
+def window_start(window: str) -> dt.date:
+    return {
+        "1w": AS_OF - dt.timedelta(days=7),
+        "1m": dt.date(2026, 10, 20),
+        "ytd": dt.date(2025, 12, 31),
+    }[window]
+
+
+def daily_rebalanced(prices: pd.DataFrame, start: dt.date) -> float:
+    """An equal-weight basket rebalanced every session: the mean of the members' daily returns,
+    chained from each member's last close on or before ``start``."""
+    p = prices.ffill()
+    base = p[p.index <= pd.Timestamp(start)].iloc[[-1]]
+    path = pd.concat([base, p[p.index > pd.Timestamp(start)]])
+    daily = path / path.shift(1) - 1
+    return float((1 + daily.iloc[1:].mean(axis=1)).prod() - 1)
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.1f}%"
+
+
+def pp(x: float) -> str:
+    return f"{x * 100:+.1f}"
+
+
+@pytest.fixture(scope="module")
+def baskets(editions):
+    settings, _ = editions
+    lists = load_all(settings)
+    out = {}
+    for (side, market), (label, bench, bench_name) in BASKETS.items():
+        members = [
+            m.ticker
+            for wl in lists
+            if wl.side == side
+            for m in wl.members
+            if security(m.ticker).market == market
+        ]
+        prices = cached_prices(settings, [*members, bench])
+        returns = {}
+        for w in ("1w", "1m", "ytd"):
+            basket = daily_rebalanced(prices[members], window_start(w))
+            index = daily_rebalanced(prices[[bench]], window_start(w))
+            returns[w] = (basket, index, basket - index)
+        out[label] = (bench_name, returns)
+    return out
+
+
+def test_the_cover_table_holds_each_baskets_returns_and_excess(editions, baskets):
+    _, out = editions
+    cover = flat(out["en"][1][0])
+    for label, (bench_name, r) in baskets.items():
+        cells = " ".join(f"{pct(r[w][0])} {pp(r[w][2])}" for w in ("1w", "1m", "ytd"))
+        assert f"{label} {bench_name} {cells}" in cover, (label, cells)
+
+
+def test_the_call_quotes_the_same_week(editions, baskets):
+    _, out = editions
+    cover = flat(out["en"][1][0])
+    call = cover[cover.index("This week ") :]
+    for label, (bench_name, r) in baskets.items():
+        basket, index, excess = r["1w"]
+        verb = "rose" if basket > 0 else "fell"
+        side = "ahead of" if excess > 0 else "behind"
+        phrase = (
+            f"{label} {verb} {abs(basket) * 100:.1f}%, {abs(excess) * 100:.1f} pp {side} the "
+            f"{bench_name} ({pct(index)})"
+        )
+        assert phrase in call, phrase
+
+
+def test_the_chinese_cover_quotes_the_same_numbers(editions, baskets):
+    _, out = editions
+    cover = flat(out["zh"][1][0])
+    for _, (_, r) in baskets.items():
+        cells = " ".join(f"{pct(r[w][0])} {pp(r[w][2])}" for w in ("1w", "1m", "ytd"))
+        assert cells in cover, cells
+
+
+def test_the_scorecard_shows_each_names_rank_change(editions):
+    settings, out = editions
+    lists = load_all(settings)
+    members = {m.ticker: m for wl in lists for m in wl.members}
+
+    def ranks(day):
+        frame = run_screen(dataclasses.replace(settings, as_of=day), universe="all", top=0).frame
+        scores = frame.set_index("ticker")["score"].reindex(list(members)).dropna()
+        order = sorted(scores.index, key=lambda tk: (-scores[tk], tk))
+        return {tk: i + 1 for i, tk in enumerate(order)}
+
+    now, before = ranks(AS_OF), ranks(LAST_WEEK)
+    assert now != before  # a week of prices moved something
+    card = flat("\n".join(p for p in out["en"][1] if "Scorecard" in p and "Chg." in p))
+    for tk, rank in now.items():
+        prev = before[tk]
+        change = "=" if prev == rank else f"▲{prev - rank}" if prev > rank else f"▼{rank - prev}"
+        row = f"{rank} {change} {members[tk].name_en} {tk}"
+        assert row in card, row
+
+
+# -- the text a reader sees ----------------------------------------------------------------------
+
+#: sections other sessions are rewriting (the model, issue 12; exposure, issue 13): checked
+#: once their sections land, until then cut out of the text these tests read
+PENDING = {
+    "en": [("1 · Compute-demand model", "2 · "), ("3 · Exposure to AI compute demand", "4 · ")],
+    "zh": [("1 · 算力需求模型", "2 · "), ("3 · AI算力需求敞口", "4 · ")],
+}
+GAPS = {"en": ("6 · Data gaps", "7 · "), "zh": ("6 · 数据缺口", "7 · ")}
+APPENDIX = {"en": "Appendix: data sources", "zh": "附录：数据来源"}
+
+
+def cut(text: str, start: str, end: str) -> str:
+    """``text`` without the part from the last ``start`` (the heading, after the contents)
+    to the next ``end``."""
+    i = text.rindex(start)
+    j = text.find(end, i + len(start))
+    return text[:i] + (text[j:] if j >= 0 else "")
+
+
+def body(pages: list[str], lang: str, appendix: bool = True) -> str:
+    text = flat("\n".join(pages))
+    for start, end in PENDING[lang]:
+        text = cut(text, start, end)
+    if not appendix:
+        text = text[: text.rindex(APPENDIX[lang])]
+    return text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_internal_identifier_file_name_or_command_in_the_text(editions, lang):
+    _, out = editions
+    text = cut(body(out[lang][1], lang), *GAPS[lang])
+    assert not re.findall(r"[a-z]+_[a-z_]+", text)
+    assert ".yaml" not in text
+    assert not re.findall(r"\bscreener (?:brief|screen|watchlist|data|model)\b", text)
+    assert "--" not in re.sub(r"\d--\d", "", text)  # no CLI option
+
+
+#: not English words in the Chinese edition: units, tickers' letters, abbreviations the Chinese
+#: press writes in Latin letters, product names
+LATIN_OK = {
+    "AI", "AIGC", "AIoT", "IP", "GPU", "CPO", "MPO", "NPU", "HBM", "IoT", "ChatGPT", "OpenAI",
+    "DGX", "PUE", "Azure", "Copilot", "Web", "SZ", "SH", "BJ", "US", "CNY", "USD", "P", "x",
+    "kWh", "TWh", "GW", "pp", "W",
+}  # fmt: skip
+
+
+def english_words(text: str, allowed: set[str]) -> list[str]:
+    words = re.findall(r"[A-Za-z][A-Za-z\-]*", text)
+    return [w for w in words if w not in allowed]
+
+
+def test_the_chinese_edition_is_chinese(editions):
+    settings, out = editions
+    result, pages = out["zh"]
+    config = Config(settings.workspace)
+    tickers = {m.ticker for wl in load_all(settings) for m in wl.members}
+    tickers |= {t.lstrip("^") for t in config.briefing.benchmarks}
+    tickers |= set(config.names_zh.companies)
+    latin_names = {w for c in config.names_zh.companies.values() if c.latin for w in c.zh.split()}
+    text = body(pages, "zh", appendix=False).replace(result.snapshot_id, "")
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    english = english_words(text, LATIN_OK | tickers | latin_names)
+    assert han > 1000
+    assert len(english) * 100 <= 3 * han, Counter(english).most_common(20)
+
+
+def test_the_chinese_edition_names_us_companies_in_chinese(editions):
+    _, out = editions
+    text = flat("\n".join(out["zh"][1]))
+    for name in ("英伟达", "微软"):
+        assert name in text
+    assert "NVIDIA" not in body(out["zh"][1], "zh", appendix=False)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_chart_has_a_source_line(editions, lang):
+    _, out = editions
+    text = flat("\n".join(out[lang][1]))
+    label = {"en": "Source:", "zh": "资料来源："}[lang]
+    assert text.count(label) >= 2
+
+
+def test_a_stale_fx_rate_is_dated_and_flagged(editions):
+    _, out = editions
+    text = flat("\n".join(out["en"][1]))
+    fx = Config(Workspace.open(out["en"][0].pdf_path.parent)).fx_table
+    cny = fx[fx["currency"] == "CNY"].sort_values("date").iloc[-1]
+    day = pd.Timestamp(cny["date"]).date()
+    assert f"the rate of {day}" in text
+    assert f"This rate is {(AS_OF - day).days} days old" in text
