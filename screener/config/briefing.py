@@ -116,19 +116,19 @@ def load_briefing_config(path: Path | str, model: ModelConfig) -> BriefingConfig
             return None
         return ticker
 
-    baskets = {}
+    baskets: dict[tuple[str, str], tuple[str, ...]] = {}
     for side, markets in parsed.baskets.items():
         for market, tickers in markets.items():
             got = [known(t, market, ("baskets", side, market, i)) for i, t in enumerate(tickers)]
             baskets[(side, market)] = tuple(t for t in got if t)
     fallback: dict[str, str] = {}
-    for market, raw in parsed.market_benchmarks.items():
-        ticker = known(raw, market, ("market_benchmarks", market))
-        if ticker:
-            fallback[market] = ticker
-    for market in MARKETS:
-        if market not in parsed.market_benchmarks:
-            msg = f"no benchmark for market {market}; give one index per market"
+    for market_name, raw in parsed.market_benchmarks.items():
+        found = known(raw, market_name, ("market_benchmarks", market_name))
+        if found:
+            fallback[market_name] = found
+    for needed in MARKETS:
+        if needed not in parsed.market_benchmarks:
+            msg = f"no benchmark for market {needed}; give one index per market"
             problems.append(problem(path, doc, ("market_benchmarks",), msg))
     for i, calibration in enumerate(parsed.calibrations):
         if calibration not in model.calibrations:

@@ -93,10 +93,11 @@ def why_sentence(
 ) -> str:
     """Why: whether the benchmarks explain the week, and the names that lagged and led their
     benchmark most."""
-    benches = []
+    benches: list[tuple[str, float]] = []
     for b in perf.baskets:
         if b.benchmark not in {x for x, _ in benches}:
-            benches.append((b.benchmark, perf.returns.get(b.benchmark, {}).get("ret_1w")))
+            bench = perf.returns.get(b.benchmark, {}).get("ret_1w", float("nan"))
+            benches.append((b.benchmark, bench))
     moves = t["item_join"].join(
         t["bench_ret"].format(name=_bench(briefing, tk, lang), ret=fmt_pct(r, t["na"]))
         for tk, r in benches

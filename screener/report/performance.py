@@ -138,10 +138,13 @@ def member_name(m: Member, lang: str, names: NameTable) -> dict:
     return display_name(m.ticker, m.name_zh, m.name_en, lang, names)
 
 
-def _returns_of(returns: pd.DataFrame, ticker: str, windows: Sequence[str]) -> dict[str, float]:
-    if ticker not in returns.index:
+def _returns_of(
+    rows: Mapping[str, Mapping], ticker: str, windows: Sequence[str]
+) -> dict[str, float]:
+    row = rows.get(ticker)
+    if row is None:
         return {w: float("nan") for w in windows}
-    return {w: float(returns.loc[ticker, w]) for w in windows}
+    return {w: float(row[w]) for w in windows}
 
 
 @dataclass(frozen=True)
@@ -185,10 +188,10 @@ def compute_performance(
     wide = total_return_prices(bars)
     returns = period_returns(wide, as_of.day, NAME_PERIODS, max_stale_sessions=stale_sessions)
     baskets = make_baskets(lists, briefing, t)
-    tickers = list(returns.index)
+    rows = returns.to_dict("index")
     perf = Performance(
         baskets,
-        {tk: _returns_of(returns, tk, NAME_PERIODS) for tk in tickers},
+        {str(tk): _returns_of(rows, str(tk), NAME_PERIODS) for tk in rows},
         {b.key: basket_returns(wide, b.tickers, returns, as_of.day) for b in baskets},
     )
     return perf, wide
@@ -252,7 +255,8 @@ def performance_context(
                     **{f"ex_{w}": perf.excess(tk, w) for w in PERIODS},
                 }
             )
-        basket = perf.basket_returns[b.key]
+        basket: dict[str, float] = dict(perf.basket_returns[b.key])
+        basket.update({f"ex_{w}": excess(basket[w], bench.get(w, float("nan"))) for w in PERIODS})
         tables.append(
             {
                 "key": b.key,
@@ -260,10 +264,7 @@ def performance_context(
                 "colour": b.colour,
                 "benchmark": briefing.benchmarks[b.benchmark].name(lang),
                 "rows": rows,
-                "basket": {
-                    **basket,
-                    **{f"ex_{w}": excess(basket[w], bench.get(w, float("nan"))) for w in PERIODS},
-                },
+                "basket": basket,
                 "benchmarks": [
                     {
                         "ticker": tk,

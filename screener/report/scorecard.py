@@ -192,7 +192,7 @@ def scorecard_rows(
     """Every watchlist member as a finished-number dict, best score first (names without a
     score last). Raw numbers stay numbers; the template and :mod:`.formats` write them."""
     this = pair.this
-    frame = this.frame.set_index("ticker")
+    records: dict = this.frame.set_index("ticker").to_dict("index")
     members = {m.ticker: m for wl in lists for m in wl.members}
     tickers = list(members)
     now = member_ranks(this.frame, tickers)
@@ -203,7 +203,7 @@ def scorecard_rows(
     rows = []
     for tk in tickers:
         m = members[tk]
-        r = frame.loc[tk] if tk in frame.index else pd.Series(dtype=float)
+        r = records.get(tk, {})
         rank, prev = now.get(tk), before.get(tk)
         comps = {c: float(r.get(f"score_{c}", float("nan"))) for c in COMPONENTS}
         basket = baskets.get(tk)
