@@ -340,3 +340,23 @@ def test_modules_stay_small():
         if (n := len(p.read_text("utf-8").splitlines())) > 450
     }
     assert set(big) <= allowed, big
+
+
+# -- i18n texts are filled by a formatter that knows plain names only ------------------------------
+
+
+def test_a_loaded_text_fills_plain_names_and_nothing_else():
+    from screener.config.texts import Text, placeholders
+
+    assert Text("{week} · as of {day}").format(week="2026-W47", day="2026-11-20") == (
+        "2026-W47 · as of 2026-11-20"
+    )
+    assert placeholders("{a} and {b} {{literal}}") == {"a", "b"}
+    for hostile in ("{day.__class__}", "{0}", "{}", "{d[0]}", "{d!r}", "{d:>99999999}"):
+        with pytest.raises(ConfigError):
+            Text(hostile).format("x", day=1, d="x")
+        with pytest.raises(ValueError):
+            placeholders(hostile)
+    for broken in ("{week", "week}", "{week}}x{"):
+        with pytest.raises(ValueError):
+            placeholders(broken)

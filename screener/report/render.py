@@ -1,5 +1,7 @@
-"""Jinja → HTML → WeasyPrint → PDF, with a fetcher that loads nothing from outside its folders
-and a check that every character was drawn with a real glyph."""
+"""Jinja → HTML → WeasyPrint → PDF: templates in Jinja's immutable sandbox, loaded only from
+the template folders (real paths: a symbolic link leading out is refused), a fetcher that
+loads nothing from outside them, and a check that every character was drawn with a real
+glyph. Every failure is one :class:`RenderError` naming the template file and line."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import jinja2
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from ..errors import MissingGlyphError, RenderError
+from ..errors import MissingGlyphError, RenderError, ScreenerError
 from ..fsutil import write_atomic  # noqa: F401  (moved to fsutil; re-exported for report/)
 from .fonts import INSTALL_HINT
 from .formats import fmt_bn, fmt_multiple
@@ -21,11 +25,84 @@ from .formats import fmt_bn, fmt_multiple
 log = logging.getLogger(__name__)
 
 
+#: the largest template file read (the shipped ones are a few kilobytes)
+MAX_TEMPLATE_BYTES = 1024 * 1024
+#: the longest string or list a template may build with ``*``, and the largest exponent of ``**``
+MAX_PRODUCT = 1_000_000
+MAX_EXPONENT = 1_000
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates from ``roots`` in order; a file whose real path (symbolic links resolved) is
+    outside every root is refused with :class:`jinja2.sandbox.SecurityError`, so a template
+    can include only templates, never ``/etc/passwd`` through a link."""
+
+    def __init__(self, roots: Sequence[Path]):
+        self.roots = [Path(os.path.realpath(r)) for r in roots]
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        pieces = split_template_path(template)
+        for root in self.roots:
+            candidate = root.joinpath(*pieces)
+            if os.path.isfile(candidate):
+                break
+        else:
+            raise jinja2.TemplateNotFound(template)
+        real = Path(os.path.realpath(candidate))
+        if not any(real.is_relative_to(r) for r in self.roots):
+            raise SecurityError(
+                f"{candidate} leads to {real}, outside the template folders "
+                f"({', '.join(map(str, self.roots))}); a template may include only templates"
+            )
+        raw = _read_template(real)
+        mtime = os.path.getmtime(real)
+        return raw, str(real), lambda: _mtime(real) == mtime
+
+
+def _read_template(path: Path) -> str:
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_TEMPLATE_BYTES + 1)
+    if len(raw) > MAX_TEMPLATE_BYTES:
+        raise RenderError(f"template {path}: larger than {MAX_TEMPLATE_BYTES:,} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RenderError(f"template {path}:{line}: not UTF-8 text; save it as UTF-8") from None
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return None
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox (no ``__globals__``, no private attributes, no changing lists
+    or dicts, ``str.format`` sandboxed too), with ``*`` and ``**`` bounded so a template cannot
+    build a gigabyte string or a number with a billion digits."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator: str, left, right):
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
+                raise SecurityError(f"an exponent larger than {MAX_EXPONENT}")
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            sized = isinstance(seq, str | bytes | list | tuple) and isinstance(times, int)
+            if sized and len(seq) * max(times, 0) > MAX_PRODUCT:
+                raise SecurityError(f"a result longer than {MAX_PRODUCT:,} items")
+        return left * right
+
+
 def template_env(template_dirs: Sequence[Path]) -> jinja2.Environment:
-    """Templates from the user's folder first, shipped defaults second; autoescape and
-    StrictUndefined on (a missing value fails loudly, never renders blank)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+    """Templates from the user's folder first, shipped defaults second, in Jinja's immutable
+    sandbox (a workspace template is untrusted: it may come with a colleague's lists);
+    autoescape and StrictUndefined on (a missing value fails loudly, never renders blank)."""
+    env = _Sandbox(
+        loader=ConfinedLoader(template_dirs),
         # everything is escaped except our own stylesheets, included raw into <style>
         autoescape=jinja2.select_autoescape(
             enabled_extensions=("html", "j2", "xml"),
@@ -64,8 +141,8 @@ def format_num(value, digits: int = 2, na: str = "n/a") -> str:
 
 
 def render_html(template_dirs: Sequence[Path], name: str, context: dict, na: str = "n/a") -> str:
-    """Render template ``name``; an error names the template and line. ``na`` is the text
-    shown for a missing number."""
+    """Render template ``name``; any failure is a :class:`RenderError` naming the template
+    file and line. ``na`` is the text shown for a missing number."""
     env = template_env(template_dirs)
     env.filters["pct"] = functools.partial(format_pct, na=na)
     env.filters["num"] = functools.partial(format_num, na=na)
@@ -74,6 +151,8 @@ def render_html(template_dirs: Sequence[Path], name: str, context: dict, na: str
     env.filters["bn"] = functools.partial(fmt_bn, na=na)
     try:
         return env.get_template(name).render(**context)
+    except ScreenerError:
+        raise
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(
             f"template {exc.filename or exc.name}:{exc.lineno}: {exc.message}"
@@ -82,17 +161,29 @@ def render_html(template_dirs: Sequence[Path], name: str, context: dict, na: str
         raise RenderError(
             f"template {exc.name} not found in " + ", ".join(str(d) for d in template_dirs)
         ) from exc
+    except SecurityError as exc:
+        raise RenderError(
+            f"template {_where(exc, name)}: refused: {str(exc).rstrip('.')}; templates may not "
+            "reach Python internals or files outside the template folders; nothing was run or "
+            "written"
+        ) from exc
     except jinja2.UndefinedError as exc:
-        raise RenderError(f"template {name}{_template_line(exc)}: {exc.message}") from exc
+        raise RenderError(f"template {_where(exc, name)}: {exc.message}") from exc
+    except Exception as exc:  # a runtime error inside a template: {{ 1 // 0 }}, a bad filter
+        what = str(exc).splitlines()[0] if str(exc) else ""
+        raise RenderError(
+            f"template {_where(exc, name)}: {type(exc).__name__}{': ' + what if what else ''};"
+            " fix that line of the template (or delete your copy to use the shipped one)"
+        ) from exc
 
 
-def _template_line(exc: BaseException) -> str:
-    """``:<file>:<line>`` of the innermost template frame in a Jinja traceback, if any."""
-    tb, where = exc.__traceback__, ""
+def _where(exc: BaseException, name: str) -> str:
+    """``<file>:<line>`` of the innermost template frame in a Jinja traceback, else ``name``."""
+    tb, where = exc.__traceback__, name
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith((".j2", ".html", ".css")):
-            where = f" ({Path(filename).name}:{tb.tb_lineno})"
+            where = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
 
