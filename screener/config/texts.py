@@ -71,7 +71,7 @@ class Text(str):
 
     __slots__ = ()
 
-    def format(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def format(self, *args: Any, **kwargs: Any) -> str:
         return _FORMATTER.vformat(str(self), args, kwargs)
 
     def format_map(self, mapping: Mapping[str, Any]) -> str:  # type: ignore[override]

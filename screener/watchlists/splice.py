@@ -24,7 +24,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
-from ruamel.yaml.scalarstring import ScalarString
+from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from ..errors import TickerError, WatchlistError
@@ -219,14 +219,22 @@ def _canonical_or_none(value: Any) -> str | None:
         return None
 
 
+def _flow_safe(value: Any) -> Any:
+    """A text ruamel would write plain but read back as something else inside ``[..]`` or
+    ``{..}`` (``?0`` is read as a mapping key there), single-quoted instead."""
+    if isinstance(value, str) and not isinstance(value, ScalarString) and value[:1] == "?":
+        return SingleQuotedScalarString(value)
+    return value
+
+
 def flow_map(values: Mapping[str, Any]) -> CommentedMap:
-    node = CommentedMap(values)
+    node = CommentedMap({k: _flow_safe(v) for k, v in values.items()})
     node.fa.set_flow_style()
     return node
 
 
 def flow_seq(values: Iterable[Any]) -> CommentedSeq:
-    node = CommentedSeq(values)
+    node = CommentedSeq(_flow_safe(v) for v in values)
     node.fa.set_flow_style()
     return node
 
@@ -316,10 +324,10 @@ def _set_key(entry: CommentedMap, key: str, value: Any) -> None:
     current = entry.get(key)
     if isinstance(current, CommentedMap) and isinstance(value, Mapping):
         current.clear()
-        current.update(value)
+        current.update({k: _flow_safe(v) for k, v in value.items()})
         return
     if isinstance(current, CommentedSeq) and isinstance(value, list):
-        current[:] = value
+        current[:] = [_flow_safe(v) for v in value]
         return
     if key in entry:
         if isinstance(current, ScalarString) and isinstance(value, str):
