@@ -10,7 +10,8 @@
     │   └── ScenarioError               an unknown scenario or calibration name
     ├── DataError                       market data cannot be had or trusted
     │   ├── ProviderError               a vendor call failed or returned an unexpected shape
-    │   │   └── RateLimitError          the vendor said 429 / too many requests
+    │   │   ├── RateLimitError          the vendor said 429 / too many requests
+    │   │   └── NetworkDownError        no vendor can be reached (DNS, refused, proxy): stop
     │   ├── EmptyDataError              a query returned no rows at all
     │   └── CacheError                  the local cache is locked, corrupt or missing rows
     └── RenderError                     the briefing cannot be rendered
@@ -66,6 +67,11 @@ class ProviderError(DataError):
 
 class RateLimitError(ProviderError):
     """The vendor refused with HTTP 429 or an equivalent rate-limit answer."""
+
+
+class NetworkDownError(ProviderError):
+    """The network itself is unreachable (no DNS, connection refused, the proxy does not
+    answer): no other ticker or vendor would fare better, so a run stops at once."""
 
 
 class EmptyDataError(DataError):

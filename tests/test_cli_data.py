@@ -36,11 +36,13 @@ def test_demo_update_then_nothing_to_do():
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines()[:2] == [
         "DEMO DATA",
-        "updated 2, already current 0, failed 0 (4 provider requests)",
+        "updated 2, already current 0, failed 0 (4 provider calls, 0 HTTP requests)",
     ]
     second = invoke(*DEMO, "data", "update", "--tickers", "NVDA", "--tickers", "300308.SZ")
     assert second.exit_code == 0
-    assert "updated 0, already current 2, failed 0 (0 provider requests)" in second.stdout
+    assert "updated 0, already current 2, failed 0 (0 provider calls, 0 HTTP requests)" in (
+        second.stdout
+    )
 
 
 def test_partial_failure_exits_3_and_lists_the_failed_tickers():

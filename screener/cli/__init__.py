@@ -19,6 +19,9 @@ from ..workspace import Workspace
 from .options import parse_date
 
 log = logging.getLogger("screener")
+#: loggers of vendor libraries, shown only with --verbose (yfinance warns "Cookie/crumb fetch
+#: failed" and "possibly delisted" for what the provider already reports in one line)
+_VENDOR_LOGGERS = ("yfinance", "curl_cffi", "urllib3", "akshare")
 
 
 class _Failure(click.ClickException):
@@ -109,6 +112,9 @@ def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not verbose:  # the vendor libraries' own messages repeat what our errors say
+        for name in _VENDOR_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     ctx.meta["verbose"] = verbose
     ctx.obj = Settings(workspace=Workspace.open(workspace), demo=demo, as_of=as_of)
 

@@ -77,7 +77,7 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
     counts = rows["status"].value_counts()
     click.echo(
         f"updated {counts.get('updated', 0)}, already current {counts.get('current', 0)}, "
-        f"failed {counts.get('failed', 0)} ({report.requests} provider requests)"
+        f"failed {counts.get('failed', 0)} ({request_counts(report)})"
     )
     rewritten = rows[[r.rewritten for r in report.results]] if len(rows) else rows
     for row in rewritten.itertuples(index=False):
@@ -86,6 +86,19 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
         click.echo(f"  failed {row.ticker}: {row.reason}")
     for row in fund.itertuples(index=False):
         click.echo(f"  failed {row.ticker}: {row.reason}")
+
+
+def request_counts(report: UpdateReport) -> str:
+    """``3 provider calls, 5 HTTP requests: akshare 3 (bars 3), yfinance 2 (bars 1, fx 1)``."""
+    by_provider = report.http_by_provider()
+    total = sum(by_provider.values())
+    text = f"{report.requests} provider calls, {total} HTTP requests"
+    parts = []
+    for name, n in sorted(by_provider.items()):
+        kinds = sorted((what, k) for (p, what), k in report.http.items() if p == name and k)
+        detail = ", ".join(f"{what} {k}" for what, k in kinds)
+        parts.append(f"{name} {n}" + (f" ({detail})" if n else ""))
+    return text + (": " + ", ".join(parts) if total else "")
 
 
 @data.command("update")

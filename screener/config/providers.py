@@ -19,6 +19,14 @@ MARKETS: tuple[str, ...] = ("CN", "US")
 PROVIDER_MARKETS: dict[str, tuple[str, ...]] = {"akshare": ("CN",), "yfinance": ("CN", "US")}
 #: the order when no file says otherwise (the shipped file states the same)
 DEFAULT_ORDER: dict[str, tuple[str, ...]] = {"CN": ("akshare", "yfinance"), "US": ("yfinance",)}
+#: seconds one provider call may take in all, per kind of call (the shipped file states the same)
+DEFAULT_DEADLINES: dict[str, float] = {
+    "bars": 60.0,
+    "fundamentals": 600.0,
+    "calendar": 300.0,
+    "fx": 60.0,
+    "lists": 180.0,
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class DataConfig:
     history_days: int = 3 * 365
     #: a fundamentals snapshot older than this (before the as-of day) counts as missing
     fundamentals_max_age: dt.timedelta = dt.timedelta(days=7)
+    #: kind of call (bars, fundamentals, calendar, fx, lists) -> seconds it may take in all
+    deadline_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
 
 
 class _Rest(BaseModel):
@@ -41,6 +51,7 @@ class _Rest(BaseModel):
     pace_s: dict[str, Annotated[float, Field(ge=0.0, le=60.0)]] = Field(default_factory=dict)
     history_days: Annotated[int, Field(ge=30, le=20 * 366)] = 3 * 365
     fundamentals_max_age_days: Annotated[int, Field(ge=0, le=366)] = 7
+    deadline_s: dict[str, Annotated[float, Field(gt=0.0, le=3600.0)]] = Field(default_factory=dict)
 
 
 def load_data_config(path: Path | str) -> DataConfig:
@@ -66,11 +77,18 @@ def load_data_config(path: Path | str) -> DataConfig:
             f"{path}:{line_of(doc, ('pace_s', unknown[0]))}: pace_s.{unknown[0]}: unknown "
             f"provider; use {', '.join(PROVIDER_MARKETS)}"
         )
+    unknown = sorted(set(rest.deadline_s) - set(DEFAULT_DEADLINES))
+    if unknown:
+        raise ConfigError(
+            f"{path}:{line_of(doc, ('deadline_s', unknown[0]))}: deadline_s.{unknown[0]}: unknown "
+            f"kind of call; use {', '.join(DEFAULT_DEADLINES)}"
+        )
     return DataConfig(
         failover=order,
         pace_s=pace,
         history_days=rest.history_days,
         fundamentals_max_age=dt.timedelta(days=rest.fundamentals_max_age_days),
+        deadline_s=DEFAULT_DEADLINES | dict(rest.deadline_s),
     )
 
 

@@ -8,18 +8,25 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from ..calendars import last_session, sessions
-from ..errors import EmptyDataError, ProviderError, ScreenerError
-from ..tickers import security
-from .cache import Attempt, Cache, utc_now
+from ..errors import EmptyDataError, NetworkDownError, ProviderError, ScreenerError
+from .cache import Attempt, utc_now
+from .plan import _Job
 from .providers.base import Provider
+from .providers.network import (
+    DeadlineExceeded,
+    counting,
+    network_down_reason,
+    offline_message,
+    with_deadline,
+)
 from .resilience import Breaker, Pacer, is_transient
 from .schema import conform_bars, conform_fundamentals
 
@@ -49,6 +56,9 @@ class UpdateOptions:
     fundamentals: bool = True
     #: relative tolerance when comparing re-fetched days with stored ones
     rtol: float = 1e-6
+    #: seconds one provider call may take in all (its own retries and pages included), per
+    #: kind of call; None: ``deadline_s`` in model/providers.yaml
+    deadline_s: Mapping[str, float] | None = None
 
 
 @dataclass
@@ -59,9 +69,10 @@ class TickerResult:
     status: str  # "updated", "current" or "failed"
     provider: str | None = None
     rows: int = 0  # new or rewritten bars
-    requests: int = 0
+    requests: int = 0  # provider calls, retries included
     reason: str = ""
     rewritten: bool = False  # the vendor re-adjusted history; all rows were replaced
+    http: int = 0  # HTTP requests those calls made (what the vendor saw)
 
 
 @dataclass
@@ -72,6 +83,9 @@ class UpdateReport:
     fundamentals_updated: int = 0
     fundamentals_failed: dict[str, str] = field(default_factory=dict)
     fundamentals_requests: int = 0
+    #: HTTP requests per provider and kind of call (``("akshare", "bars")`` → 14), counted
+    #: where ``requests`` and ``curl_cffi`` send them: cookies, pages and retries included
+    http: Counter = field(default_factory=Counter)
 
     def with_status(self, status: str) -> list[TickerResult]:
         return [r for r in self.results if r.status == status]
@@ -85,77 +99,16 @@ class UpdateReport:
         """Provider calls made (bars and fundamentals, retries included)."""
         return sum(r.requests for r in self.results) + self.fundamentals_requests
 
+    def http_by_provider(self) -> dict[str, int]:
+        """HTTP requests per provider, all kinds of call together."""
+        out: Counter = Counter()
+        for (provider, _), n in self.http.items():
+            out[provider] += n
+        return dict(out)
+
     @property
     def ok(self) -> bool:
         return not self.failed and not self.fundamentals_failed
-
-
-# -- planning ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Job:
-    ticker: str
-    market: str
-    start: dt.date
-    end: dt.date
-    mode: str  # "new", "append", "prepend", "full"
-    preferred: str | None = None
-    prior: tuple[Attempt, ...] = ()
-    reason: str = ""
-
-
-def _has_sessions(calendar: str, lo: dt.date, hi: dt.date) -> bool:
-    return lo <= hi and len(sessions(calendar, lo, hi)) > 0
-
-
-def _plan(cache: Cache, ticker: str, since: dt.date | None, as_of: dt.date, history_days: int):
-    """The fetch one ticker needs, or None when the cache already covers it."""
-    sec = security(ticker)
-    end = last_session(sec.calendar, as_of)
-    cov = cache.coverage([ticker]).get(ticker)
-    if cov is None:
-        start = since or end - dt.timedelta(days=history_days)
-        return _Job(ticker, sec.market, min(start, end), end, "new")
-    want = since or cov.start
-    before = want < cov.start and _has_sessions(sec.calendar, want, cov.start - _DAY)
-    after = cov.end < end and _has_sessions(sec.calendar, cov.end + _DAY, end)
-    if before and after:
-        return _Job(ticker, sec.market, want, end, "full")
-    if after:
-        edge = cache.edge_dates(ticker, last=True, within=(cov.start, cov.end))
-        start = min(edge) if edge else cov.end + _DAY
-        return _Job(ticker, sec.market, start, end, "append")
-    if before:
-        edge = cache.edge_dates(ticker, last=False, within=(cov.start, cov.end))
-        return _Job(ticker, sec.market, want, max(edge) if edge else cov.start - _DAY, "prepend")
-    return None
-
-
-_DAY = dt.timedelta(days=1)
-
-
-def history_changed(stored: pd.DataFrame, fetched: pd.DataFrame, rtol: float) -> str | None:
-    """Why re-fetched days disagree with the stored ones (the vendor re-adjusted), or None.
-
-    ``stored`` carries ``fetched_at`` (UTC ISO): a bar fetched on or before its own day may be
-    an intraday snapshot, so only its adjustment factor is compared.
-    """
-    both = stored.merge(fetched, on="date", suffixes=("_old", "_new"))
-    row: Any  # a named tuple of the merged columns
-    for row in both.itertuples(index=False):
-        day = row.date.date()
-        if not np.isclose(row.adj_factor_new, row.adj_factor_old, rtol=rtol, atol=0.0):
-            return (
-                f"adj_factor on {day} changed from {row.adj_factor_old:g} to {row.adj_factor_new:g}"
-            )
-        if dt.date.fromisoformat(str(row.fetched_at)[:10]) <= day:
-            continue
-        for col in ("open", "high", "low", "close"):
-            old, new = getattr(row, f"{col}_old"), getattr(row, f"{col}_new")
-            if not np.isclose(new, old, rtol=rtol, atol=0.0, equal_nan=True):
-                return f"{col} on {day} changed from {old:g} to {new:g}"
-    return None
 
 
 # -- calling providers ------------------------------------------------------------------------
@@ -168,6 +121,8 @@ class _Outcome:
     provider: str | None = None
     error: str = ""
     empty: bool = False
+    http: int = 0
+    down: NetworkDownError | None = None
 
 
 def _attempt(note: dict, status: str, error: str | None = None, rows: int = 0) -> Attempt:
@@ -184,15 +139,22 @@ class _Fetcher:
         sleep: Callable[[float], None],
         unavailable: Mapping[str, str] | None = None,
         pace_s: Mapping[str, float] | None = None,
+        deadline_s: Mapping[str, float] | None = None,
     ):
         self.chains = chains
         self.pace_s = dict(pace_s or {})
+        self.deadline_s = dict(options.deadline_s or deadline_s or {})
         self.unavailable = dict(unavailable or {})
         self.options = options
         self.sleep = sleep
         names = {p.name: p for chain in chains.values() for p in chain}
         self.breakers = {n: Breaker(options.breaker_threshold) for n in names}
         self.pacers = {n: Pacer(self._pace(p), sleep) for n, p in names.items()}
+        #: HTTP requests per (provider, kind of call), from every worker thread
+        self.http: Counter = Counter()
+        self._lock = threading.Lock()
+        #: set by the first call that finds the network down: every later call stops at once
+        self.down: NetworkDownError | None = None
 
     def _pace(self, provider: Provider) -> float:
         if self.options.pace_s is not None:
@@ -210,19 +172,48 @@ class _Fetcher:
         base = self.options.backoff_base_s * 2**attempt
         return min(base, self.options.backoff_max_s) * random.uniform(0.5, 1.5)
 
-    def call(self, provider: Provider, what: str, ticker: str | None, span, fn, attempts):
-        """``fn()`` with pacing and retries; every call is appended to ``attempts``."""
+    def call(
+        self,
+        provider: Provider,
+        what: str,
+        ticker: str | None,
+        span,
+        fn,
+        attempts,
+        tally: Counter | None = None,
+    ):
+        """``fn()`` with pacing, retries and a deadline; every call is appended to
+        ``attempts`` and the HTTP requests it made are counted. A failure that shows the
+        network itself is down raises :class:`NetworkDownError` at once (no retry, and every
+        later call of the run stops too)."""
         version = provider.library_version()
+        deadline = self.deadline_s.get(what)
+        subject = ticker or "the market"
         for attempt in range(self.options.max_retries + 1):
+            if self.down is not None:
+                raise self.down
             self.pacers[provider.name].wait()
             note = dict(provider=provider.name, what=what, ticker=ticker, start=span[0])
             note |= dict(end=span[1], started_at=utc_now(), library_version=version)
+            sent: Counter = Counter()
             try:
-                result = fn()
+                with counting(sent, provider.name):
+                    result = with_deadline(fn, deadline, f"{provider.name} {what} {subject}")
+            except DeadlineExceeded as exc:
+                text = (
+                    f"{provider.name}: {what} for {subject}: no answer within {deadline:g} s "
+                    "(deadline_s in model/providers.yaml)"
+                )
+                attempts.append(_attempt(note, "failed", text))
+                raise ProviderError(text, provider=provider.name, ticker=ticker) from exc
             except EmptyDataError as exc:
                 attempts.append(_attempt(note, "empty", str(exc)))
                 raise
             except ScreenerError as exc:
+                reason = network_down_reason(exc)
+                if reason is not None:
+                    attempts.append(_attempt(note, "failed", str(exc)))
+                    raise self._went_down(provider, what, subject, exc, reason) from exc
                 retry = is_transient(exc) and attempt < self.options.max_retries
                 attempts.append(_attempt(note, "retry" if retry else "failed", str(exc)))
                 if not retry:
@@ -234,14 +225,37 @@ class _Fetcher:
                 text = f"{provider.name}: unexpected {type(exc).__name__}: {exc}"
                 attempts.append(_attempt(note, "failed", text))
                 raise ProviderError(text, provider=provider.name, ticker=ticker) from exc
+            finally:
+                self._count(provider.name, what, sent)
+                if tally is not None:
+                    tally.update(sent)
             attempts.append(_attempt(note, "ok", rows=len(result)))
             return result
         raise AssertionError("unreachable")
+
+    def _count(self, provider: str, what: str, sent: Counter) -> None:
+        with self._lock:
+            self.http[(provider, what)] += sum(sent.values())
+
+    def _went_down(self, provider, what, subject, exc, reason) -> NetworkDownError:
+        error = NetworkDownError(
+            offline_message(f"{provider.name}: {what} for {subject}", exc, reason),
+            provider=provider.name,
+        )
+        with self._lock:
+            if self.down is None:
+                self.down = error
+        return self.down
+
+    def http_for(self, provider: str | None, what: str) -> int:
+        with self._lock:
+            return self.http[(provider, what)] if provider else 0
 
     def bars(self, job: _Job) -> _Outcome:
         """Fetch one job's bars, failing over along the market's provider chain."""
         attempts: list[Attempt] = []
         errors: list[str] = []
+        tally: Counter = Counter()
         for provider in self._order(job.market, job.preferred):
             breaker = self.breakers[provider.name]
             if breaker.is_open:
@@ -255,11 +269,16 @@ class _Fetcher:
                     (job.start, job.end),
                     lambda p=provider: _conform(p, job),
                     attempts,
+                    tally,
                 )
+            except NetworkDownError as exc:
+                http = sum(tally.values())
+                return _Outcome(None, attempts, provider.name, str(exc), http=http, down=exc)
             except EmptyDataError as exc:
                 errors.append(str(exc))
                 if job.mode in ("append", "prepend"):
-                    return _Outcome(None, attempts, provider.name, str(exc), empty=True)
+                    http = sum(tally.values())
+                    return _Outcome(None, attempts, provider.name, str(exc), True, http)
                 continue
             except ProviderError as exc:
                 breaker.record(ok=False)
@@ -269,10 +288,10 @@ class _Fetcher:
                 errors.append(str(exc))
                 continue
             breaker.record(ok=True)
-            return _Outcome(frame, attempts, provider.name)
+            return _Outcome(frame, attempts, provider.name, http=sum(tally.values()))
         if not self.chains.get(job.market):
             errors.append(self.no_provider(job.market))
-        return _Outcome(None, attempts, error="; ".join(errors))
+        return _Outcome(None, attempts, error="; ".join(errors), http=sum(tally.values()))
 
     def no_provider(self, market: str) -> str:
         why = "; ".join(self.unavailable.values())
@@ -312,11 +331,13 @@ class _FundOutcome:
     stored: list[tuple[pd.DataFrame, list[Attempt]]] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     orphans: list[Attempt] = field(default_factory=list)
+    down: NetworkDownError | None = None
 
     def merge(self, other: _FundOutcome) -> None:
         self.stored += other.stored
         self.failed |= other.failed
         self.orphans += other.orphans
+        self.down = self.down or other.down
 
 
 def _fetch_fundamentals(
@@ -340,6 +361,10 @@ def _fetch_fundamentals(
                 lambda p=provider: _conform_fundamentals(p, tickers, as_of),
                 attempts,
             )
+        except NetworkDownError as exc:
+            out.orphans += attempts
+            out.down = exc
+            return out
         except ProviderError as exc:
             breaker.record(ok=False)
             errors.append(str(exc))
@@ -350,6 +375,8 @@ def _fetch_fundamentals(
                 out.orphans += attempts
                 for ticker in tickers:
                     out.merge(_fetch_fundamentals(fetcher, market, [ticker], as_of))
+                    if out.down is not None:
+                        break
                 return out
             continue
         breaker.record(ok=True)

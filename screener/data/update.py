@@ -29,9 +29,7 @@ from dataclasses import replace
 import pandas as pd
 
 from ..calendars import last_session
-from ..errors import (
-    InputError,
-)
+from ..errors import InputError
 from ..settings import Settings
 from ..tickers import security
 from .cache import Cache
@@ -43,11 +41,9 @@ from .fetch import (
     UpdateReport,
     _fetch_fundamentals,
     _Fetcher,
-    _Job,
     _Outcome,
-    _plan,
-    history_changed,
 )
+from .plan import _Job, _plan, history_changed
 from .providers import resolve_chains
 from .providers.base import Provider
 
@@ -94,7 +90,11 @@ class _Run:
             while futures:
                 job, future = answers.get()
                 futures.discard(future)
-                step = self.apply(job, future.result())
+                out = future.result()
+                if out.down is not None:
+                    self.cache.record_attempts([*job.prior, *out.attempts])
+                    raise out.down
+                step = self.apply(job, out)
                 if isinstance(step, _Job):
                     submit(step)
                 else:
@@ -106,12 +106,15 @@ class _Run:
     def apply(self, job: _Job, out: _Outcome) -> TickerResult | _Job:
         """Store one fetch; a re-adjusted history turns into a full re-fetch job instead."""
         attempts = [*job.prior, *out.attempts]
+        http = job.http + out.http
         if out.frame is None:
             self.cache.record_attempts(attempts)
             if out.empty:
                 reason = f"no new bars from {out.provider}"
-                return TickerResult(job.ticker, "current", out.provider, 0, len(attempts), reason)
-            return TickerResult(job.ticker, "failed", None, 0, len(attempts), out.error)
+                return TickerResult(
+                    job.ticker, "current", out.provider, 0, len(attempts), reason, http=http
+                )
+            return TickerResult(job.ticker, "failed", None, 0, len(attempts), out.error, http=http)
         frame = out.frame
         cov = self.cache.coverage([job.ticker]).get(job.ticker)
         new_rows = len(frame)
@@ -119,7 +122,7 @@ class _Run:
             stored = self.cache.stored_rows(job.ticker, job.start, job.end)
             change = history_changed(stored, frame, self.options.rtol)
             if change:
-                return self._refetch(job, out.provider, attempts, cov, change)
+                return self._refetch(job, out.provider, attempts, cov, change, http)
             new_rows -= int(frame["date"].isin(stored["date"]).sum())
         replace_range, coverage = _ranges(job, frame, cov)
         self.cache.store_bars(job.ticker, frame, attempts, replace=replace_range, coverage=coverage)
@@ -132,9 +135,10 @@ class _Run:
             len(attempts),
             job.reason,
             rewritten=bool(job.reason),
+            http=http,
         )
 
-    def _refetch(self, job: _Job, provider, attempts, cov, change: str) -> _Job:
+    def _refetch(self, job: _Job, provider, attempts, cov, change: str, http: int) -> _Job:
         log.info(
             "%s: %s; the vendor re-adjusted history, fetching all of it again", job.ticker, change
         )
@@ -145,7 +149,9 @@ class _Run:
         start = min(job.start, dates[0], cov.start if cov else job.start)
         end = max(end, dates[1], cov.end if cov else end)
         reason = f"history rewritten ({change})"
-        return _Job(job.ticker, job.market, start, end, "full", provider, tuple(attempts), reason)
+        return _Job(
+            job.ticker, job.market, start, end, "full", provider, tuple(attempts), reason, http
+        )
 
     def fundamentals(self, pool: ThreadPoolExecutor, tickers: Sequence[str]) -> None:
         have = self.cache.fundamentals_dates(tickers, until=self.as_of)
@@ -161,6 +167,7 @@ class _Run:
             for n in [FUNDAMENTALS_BATCH]
             for i in range(0, len(names), n)
         ]
+        down = None
         for future in futures:
             out = future.result()
             for frame, attempts in out.stored:
@@ -170,6 +177,9 @@ class _Run:
             self.cache.record_attempts(out.orphans)
             self.report.fundamentals_requests += len(out.orphans)
             self.report.fundamentals_failed |= out.failed
+            down = down or out.down
+        if down is not None:
+            raise down
 
 
 def _ranges(job: _Job, frame: pd.DataFrame, cov) -> tuple:
@@ -236,16 +246,23 @@ def update(
     if since is not None and since > settings.as_of:
         raise InputError(f"--since {since} is after the as-of day {settings.as_of}")
     chains, unavailable = _chains(settings, providers, provider_names)
-    fetcher = _Fetcher(chains, options, sleep, unavailable, data_config.pace_s)
+    fetcher = _Fetcher(
+        chains, options, sleep, unavailable, data_config.pace_s, data_config.deadline_s
+    )
     own = cache is None
     cache = cache or Cache.open(settings)
     try:
         run = _Run(settings, cache, fetcher, options, progress)
-        with ThreadPoolExecutor(options.concurrency, thread_name_prefix="screener-fetch") as pool:
-            run.bars(pool, names, since)
-            if options.fundamentals:
-                failed = {r.ticker for r in run.report.failed}
-                run.fundamentals(pool, [t for t in names if t not in failed])
+        try:
+            with ThreadPoolExecutor(
+                options.concurrency, thread_name_prefix="screener-fetch"
+            ) as pool:
+                run.bars(pool, names, since)
+                if options.fundamentals:
+                    failed = {r.ticker for r in run.report.failed}
+                    run.fundamentals(pool, [t for t in names if t not in failed])
+        finally:
+            run.report.http.update(fetcher.http)
         return run.report
     finally:
         if own:

@@ -208,7 +208,8 @@ def refresh_cn_concepts(settings: Settings, boards: Sequence[str]) -> RefreshRes
     """
     from . import sources
 
-    frame, notes = sources.fetch_concept_members(boards)
+    deadline = settings.config.data.deadline_s.get("lists")
+    frame, notes = sources.fetch_concept_members(boards, deadline)
     today = dt.date.today().isoformat()
     header = _header(
         [

@@ -13,7 +13,11 @@
 
 Every failure (no network, an HTTP error, a page whose shape changed, a list too short to be
 the index) becomes a :class:`~screener.errors.ProviderError` naming the source, raised before
-anything is written.
+anything is written. A failure that shows the network itself is down (no DNS, connection
+refused, no proxy) is a :class:`~screener.errors.NetworkDownError` that stops the refresh at
+the first board, and every akshare call has an overall deadline (``deadline_s.lists`` in
+``model/providers.yaml``): akshare retries with backoff and pauses between pages on its own,
+which kept an offline refresh busy for over ten minutes.
 """
 
 from __future__ import annotations
@@ -25,8 +29,14 @@ from collections.abc import Sequence
 import pandas as pd
 import requests
 
-from ...errors import EmptyDataError, ProviderError, TickerError
+from ...errors import EmptyDataError, NetworkDownError, ProviderError, TickerError
 from ...tickers import from_akshare, security
+from ..providers.network import (
+    DeadlineExceeded,
+    network_down_reason,
+    offline_message,
+    with_deadline,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +58,11 @@ def _get(url: str, session: requests.Session | None, what: str) -> str:
         response = getter.get(url, timeout=TIMEOUT_S, headers={"User-Agent": USER_AGENT})
         response.raise_for_status()
     except requests.RequestException as exc:
+        down = network_down_reason(exc)
+        if down is not None:
+            raise NetworkDownError(
+                offline_message(f"cannot fetch the {what}", exc, down), provider="universe"
+            ) from exc
         status = getattr(getattr(exc, "response", None), "status_code", None)
         reason = f"HTTP {status}" if status else type(exc).__name__
         if isinstance(exc, requests.ConnectionError):
@@ -132,12 +147,24 @@ def fetch_nasdaq100(session: requests.Session | None = None) -> pd.DataFrame:
     return _check(_canonical(frame, what), "ndx100", what, NASDAQ100_URL)
 
 
-def _board_members(ak, board: str) -> list[str]:
+def _board_members(ak, board: str, deadline_s: float | None) -> list[str]:
+    what = f"concept board {board!r}"
     try:
-        raw = ak.stock_board_concept_cons_em(symbol=board)
+        raw = with_deadline(lambda: ak.stock_board_concept_cons_em(symbol=board), deadline_s, what)
+    except DeadlineExceeded as exc:
+        raise ProviderError(
+            f"cannot fetch {what}: no answer within {deadline_s:g} s (deadline_s.lists in "
+            "model/providers.yaml)",
+            provider="akshare",
+        ) from exc
     except IndexError as exc:  # akshare looks the name up with .values[0]
         raise EmptyDataError(f"Eastmoney lists no concept board named {board!r}") from exc
     except (requests.RequestException, KeyError, ValueError, TypeError) as exc:
+        down = network_down_reason(exc)
+        if down is not None:
+            raise NetworkDownError(
+                offline_message(f"cannot fetch {what}", exc, down), provider="akshare"
+            ) from exc
         raise ProviderError(
             f"cannot fetch concept board {board!r} ({type(exc).__name__}: {exc})",
             provider="akshare",
@@ -153,8 +180,11 @@ def _board_members(ak, board: str) -> list[str]:
     return out
 
 
-def fetch_concept_members(boards: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
-    """``(frame of ticker, board; notes)`` for the Eastmoney concept boards named."""
+def fetch_concept_members(
+    boards: Sequence[str], deadline_s: float | None = None
+) -> tuple[pd.DataFrame, list[str]]:
+    """``(frame of ticker, board; notes)`` for the Eastmoney concept boards named; each board
+    may take ``deadline_s`` seconds in all. The network being down stops it at once."""
     try:
         import akshare as ak
     except ImportError as exc:
@@ -164,9 +194,11 @@ def fetch_concept_members(boards: Sequence[str]) -> tuple[pd.DataFrame, list[str
     failures: list[str] = []
     for board in dict.fromkeys(boards):
         try:
-            rows += [(t, board) for t in _board_members(ak, board)]
+            rows += [(t, board) for t in _board_members(ak, board, deadline_s)]
         except EmptyDataError as exc:
             notes.append(f"skipped: {exc}")
+        except NetworkDownError:
+            raise  # no other board would fare better
         except ProviderError as exc:
             failures.append(str(exc))
     if not rows:
