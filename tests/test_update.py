@@ -218,8 +218,8 @@ def test_a_later_as_of_fetches_only_the_missing_sessions(tmp_path):
     fake.calls.clear()
     late = Settings(workspace=Workspace.open(tmp_path), as_of=AS_OF)
     report = run(late, ["NVDA"], [fake], since=None)
-    # one call, overlapping the last two stored bars, up to the new as-of day
-    assert fake.calls == [("NVDA", dt.date(2026, 11, 12), AS_OF)]
+    # one call, overlapping the last three stored bars (overlap_sessions), up to the new as-of
+    assert fake.calls == [("NVDA", dt.date(2026, 11, 11), AS_OF)]
     assert report.results[0].rows == len(sessions("XNYS", dt.date(2026, 11, 14), AS_OF))
     assert list(stored(late, "NVDA")["date"]) == list(sessions("XNYS", SINCE, AS_OF))
 
@@ -230,7 +230,7 @@ def test_an_earlier_since_fetches_only_the_older_days(settings):
     fake.calls.clear()
     run(settings, ["NVDA"], [fake], since=dt.date(2026, 9, 1))
     (call,) = fake.calls
-    assert call[1] == dt.date(2026, 9, 1) and call[2] <= dt.date(2026, 10, 2)
+    assert call[1] == dt.date(2026, 9, 1) and call[2] <= dt.date(2026, 10, 5)  # 3-bar overlap
     assert stored(settings, "NVDA")["date"].min() == pd.Timestamp("2026-09-01")
 
 
@@ -392,9 +392,9 @@ def test_readjusted_history_is_rewritten_not_spliced(tmp_path):
     fake.calls.clear()
     late = Settings(workspace=Workspace.open(tmp_path), as_of=AS_OF)
     result = run(late, ["NVDA"], [fake], since=None).results[0]
-    assert result.rewritten and "adj_factor on 2026-11-12" in result.reason
+    assert result.rewritten and "adj_factor on 2026-11-11" in result.reason
     assert fake.calls == [
-        ("NVDA", dt.date(2026, 11, 12), AS_OF),  # the incremental call finds the change
+        ("NVDA", dt.date(2026, 11, 11), AS_OF),  # the incremental call finds the change
         ("NVDA", SINCE, AS_OF),  # then the whole history again
     ]
     frame = stored(late, "NVDA").set_index("date")
@@ -413,7 +413,7 @@ def test_restated_prices_rewrite_the_history(tmp_path):
     fake.price_fn = lambda day: round(price(day) / 2, 2)  # a split restated in raw prices
     late = Settings(workspace=Workspace.open(tmp_path), as_of=AS_OF)
     result = run(late, ["600519.SH"], [fake], since=None).results[0]
-    assert result.rewritten and "on 2026-11-12" in result.reason
+    assert result.rewritten and "on 2026-11-11" in result.reason
     frame = stored(late, "600519.SH")
     assert np.allclose(frame["close"], [round(price(d) / 2, 2) for d in frame["date"]])
 

@@ -41,6 +41,8 @@ class DataConfig:
     history_days: int = 3 * 365
     #: a fundamentals snapshot older than this (before the as-of day) counts as missing
     fundamentals_max_age: dt.timedelta = dt.timedelta(days=7)
+    #: stored bars an incremental update fetches again to check the vendor did not re-adjust
+    overlap_sessions: int = 3
     #: kind of call (bars, fundamentals, calendar, fx, lists) -> seconds it may take in all
     deadline_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
 
@@ -52,6 +54,7 @@ class _Rest(BaseModel):
     history_days: Annotated[int, Field(ge=30, le=20 * 366)] = 3 * 365
     fundamentals_max_age_days: Annotated[int, Field(ge=0, le=366)] = 7
     deadline_s: dict[str, Annotated[float, Field(gt=0.0, le=3600.0)]] = Field(default_factory=dict)
+    overlap_sessions: Annotated[int, Field(ge=1, le=60)] = 3
 
 
 def load_data_config(path: Path | str) -> DataConfig:
@@ -89,6 +92,7 @@ def load_data_config(path: Path | str) -> DataConfig:
         history_days=rest.history_days,
         fundamentals_max_age=dt.timedelta(days=rest.fundamentals_max_age_days),
         deadline_s=DEFAULT_DEADLINES | dict(rest.deadline_s),
+        overlap_sessions=rest.overlap_sessions,
     )
 
 

@@ -59,6 +59,9 @@ class UpdateOptions:
     #: seconds one provider call may take in all (its own retries and pages included), per
     #: kind of call; None: ``deadline_s`` in model/providers.yaml
     deadline_s: Mapping[str, float] | None = None
+    #: stored bars an incremental fetch asks for again, to check the vendor did not re-adjust
+    #: (None: ``overlap_sessions`` in model/providers.yaml)
+    overlap_sessions: int | None = None
 
 
 @dataclass
@@ -123,6 +126,8 @@ class _Outcome:
     empty: bool = False
     http: int = 0
     down: NetworkDownError | None = None
+    #: the provider fetched only the window: its factor is right up to a constant
+    incremental: bool = False
 
 
 def _attempt(note: dict, status: str, error: str | None = None, rows: int = 0) -> Attempt:
@@ -261,13 +266,14 @@ class _Fetcher:
             if breaker.is_open:
                 errors.append(f"{provider.name}: circuit open after repeated failures")
                 continue
+            incremental = job.mode == "append" and getattr(provider, "supports_incremental", False)
             try:
                 frame = self.call(
                     provider,
                     "bars",
                     job.ticker,
                     (job.start, job.end),
-                    lambda p=provider: _conform(p, job),
+                    lambda p=provider, i=incremental: _conform(p, job, i),
                     attempts,
                     tally,
                 )
@@ -288,7 +294,8 @@ class _Fetcher:
                 errors.append(str(exc))
                 continue
             breaker.record(ok=True)
-            return _Outcome(frame, attempts, provider.name, http=sum(tally.values()))
+            http = sum(tally.values())
+            return _Outcome(frame, attempts, provider.name, http=http, incremental=incremental)
         if not self.chains.get(job.market):
             errors.append(self.no_provider(job.market))
         return _Outcome(None, attempts, error="; ".join(errors), http=sum(tally.values()))
@@ -298,10 +305,11 @@ class _Fetcher:
         return f"no provider available for the {market} market" + (f" ({why})" if why else "")
 
 
-def _conform(provider: Provider, job: _Job) -> pd.DataFrame:
+def _conform(provider: Provider, job: _Job, incremental: bool = False) -> pd.DataFrame:
     """The provider's bars for the job, checked, trimmed to the range, one row per day."""
+    more = {"incremental": True} if incremental else {}
     frame = conform_bars(
-        provider.daily_bars(job.ticker, job.start, job.end),
+        provider.daily_bars(job.ticker, job.start, job.end, **more),
         provider=provider.name,
         ticker=job.ticker,
     )

@@ -32,8 +32,16 @@ def _has_sessions(calendar: str, lo: dt.date, hi: dt.date) -> bool:
     return lo <= hi and len(sessions(calendar, lo, hi)) > 0
 
 
-def _plan(cache: Cache, ticker: str, since: dt.date | None, as_of: dt.date, history_days: int):
-    """The fetch one ticker needs, or None when the cache already covers it."""
+def _plan(
+    cache: Cache,
+    ticker: str,
+    since: dt.date | None,
+    as_of: dt.date,
+    history_days: int,
+    overlap: int = 2,
+):
+    """The fetch one ticker needs, or None when the cache already covers it. An append or a
+    prepend starts (ends) on the ``overlap`` stored bars nearest the gap, to check them."""
     sec = security(ticker)
     end = last_session(sec.calendar, as_of)
     cov = cache.coverage([ticker]).get(ticker)
@@ -46,11 +54,11 @@ def _plan(cache: Cache, ticker: str, since: dt.date | None, as_of: dt.date, hist
     if before and after:
         return _Job(ticker, sec.market, want, end, "full")
     if after:
-        edge = cache.edge_dates(ticker, last=True, within=(cov.start, cov.end))
+        edge = cache.edge_dates(ticker, last=True, within=(cov.start, cov.end), n=overlap)
         start = min(edge) if edge else cov.end + _DAY
         return _Job(ticker, sec.market, start, end, "append")
     if before:
-        edge = cache.edge_dates(ticker, last=False, within=(cov.start, cov.end))
+        edge = cache.edge_dates(ticker, last=False, within=(cov.start, cov.end), n=overlap)
         return _Job(ticker, sec.market, want, max(edge) if edge else cov.start - _DAY, "prepend")
     return None
 
@@ -79,3 +87,29 @@ def history_changed(stored: pd.DataFrame, fetched: pd.DataFrame, rtol: float) ->
             if not np.isclose(new, old, rtol=rtol, atol=0.0, equal_nan=True):
                 return f"{col} on {day} changed from {old:g} to {new:g}"
     return None
+
+
+def _settled(stored: pd.DataFrame) -> pd.Series:
+    """Stored bars fetched after their own day (not an intraday snapshot)."""
+    fetched = pd.to_datetime(stored["fetched_at"].astype(str).str[:10])
+    return fetched > stored["date"]
+
+
+def chain_incremental(stored: pd.DataFrame, fetched: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """An incremental fetch's factor chained onto the stored one at the first bar both hold.
+
+    The provider's factor is right up to a constant (:meth:`Provider.daily_bars`); multiplying
+    it by stored / fetched on the first common day makes it continue the stored history. The
+    check that the vendor did not re-adjust is :func:`history_changed` on the result, and it
+    needs at least one settled stored bar in the overlap to compare prices with: without one
+    (or without any common day) the reason is returned instead, and the caller fetches the
+    whole history.
+    """
+    both = fetched.merge(stored[["date", "adj_factor"]], on="date", suffixes=("", "_old"))
+    if both.empty:
+        return fetched, "the window shares no bar with the cache"
+    if not _settled(stored[stored["date"].isin(fetched["date"])]).any():
+        return fetched, "no settled bar in the overlap to check the prices against"
+    first = both.iloc[0]
+    scale = float(first["adj_factor_old"]) / float(first["adj_factor"])
+    return fetched.assign(adj_factor=fetched["adj_factor"] * scale), ""

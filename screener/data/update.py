@@ -3,17 +3,23 @@
 For each ticker the cache's *coverage* (the days over which its stored bars are complete)
 is compared with the exchange calendar up to the last session on or before the as-of day;
 only missing sessions are asked for, so a second run right after a successful one makes no
-bar requests. An incremental fetch re-reads the last two (or first two) stored bars: when the
-vendor's adjustment factor or raw prices for those days have changed, the vendor re-adjusted
-history and the ticker's whole history is fetched again and rewritten in one transaction,
-never spliced. (A bar fetched on its own trading day may be intraday, so only its factor is
-compared.)
+bar requests. An incremental fetch re-reads the last (or first) ``overlap_sessions`` stored
+bars (``model/providers.yaml``). A provider that ``supports_incremental`` then asks its vendor
+for that window alone (one request per ticker) and returns a factor right up to a constant,
+which is chained onto the stored factor. When the vendor's adjustment factor or prices for the
+overlap have changed, the vendor re-adjusted history and the ticker's whole history is fetched
+again and rewritten in one transaction, never spliced. (A bar fetched on its own trading day
+may be intraday, so only its factor is compared; an overlap with no settled bar to compare is
+not trusted either.)
 
 Requests run on a thread pool (``concurrency`` workers) with jittered pacing per provider;
 transient failures (rate limits, 5xx, timeouts) are retried with exponential backoff; a
 provider that fails ``breaker_threshold`` tickers in a row is switched off for the rest of
-the run (its circuit opens) and the next provider for the market is used. Only the main
-thread writes to the cache, one transaction per ticker.
+the run (its circuit opens) and the next provider for the market is used. Every call has an
+overall deadline (``deadline_s``), and a failure that shows the network itself is down stops
+the whole run at once (:class:`~screener.errors.NetworkDownError`). The report counts the
+HTTP requests each provider really made. Only the main thread writes to the cache, one
+transaction per ticker.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from .fetch import (
     _Fetcher,
     _Outcome,
 )
-from .plan import _Job, _plan, history_changed
+from .plan import _Job, _plan, chain_incremental, history_changed
 from .providers import resolve_chains
 from .providers.base import Provider
 
@@ -82,7 +88,14 @@ class _Run:
 
         try:
             for ticker in tickers:
-                job = _plan(self.cache, ticker, since, self.as_of, self.options.history_days or 0)
+                job = _plan(
+                    self.cache,
+                    ticker,
+                    since,
+                    self.as_of,
+                    self.options.history_days or 0,
+                    self.options.overlap_sessions or 2,
+                )
                 if job is None:
                     self.finish(TickerResult(ticker, "current"))
                 else:
@@ -120,6 +133,10 @@ class _Run:
         new_rows = len(frame)
         if job.mode in ("append", "prepend"):
             stored = self.cache.stored_rows(job.ticker, job.start, job.end)
+            if out.incremental:
+                frame, why = chain_incremental(stored, frame)
+                if why:
+                    return self._refetch(job, out.provider, attempts, cov, why, http)
             change = history_changed(stored, frame, self.options.rtol)
             if change:
                 return self._refetch(job, out.provider, attempts, cov, change, http)
@@ -242,6 +259,8 @@ def update(
     options = options or UpdateOptions()
     if options.history_days is None:
         options = replace(options, history_days=data_config.history_days)
+    if options.overlap_sessions is None:
+        options = replace(options, overlap_sessions=data_config.overlap_sessions)
     names = canonical_tickers(tickers)
     if since is not None and since > settings.as_of:
         raise InputError(f"--since {since} is after the as-of day {settings.as_of}")

@@ -14,6 +14,16 @@ Adjustment
     (a third request, backward-adjusted, only where the forward-adjusted prices are too
     coarse), so the factor stays anchored at 1 on the listing day.
 
+Incremental updates: one request
+    ``daily_bars(..., incremental=True)`` (the updater's append, whose window starts with a few
+    bars the cache already holds) asks only for ``start``..``end`` of the **forward-adjusted**
+    klines. Eastmoney's qfq prices equal the traded ones on every day after the last corporate
+    action (every earlier day is shifted), so if the window's first days equal the cached
+    traded prices, no action happened since and the new days' qfq prices *are* their traded
+    prices, with the factor unchanged (returned as 1: the updater chains it onto the cached
+    factor). If they differ, an action went ex inside the window: the updater sees the
+    changed prices and fetches the whole history the long way.
+
 Units
     ``成交量`` is in lots (手) of 100 shares: multiplied by 100. ``成交额`` is CNY. As a guard
     against a silent unit change, the median of ``amount / (volume × close)`` must lie in
@@ -107,7 +117,6 @@ SPOT_COLUMNS: dict[str, str] = {
 #: ``ak.stock_info_a_code_name``
 CODE_NAME_COLUMNS: dict[str, str] = {"code": "code", "name": "name"}
 
-_TICK = {"stock": 0.01, "etf": 0.001}  # also the rounding of Eastmoney's adjusted closes
 _CODE = re.compile(r"^[0-9]{6}$")
 
 
@@ -194,6 +203,7 @@ class AkshareProvider(Provider):
 
     name: ClassVar[str] = "akshare"
     markets: ClassVar[tuple[str, ...]] = ("CN",)
+    supports_incremental: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -264,10 +274,14 @@ class AkshareProvider(Provider):
 
     # --- daily bars ------------------------------------------------------------------------
 
-    def daily_bars(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def daily_bars(
+        self, ticker: str, start: dt.date, end: dt.date, *, incremental: bool = False
+    ) -> pd.DataFrame:
         sec = self._cn(ticker)
         if sec.kind == "index":
             bars = self._index_bars(sec, start, end)
+        elif incremental:
+            bars = self._recent_bars(sec, start, end)
         else:
             bars = self._traded_bars(sec, end)
         mask = (bars["date"] >= pd.Timestamp(start)) & (bars["date"] <= pd.Timestamp(end))
@@ -306,16 +320,36 @@ class AkshareProvider(Provider):
         frame["ticker"] = sec.ticker
         return frame
 
-    def _klines(self, what: str, sec: Security, end: dt.date, adjust: str) -> pd.DataFrame:
-        """One Eastmoney kline request for the whole history up to ``end``."""
+    def _recent_bars(self, sec: Security, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """``start``..``end`` from the forward-adjusted klines alone, factor 1 (module
+        docstring: incremental updates)."""
+        what = "fund_etf_hist_em" if sec.kind == "etf" else "stock_zh_a_hist"
+        table = ETF_HIST_COLUMNS if sec.kind == "etf" else STOCK_HIST_COLUMNS
+        label = _label(what, "qfq")
+        raw = self._klines(what, sec, end, adjust="qfq", start=start)
+        frame = _dates(_select(raw, table, label, sec.ticker), label, sec.ticker)
+        frame = _numeric(frame, ["open", "high", "low", "close", "volume"], label, sec.ticker)
+        frame["amount"] = pd.to_numeric(frame["amount"], errors="coerce")
+        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+        frame["volume"] = frame["volume"] * SHARES_PER_LOT
+        self._check_units(frame, label, sec.ticker)
+        frame["adj_factor"] = 1.0
+        frame["ticker"] = sec.ticker
+        return frame
+
+    def _klines(
+        self, what: str, sec: Security, end: dt.date, adjust: str, start: dt.date | None = None
+    ) -> pd.DataFrame:
+        """One Eastmoney kline request, for the whole history up to ``end`` unless ``start``."""
         label = _label(what, adjust)
         fn = getattr(_akshare(), what)
         timeout = {"timeout": self.timeout_s} if what == "stock_zh_a_hist" else {}
+        first = start.strftime("%Y%m%d") if start else _HISTORY_START
         with self._call(label, sec.ticker):
             raw = fn(
                 symbol=to_akshare(sec.ticker),
                 period="daily",
-                start_date=_HISTORY_START,
+                start_date=first,
                 end_date=end.strftime("%Y%m%d"),
                 adjust=adjust,
                 **timeout,
@@ -348,7 +382,8 @@ class AkshareProvider(Provider):
         self, frame: pd.DataFrame, sec: Security, qfq: np.ndarray, what: str, end: dt.date
     ) -> pd.Series:
         """``adj_factor`` from the raw and forward-adjusted closes (module docstring)."""
-        raw, tick = frame["close"].to_numpy(dtype="float64"), _TICK[sec.kind]
+        # the tick is also the rounding of Eastmoney's adjusted closes
+        raw, tick = frame["close"].to_numpy(dtype="float64"), sec.tick
         try:
             steps, cut = forward_adjusted_steps(raw, qfq, tick)
             if cut:

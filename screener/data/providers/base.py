@@ -20,6 +20,8 @@ class Provider(abc.ABC):
     name: ClassVar[str]
     #: markets this provider can serve ("CN", "US")
     markets: ClassVar[tuple[str, ...]]
+    #: ``daily_bars`` takes ``incremental=True`` (see there)
+    supports_incremental: ClassVar[bool] = False
 
     @abc.abstractmethod
     def daily_bars(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -27,6 +29,13 @@ class Provider(abc.ABC):
 
         Raises ``EmptyDataError`` when the vendor has no rows in the range and
         ``ProviderError`` (or ``RateLimitError``) when the call fails.
+
+        A provider with ``supports_incremental`` also takes ``incremental=True``: the caller
+        already holds the first bars of the window and wants the few after them cheaply. The
+        provider may then fetch only ``start``..``end`` and return an ``adj_factor`` that is
+        right up to a constant: the caller chains it onto its own factor at the first bar it
+        holds, after checking that the bars it holds came back with the same prices (a vendor
+        that re-adjusted history shows it there, and the caller fetches everything again).
         """
 
     @abc.abstractmethod

@@ -14,7 +14,11 @@ Sessions
     Tests pass a ``requests.Session()`` so ``responses`` can intercept the HTTP.
 
 What we store (raw prices, our own back-adjusted factor)
-    We request ``auto_adjust=False, actions=True`` over the whole history (``period="max"``).
+    We request ``auto_adjust=False, actions=True`` over the whole history (``period="max"``);
+    an incremental update (``incremental=True``: the updater already holds the window's first
+    bars) asks for ``start``..``end`` only, and the factor below is then 1 on ``start``, which
+    the updater chains onto its stored factor. A split after the window's first day shows there
+    as changed prices, and the updater fetches the whole history again.
     Yahoo's ``Close``/``Open``/``High``/``Low`` are then split-adjusted *to today* (not
     dividend-adjusted), its ``Volume`` and ``Dividends`` likewise. With ``M_t`` the product of
     the split ratios of splits after day ``t``::
@@ -66,6 +70,7 @@ from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
 from .base import Provider, transport_reason
 
 log = logging.getLogger(__name__)
+_DAY = dt.timedelta(days=1)
 
 # --- one column table per yfinance function (vendor column → standard column) ---------------
 
@@ -159,6 +164,7 @@ class YfinanceProvider(Provider):
 
     name: ClassVar[str] = "yfinance"
     markets: ClassVar[tuple[str, ...]] = ("US", "CN")
+    supports_incremental: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -230,9 +236,11 @@ class YfinanceProvider(Provider):
 
     # --- daily bars ------------------------------------------------------------------------
 
-    def daily_bars(self, ticker: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    def daily_bars(
+        self, ticker: str, start: dt.date, end: dt.date, *, incremental: bool = False
+    ) -> pd.DataFrame:
         sec = security(ticker)
-        history = self._history(sec)
+        history = self._history(sec, (start, end) if incremental else None)
         bars = self._to_bars(history, sec)
         mask = (bars["date"] >= pd.Timestamp(start)) & (bars["date"] <= pd.Timestamp(end))
         rows = bars.loc[mask]
@@ -244,10 +252,14 @@ class YfinanceProvider(Provider):
             )
         return conform_bars(rows, provider=self.name, ticker=sec.ticker)
 
-    def _history(self, sec: Security) -> pd.DataFrame:
+    def _history(self, sec: Security, window: tuple[dt.date, dt.date] | None) -> pd.DataFrame:
+        """The whole history, or only ``window`` (first and last day, inclusive)."""
+        span: dict[str, Any] = {"period": "max"}
+        if window is not None:
+            span = {"start": window[0].isoformat(), "end": (window[1] + _DAY).isoformat()}
         with self._call("history", sec.ticker):
             frame = self._ticker(sec).history(
-                period="max",
+                **span,
                 interval="1d",
                 auto_adjust=False,
                 actions=True,
