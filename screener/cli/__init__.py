@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -115,6 +116,7 @@ def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose:
     if not verbose:  # the vendor libraries' own messages repeat what our errors say
         for name in _VENDOR_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
+        warnings.filterwarnings("ignore", module=rf"({'|'.join(_VENDOR_LOGGERS)})(\..*)?$")
     ctx.meta["verbose"] = verbose
     ctx.obj = Settings(workspace=Workspace.open(workspace), demo=demo, as_of=as_of)
 
