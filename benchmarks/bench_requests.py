@@ -98,7 +98,7 @@ def main() -> None:
         home = Path(tmp) / "home"
         tickers = watchlist_tickers(Settings(workspace=workspace, home=home), "compute")
         providers = [AkshareProvider(), YfinanceProvider(session=requests.Session())]
-        options = UpdateOptions(pace_s=0.0, fundamentals=False, concurrency=1)
+        options = UpdateOptions(pace_s=0.0, fundamentals=False, fx=False, calendar=False)
         with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
             rsps.add_callback(responses.GET, KLINE_URL, callback=kline)
             rsps.add_callback(responses.GET, CHART + "NVDA", callback=chart)

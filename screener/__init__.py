@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "cache_status": ".data",
     "ensure_cached": ".data",
     "load_bars": ".data",
+    "load_catalysts": ".data",
     "load_fundamentals": ".data",
     "import_bars": ".data.importer",
     "load_us_universe": ".data.universes",
@@ -111,6 +112,7 @@ __all__ = [
     "list_watchlists",
     "load_all",
     "load_bars",
+    "load_catalysts",
     "load_fundamentals",
     "load_industry_map",
     "load_model",
@@ -151,7 +153,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .config import Config, load_model
-    from .data import cache_status, ensure_cached, load_bars, load_fundamentals
+    from .data import cache_status, ensure_cached, load_bars, load_catalysts, load_fundamentals
     from .data.importer import import_bars
     from .data.universes import load_us_universe
     from .data.update import update

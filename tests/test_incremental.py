@@ -38,7 +38,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 KLINE_URL = "https://push2his.eastmoney.com/api/qt/stock/kline/get"
 CHART = "https://query2.finance.yahoo.com/v8/finance/chart/{}"
 FAST = UpdateOptions(max_retries=0, backoff_base_s=0.0, pace_s=0.0, concurrency=1)
-FAST = UpdateOptions(**{**FAST.__dict__, "fundamentals": False})
+FAST = UpdateOptions(**{**FAST.__dict__, "fundamentals": False, "fx": False, "calendar": False})
 SINCE = dt.date(2025, 5, 14)
 
 

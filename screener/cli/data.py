@@ -6,6 +6,7 @@ Thin: options are parsed here, the work is done by :mod:`screener.data.update`,
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ..data.cache import Cache
 from ..data.importer import import_bars
 from ..data.providers import parse_order
 from ..data.update import UpdateOptions, UpdateReport, update
+from ..errors import CacheError
 from ..settings import Settings
 from ..universe import refresh_universe, select_tickers
 from .options import format_option, parse_date
@@ -86,6 +88,10 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
         click.echo(f"  failed {row.ticker}: {row.reason}")
     for row in fund.itertuples(index=False):
         click.echo(f"  failed {row.ticker}: {row.reason}")
+    for currency, why in sorted(report.fx_failed.items()):
+        click.echo(f"  failed FX {currency}: {why}")
+    for market, why in sorted(report.calendar_failed.items()):
+        click.echo(f"  failed results dates ({market}): {why}")
 
 
 def request_counts(report: UpdateReport) -> str:
@@ -142,7 +148,11 @@ def request_counts(report: UpdateReport) -> str:
     show_default=True,
     help="Requests in flight at once.",
 )
-@click.option("--no-fundamentals", is_flag=True, help="Fetch bars only.")
+@click.option(
+    "--no-fundamentals",
+    is_flag=True,
+    help="Fetch bars only (no fundamentals, FX rates or results dates).",
+)
 @format_option()
 @click.pass_obj
 def update_command(
@@ -169,7 +179,8 @@ def update_command(
       screener --demo data update --universe a-share
     """
     names = select_tickers(settings, watchlists=watchlists, tickers=tickers, universe=universe)
-    options = UpdateOptions(concurrency=concurrency, fundamentals=not no_fundamentals)
+    more = not no_fundamentals
+    options = UpdateOptions(concurrency=concurrency, fundamentals=more, fx=more, calendar=more)
     with _progress(len(names)) as bar:
         task = bar.add_task("updating bars", total=len(names))
         report = update(
@@ -183,6 +194,57 @@ def update_command(
     _summary(report, settings, fmt)
     if not report.ok:
         raise click.exceptions.Exit(3)
+
+
+@data.command("calendar")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 366),
+    default=None,
+    help="How many days after the as-of day to list (default: catalyst_days in "
+    "model/briefing.yaml, 14).",
+)
+@click.option(
+    "--watchlist",
+    "watchlists",
+    multiple=True,
+    metavar="NAME",
+    help="Only the members of watchlists/NAME.yaml (repeatable; default: every watchlist).",
+)
+@format_option()
+@click.pass_obj
+def calendar_command(settings: Settings, days, watchlists, fmt: str) -> None:
+    """Upcoming results dates of the watchlists' names, from the cache.
+
+    A-shares: the day each company booked with its exchange for its next periodic report
+    (Eastmoney's 预约披露时间 via akshare); US: Yahoo's next earnings day. `screener data
+    update` fetches them with the bars; this command only reads.
+
+    \b
+    Examples:
+      screener data calendar                      the next 14 days
+      screener data calendar --days 45 --format csv
+    """
+    from ..data import load_catalysts
+    from ..universe import watchlist_tickers
+    from ..watchlists import load_all
+
+    days = days or settings.config.briefing.catalyst_days
+    if watchlists:
+        names = [t for name in watchlists for t in watchlist_tickers(settings, name)]
+    else:
+        names = [t for wl in load_all(settings) for t in wl.tickers]
+    frame = load_catalysts(settings, names, days)
+    checked = frame.attrs.get("checked")
+    if checked is None:
+        raise CacheError(
+            "no results dates in the cache for these names; run `screener data update` "
+            "(it fetches them with the bars)"
+        )
+    out = frame.assign(date=frame["date"].dt.date, fetched=frame["fetched_at"].str[:10])
+    out = out[["date", "ticker", "event", "status", "detail", "source", "fetched"]]
+    last = settings.as_of + dt.timedelta(days=days)
+    _emit(out, fmt, settings, f"results dates {settings.as_of}..{last} (checked {checked})")
 
 
 @data.command("status")

@@ -43,6 +43,7 @@ class _BriefingFile(_Strict):
     calibrations: list[str] = Field(min_length=1)
     names_to_act_on: _Act = Field(default_factory=lambda: _Act())
     fx_max_age_days: Annotated[int, Field(ge=0)] = 30
+    catalyst_days: Annotated[int, Field(ge=1, le=92)] = 14
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class BriefingConfig:
     act_bottom: int = 3
     #: an FX rate older than this many days before the as-of day is flagged
     fx_max_age_days: int = 30
+    #: the results dates box lists this many days after the as-of day
+    catalyst_days: int = 14
 
     @property
     def benchmark_tickers(self) -> tuple[str, ...]:
@@ -145,4 +148,5 @@ def load_briefing_config(path: Path | str, model: ModelConfig) -> BriefingConfig
         parsed.names_to_act_on.top,
         parsed.names_to_act_on.bottom,
         parsed.fx_max_age_days,
+        parsed.catalyst_days,
     )

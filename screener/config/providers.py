@@ -19,6 +19,8 @@ MARKETS: tuple[str, ...] = ("CN", "US")
 PROVIDER_MARKETS: dict[str, tuple[str, ...]] = {"akshare": ("CN",), "yfinance": ("CN", "US")}
 #: the order when no file says otherwise (the shipped file states the same)
 DEFAULT_ORDER: dict[str, tuple[str, ...]] = {"CN": ("akshare", "yfinance"), "US": ("yfinance",)}
+#: Yahoo's daily FX series per currency (units of the currency per US dollar)
+DEFAULT_FX_SYMBOLS: dict[str, str] = {"CNY": "CNY=X", "HKD": "HKD=X"}
 #: seconds one provider call may take in all, per kind of call (the shipped file states the same)
 DEFAULT_DEADLINES: dict[str, float] = {
     "bars": 60.0,
@@ -43,6 +45,14 @@ class DataConfig:
     fundamentals_max_age: dt.timedelta = dt.timedelta(days=7)
     #: stored bars an incremental update fetches again to check the vendor did not re-adjust
     overlap_sessions: int = 3
+    #: currency -> the provider's symbol of its daily rate against the dollar
+    fx_symbols: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_FX_SYMBOLS))
+    #: calendar days of FX history the first fetch takes
+    fx_history_days: int = 400
+    #: results dates are fetched for this many days after the as-of day ...
+    calendar_horizon_days: int = 45
+    #: ... again when the last fetch is at least this many days old
+    calendar_refresh_days: int = 1
     #: kind of call (bars, fundamentals, calendar, fx, lists) -> seconds it may take in all
     deadline_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
 
@@ -55,6 +65,12 @@ class _Rest(BaseModel):
     fundamentals_max_age_days: Annotated[int, Field(ge=0, le=366)] = 7
     deadline_s: dict[str, Annotated[float, Field(gt=0.0, le=3600.0)]] = Field(default_factory=dict)
     overlap_sessions: Annotated[int, Field(ge=1, le=60)] = 3
+    fx_symbols: dict[
+        Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Annotated[str, Field(min_length=1)]
+    ] = Field(default_factory=lambda: dict(DEFAULT_FX_SYMBOLS))
+    fx_history_days: Annotated[int, Field(ge=1, le=20 * 366)] = 400
+    calendar_horizon_days: Annotated[int, Field(ge=1, le=366)] = 45
+    calendar_refresh_days: Annotated[int, Field(ge=0, le=366)] = 1
 
 
 def load_data_config(path: Path | str) -> DataConfig:
@@ -93,6 +109,10 @@ def load_data_config(path: Path | str) -> DataConfig:
         fundamentals_max_age=dt.timedelta(days=rest.fundamentals_max_age_days),
         deadline_s=DEFAULT_DEADLINES | dict(rest.deadline_s),
         overlap_sessions=rest.overlap_sessions,
+        fx_symbols=dict(rest.fx_symbols),
+        fx_history_days=rest.fx_history_days,
+        calendar_horizon_days=rest.calendar_horizon_days,
+        calendar_refresh_days=rest.calendar_refresh_days,
     )
 
 

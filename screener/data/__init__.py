@@ -15,6 +15,7 @@ from .load import (
     load_bars,
     load_fundamentals,
 )
+from .upcoming import load_catalysts
 
 __all__ = [
     "Gap",
@@ -24,5 +25,6 @@ __all__ = [
     "fundamentals_gaps",
     "gaps_of",
     "load_bars",
+    "load_catalysts",
     "load_fundamentals",
 ]

@@ -60,6 +60,21 @@ def ensure_cached(
             cache.close()
 
 
+def ensure_calendar(settings: Settings, tickers: Sequence[str], cache: Cache) -> None:
+    """In demo mode, make the cache hold the demo provider's results dates (and FX rates) for
+    ``tickers``; live, nothing (a no-op)."""
+    if not settings.demo:
+        return
+    from .providers import demo_tickers
+
+    names = [t for t in canonical_tickers(tickers) if t in set(demo_tickers())]
+    if names:
+        options = UpdateOptions(fundamentals=False, concurrency=2)
+        report = update(settings, names, options=options, cache=cache)
+        for result in report.failed:
+            log.warning("demo data: %s: %s", result.ticker, result.reason)
+
+
 def _fill(settings: Settings, cache: Cache, tickers: Sequence[str], since, fund: bool) -> None:
     """Fill the demo cache from the demo provider through the update path, quietly."""
     options = UpdateOptions(fundamentals=fund, concurrency=2)

@@ -54,6 +54,9 @@ class UpdateOptions:
     #: ``history_days`` in model/providers.yaml)
     history_days: int | None = None
     fundamentals: bool = True
+    #: fetch the tickers' currencies' FX rates (dated, cached) and their results dates
+    fx: bool = True
+    calendar: bool = True
     #: relative tolerance when comparing re-fetched days with stored ones
     rtol: float = 1e-6
     #: seconds one provider call may take in all (its own retries and pages included), per
@@ -89,6 +92,12 @@ class UpdateReport:
     #: HTTP requests per provider and kind of call (``("akshare", "bars")`` → 14), counted
     #: where ``requests`` and ``curl_cffi`` send them: cookies, pages and retries included
     http: Counter = field(default_factory=Counter)
+    #: currency → rates stored / why they could not be fetched
+    fx_updated: dict[str, int] = field(default_factory=dict)
+    fx_failed: dict[str, str] = field(default_factory=dict)
+    #: market → results dates stored / why they could not be fetched
+    calendar_updated: dict[str, int] = field(default_factory=dict)
+    calendar_failed: dict[str, str] = field(default_factory=dict)
 
     def with_status(self, status: str) -> list[TickerResult]:
         return [r for r in self.results if r.status == status]
@@ -111,7 +120,8 @@ class UpdateReport:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.fundamentals_failed
+        return not (self.failed or self.fundamentals_failed or self.fx_failed
+                    or self.calendar_failed)  # fmt: skip
 
 
 # -- calling providers ------------------------------------------------------------------------

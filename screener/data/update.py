@@ -39,6 +39,7 @@ from ..errors import InputError
 from ..settings import Settings
 from ..tickers import security
 from .cache import Cache
+from .events_update import update_calendar, update_fx
 from .fetch import (
     _SKIP_FUNDAMENTALS,
     FUNDAMENTALS_BATCH,
@@ -277,9 +278,15 @@ def update(
                 options.concurrency, thread_name_prefix="screener-fetch"
             ) as pool:
                 run.bars(pool, names, since)
+                fetched = [t for t in names if t not in {r.ticker for r in run.report.failed}]
                 if options.fundamentals:
-                    failed = {r.ticker for r in run.report.failed}
-                    run.fundamentals(pool, [t for t in names if t not in failed])
+                    run.fundamentals(pool, fetched)
+                if options.fx:
+                    update_fx(fetcher, cache, run.report, data_config, fetched, settings.as_of)
+                if options.calendar:
+                    update_calendar(
+                        fetcher, cache, run.report, data_config, fetched, settings.as_of
+                    )
         finally:
             run.report.http.update(fetcher.http)
         return run.report

@@ -17,6 +17,7 @@ from ..watchlists import Watchlist, load_all
 from ..workspace import Workspace
 from . import manifest as mf
 from .asof import AsOf
+from .catalysts import catalyst_context
 from .changes import change_rows, changes_sentence, watchlist_changes
 from .cover import basket_rows, names_to_act_on, the_call
 from .datagaps import appendix_rows, failed_fetches, gap_rows
@@ -179,6 +180,7 @@ def _context(
     context["act"] = names_to_act_on(rows, briefing.act_top, briefing.act_bottom)
     context["changes"] = change_rows(changes, lists, labels, names, t, key)
     context["theses"] = _theses(lists, labels, names, t, key)
+    context["catalysts"] = catalyst_context(settings, tickers, t)
     gaps = gap_rows(gaps_of(bars), t)
     context["gaps"] = gaps
     context["estimated"] = [

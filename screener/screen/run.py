@@ -34,6 +34,8 @@ from ..config.model import ModelConfig
 from ..config.screen import ScreenConfig
 from ..data import ensure_cached
 from ..data.cache import Cache
+from ..data.fx import fallback_notes
+from ..data.fx import fx_table as load_fx_table
 from ..data.universes import concepts_by_ticker, load_cn_concepts
 from ..errors import CacheError, InputError
 from ..exposure import exposure_column, segment_growth, unknown_industries
@@ -200,7 +202,7 @@ def _setup(settings: Settings, scenario: str | None, calibration: str | None) ->
 
 def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenResult:
     """The unfiltered, unranked screen of a universe."""
-    imap, fx_table = settings.config.industry_map, settings.config.fx_table
+    imap, fx_table = settings.config.industry_map, load_fx_table(settings)
     inputs = load_inputs(settings, universe, watchlists, setup.lists)
     growth = segment_growth(setup.model, runs=settings.config.model_run)
     frame, fx, mixes = screen_frame(
@@ -214,6 +216,7 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenRe
             f"{len(unknown)} name(s) match no industry or concept in model/industry_map.yaml: "
             "zero mix, exposure 0, flagged exposure_estimated"
         )
+    notes += fallback_notes(fx[~fx["fx_after_as_of"]], settings.as_of)
     for cur, rate in fx[fx["fx_after_as_of"]].iterrows():
         notes.append(f"FX {cur}: no rate dated on or before {settings.as_of}; used the one of "
                      f"{rate['fx_date'].date()}")  # fmt: skip

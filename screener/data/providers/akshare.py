@@ -32,6 +32,13 @@ Units
 Indexes (``stock_zh_index_daily_em``)
     Price indexes: ``adj_factor`` is 1. Volume is in lots as for stocks.
 
+Results dates (``stock_yysj_em``)
+    The whole market's booked disclosure days for one report period (Eastmoney data centre,
+    ``RPT_PUBLIC_BS_APPOIN``, 500 rows a page: about a dozen requests for 沪深A股, one more
+    board for Beijing names); only the periods whose disclosure window meets the days asked
+    about are fetched (:mod:`screener.data.catalysts`). A period not yet published answers
+    ``result: null``, read as no bookings.
+
 Fundamentals (``stock_zh_a_spot_em``)
     ``总市值`` (CNY) → ``market_cap``, ``市净率`` → ``pb``, ``名称`` → ``name``. ``pe_ttm`` is
     **left NaN**: the snapshot's ``市盈率-动态`` is the latest interim earnings annualised, not
@@ -65,6 +72,7 @@ import requests
 from ...calendars import last_session
 from ...errors import EmptyDataError, ProviderError, RateLimitError, TickerError
 from ...tickers import Security, from_akshare, security, to_akshare
+from ..catalysts import a_share_results, combine, empty_catalysts, report_periods
 from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
 from .base import Provider, transport_reason
 from .eastmoney_factor import (
@@ -114,6 +122,18 @@ SPOT_COLUMNS: dict[str, str] = {
     "总市值": "market_cap",
     "市净率": "pb",
 }
+#: ``ak.stock_yysj_em`` (预约披露时间): the code and the bookings; the rest is read by
+#: :func:`screener.data.catalysts.a_share_results`
+YYSJ_COLUMNS: tuple[str, ...] = (
+    "股票代码",
+    "首次预约时间",
+    "一次变更日期",
+    "二次变更日期",
+    "三次变更日期",
+    "实际披露时间",
+)
+#: ``stock_yysj_em``'s board for each exchange (沪深A股 covers Shanghai and Shenzhen)
+_YYSJ_BOARDS = {"SH": "沪深A股", "SZ": "沪深A股", "BJ": "京市A股"}
 #: ``ak.stock_info_a_code_name``
 CODE_NAME_COLUMNS: dict[str, str] = {"code": "code", "name": "name"}
 
@@ -578,3 +598,35 @@ class AkshareProvider(Provider):
             except TickerError:
                 log.info("akshare: %s: code %r is outside the ticker master", what, code)
         return pd.DataFrame(rows, columns=["ticker", "name"])
+
+    # --- results dates ---------------------------------------------------------------------
+
+    def calendar(self, tickers: Sequence[str], first: dt.date, last: dt.date) -> pd.DataFrame:
+        """Booked (or actual) results days of the A-share stocks in ``tickers`` for every
+        report period whose disclosure window meets ``first``..``last``."""
+        wanted: dict[str, dict[str, str]] = {}
+        for sec in (security(t) for t in tickers):
+            if sec.market == "CN" and sec.kind == "stock":
+                wanted.setdefault(_YYSJ_BOARDS[sec.exchange], {})[sec.code] = sec.ticker
+        frames = []
+        for period in report_periods(first, last):
+            for board, codes in wanted.items():
+                what = f"stock_yysj_em({board}, {period:%Y%m%d})"
+                try:
+                    with self._call(what, None):
+                        raw = _akshare().stock_yysj_em(symbol=board, date=f"{period:%Y%m%d}")
+                except EmptyDataError:
+                    log.info("akshare: %s: no bookings published yet", what)
+                    continue
+                missing = [c for c in YYSJ_COLUMNS if c not in raw.columns]
+                if missing:
+                    raise ProviderError(
+                        f"akshare: {what} has no column(s) {', '.join(missing)}; the vendor or "
+                        f"akshare {_version()} changed its output",
+                        provider=self.name,
+                    )
+                frames.append(a_share_results(raw, period, codes, source=self.name))
+        out = combine(frames)
+        if out.empty:
+            return empty_catalysts()
+        return out.reset_index(drop=True)

@@ -7,6 +7,11 @@ benchmark (CSI 300 for A-shares, Nasdaq-100 for US) with the level, volatility, 
 beta of its profile in ``demo_profiles.csv``; the price on ``ANCHOR`` equals the profile's
 level, so levels are plausible. Nothing here is real market data: everything built on it is
 labelled demo data where a person sees it.
+
+FX and results dates are made up the same way: a smooth, dated USD/CNY and USD/HKD series
+(weekdays, around 7.15 and 7.80) and, per stock, one results date in each A-share disclosure
+window or one US earnings day per quarter, placed by the ticker's hash. They exist so the demo
+briefing and ``screener --demo data calendar`` show the shapes real data will have.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ import pandas as pd
 from ...calendars import sessions
 from ...errors import EmptyDataError, TickerError
 from ...tickers import security
+from ..catalysts import (
+    CATALYST_COLUMNS,
+    disclosure_window,
+    empty_catalysts,
+    period_name,
+    report_periods,
+)
 from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
 from .base import Provider
 
@@ -32,6 +44,8 @@ EPOCH = dt.date(2019, 1, 2)
 ANCHOR = dt.date(2026, 11, 2)
 _MARKET_FACTOR = {"CN": "000300.SH", "US": "^NDX"}
 _TRADING_DAYS = 252
+#: demo FX levels (units per USD) and the amplitude of their slow swing
+_FX_LEVEL = {"CNY": (7.15, 0.12), "HKD": (7.80, 0.03)}
 
 
 @lru_cache(maxsize=1)
@@ -187,3 +201,49 @@ class DemoProvider(Provider):
         return conform_fundamentals(
             pd.DataFrame(rows, columns=list(FUNDAMENTAL_COLUMNS)), provider=self.name
         )
+
+    # -- FX and results dates ---------------------------------------------------------------
+
+    def fx_rates(self, symbols, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """A made-up daily rate per currency of ``symbols`` on weekdays ``start``..``end``."""
+        rows = []
+        days = pd.bdate_range(start, end)
+        for currency in symbols:
+            if currency not in _FX_LEVEL:
+                raise EmptyDataError(f"demo: no FX series for {currency}")
+            level, swing = _FX_LEVEL[currency]
+            phase = (_seed(currency) % 360) / 360 * 2 * np.pi
+            for day in days:
+                value = level + swing * np.sin(2 * np.pi * day.toordinal() / 180 + phase)
+                rows.append((currency, day, round(float(value), 4), "demo FX (made up)"))
+        return pd.DataFrame(rows, columns=["currency", "date", "per_usd", "source"])
+
+    def calendar(self, tickers: Sequence[str], first: dt.date, last: dt.date) -> pd.DataFrame:
+        """One made-up results date per stock and report period (A-shares) or quarter (US)."""
+        rows = []
+        for ticker in tickers:
+            sec = security(self._check(ticker))
+            if sec.kind != "stock":
+                continue
+            h = _seed(sec.ticker)
+            if sec.market == "CN":
+                for period in report_periods(first, last):
+                    lo, hi = disclosure_window(period)
+                    day = lo + dt.timedelta(days=(h >> 8) % ((hi - lo).days + 1))
+                    name = f"{period_name(period)} report, first booking (demo)"
+                    rows.append((sec.ticker, day, "results", period, "scheduled", name))
+            else:
+                for year in range(first.year - 1, last.year + 2):
+                    for month in (1, 4, 7, 10):
+                        day = dt.date(year, month, 14) + dt.timedelta(days=(h >> month) % 21)
+                        status = "estimated" if (h >> month) % 3 == 0 else "scheduled"
+                        rows.append((sec.ticker, day, "earnings", None, status, "demo"))
+        frame = pd.DataFrame(rows, columns=["ticker", "date", "event", "period", "status",
+                                            "detail"])  # fmt: skip
+        if frame.empty:
+            return empty_catalysts()
+        frame = frame[(frame["date"] >= first) & (frame["date"] <= last)].copy()
+        frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
+        frame["period"] = pd.to_datetime(frame["period"]).astype("datetime64[ns]")
+        frame["source"] = self.name
+        return frame[list(CATALYST_COLUMNS)].reset_index(drop=True)

@@ -38,6 +38,17 @@ What we store (raw prices, our own back-adjusted factor)
     move in step with ``close × adj_factor`` a warning names the ticker. ``amount`` is NaN
     (Yahoo has no traded value).
 
+FX (``Ticker("CNY=X").history``)
+    Yahoo's daily USD/CNY (``CNY=X``), USD/HKD (``HKD=X``) series: the close of each day is the
+    rate in units of the currency per dollar. ``fx_rates`` takes the symbol per currency from
+    ``fx_symbols`` in model/providers.yaml.
+
+Earnings dates (``Ticker.info``)
+    ``calendar`` reads Yahoo's next earnings instant (``earningsTimestampStart``, ``End``,
+    ``isEarningsDateEstimate``) from the same quote ``fundamentals`` reads, so an update that
+    fetched fundamentals gets them without another request; the day is taken in the exchange's
+    time zone (:mod:`screener.data.catalysts` says why not ``Ticker.calendar``).
+
 Fundamentals (``Ticker.info``)
     ``marketCap`` (in the quote currency) → ``market_cap``, ``trailingPE`` (TTM) → ``pe_ttm``,
     ``priceToBook`` → ``pb``, ``sector``, ``industry``, ``longName`` (else ``shortName``) →
@@ -66,8 +77,12 @@ import pandas as pd
 from ...calendars import last_session
 from ...errors import EmptyDataError, ProviderError, RateLimitError
 from ...tickers import Security, security, to_yfinance
+from ..catalysts import combine, empty_catalysts, us_earnings
 from ..schema import FUNDAMENTAL_COLUMNS, conform_bars, conform_fundamentals
 from .base import Provider, transport_reason
+from .yahoo_support import _RaisingMode, back_adjusted_factor, splits_after
+
+__all__ = ["YfinanceProvider", "back_adjusted_factor", "splits_after"]
 
 log = logging.getLogger(__name__)
 _DAY = dt.timedelta(days=1)
@@ -107,56 +122,12 @@ def _yfinance() -> ModuleType:
     return yfinance
 
 
-class _RaisingMode:
-    """Scoped ``hide_exceptions = False``, reference-counted across threads."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._saved: Any = None
-
-    @contextmanager
-    def __call__(self) -> Iterator[None]:
-        debug = _yfinance().config.debug
-        with self._lock:
-            if self._depth == 0:
-                self._saved = debug.hide_exceptions
-                debug.hide_exceptions = False
-            self._depth += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._depth -= 1
-                if self._depth == 0:
-                    debug.hide_exceptions = self._saved
-
-
-_raising = _RaisingMode()
+_raising = _RaisingMode(_yfinance)
 
 
 def _status(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
-
-
-def back_adjusted_factor(close: pd.Series, dividend: pd.Series, split: pd.Series) -> pd.Series:
-    """``Π s_u · C_{u-1} / (C_{u-1} − D_u)`` over the rows so far; 1 on the first row."""
-    prev = close.shift(1)
-    ratio = split.where(split > 0, 1.0).astype("float64")
-    paid = dividend.fillna(0.0) > 0
-    if (prev[paid] <= dividend[paid]).any():
-        raise ValueError("a dividend is not smaller than the previous close")
-    ratio = ratio * (prev / (prev - dividend)).where(paid, 1.0)
-    ratio.iloc[0] = 1.0
-    return ratio.fillna(1.0).cumprod()
-
-
-def splits_after(split: pd.Series) -> pd.Series:
-    """``M_t``: the product of split ratios strictly after each row."""
-    ratio = split.where(split > 0, 1.0).astype("float64").to_numpy()
-    after = np.append(np.cumprod(ratio[::-1])[::-1][1:], 1.0)
-    return pd.Series(after, index=split.index)
 
 
 class YfinanceProvider(Provider):
@@ -177,6 +148,9 @@ class YfinanceProvider(Provider):
         self.session = session
         self.timeout_s = timeout_s
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        #: ``Ticker.info`` per ticker as fetched by this instance (one update run)
+        self._infos: dict[str, dict] = {}
+        self._infos_lock = threading.Lock()
 
     def library_version(self) -> str:
         return str(_yfinance().__version__)
@@ -366,9 +340,19 @@ class YfinanceProvider(Provider):
         frame = pd.DataFrame(rows, columns=list(FUNDAMENTAL_COLUMNS))
         return conform_fundamentals(frame, provider=self.name)
 
-    def _info_row(self, sec: Security, as_of: dt.date) -> dict:
+    def _info(self, sec: Security) -> dict:
+        """``Ticker.info``, fetched once per ticker by this provider instance."""
+        with self._infos_lock:
+            if sec.ticker in self._infos:
+                return self._infos[sec.ticker]
         with self._call("info", sec.ticker):
             info = dict(self._ticker(sec).info or {})
+        with self._infos_lock:
+            self._infos[sec.ticker] = info
+        return info
+
+    def _info_row(self, sec: Security, as_of: dt.date) -> dict:
+        info = self._info(sec)
         missing = [k for k in INFO_REQUIRED if info.get(k) in (None, "")]
         if missing:
             raise ProviderError(
@@ -400,3 +384,58 @@ class YfinanceProvider(Provider):
         if isinstance(stamp, int | float) and stamp > 0:
             return dt.datetime.fromtimestamp(stamp, tz).date()
         return last_session(sec.calendar, self._clock().astimezone(tz).date())
+
+    # --- FX and earnings dates -------------------------------------------------------------
+
+    def fx_rates(self, symbols, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Daily closes of Yahoo's FX series (``{"CNY": "CNY=X"}``) as units per USD."""
+        rows = []
+        for currency, symbol in symbols.items():
+            with self._call("fx", symbol):
+                history = (
+                    _yfinance()
+                    .Ticker(symbol, session=self.session)
+                    .history(
+                        start=start.isoformat(),
+                        end=(end + _DAY).isoformat(),
+                        interval="1d",
+                        auto_adjust=False,
+                        actions=False,
+                        repair=False,
+                        timeout=self.timeout_s,
+                    )
+                )
+            if history is None or history.empty or "Close" not in history.columns:
+                raise EmptyDataError(f"yfinance: no {symbol} rates between {start} and {end}")
+            closes = history["Close"].dropna()
+            bad = closes[~(closes > 0)]
+            if len(bad):
+                raise ProviderError(
+                    f"yfinance: {symbol} on {bad.index[0].date()}: rate {bad.iloc[0]!r} is not "
+                    "a positive number",
+                    provider=self.name,
+                    ticker=symbol,
+                )
+            days = pd.DatetimeIndex(closes.index)
+            days = days.tz_localize(None) if days.tz is not None else days
+            for day, value in zip(days.normalize(), closes.to_numpy(), strict=True):
+                rows.append((currency, day, float(value), f"yfinance {symbol} close"))
+        return pd.DataFrame(rows, columns=["currency", "date", "per_usd", "source"])
+
+    def calendar(self, tickers: Sequence[str], first: dt.date, last: dt.date) -> pd.DataFrame:
+        """The next earnings day of each US stock in ``tickers`` (from ``Ticker.info``)."""
+        frames = []
+        for sec in (security(t) for t in tickers):
+            if sec.market != "US" or sec.kind != "stock":
+                continue
+            try:
+                info = self._info(sec)
+            except EmptyDataError as exc:
+                log.warning("%s", exc)
+                continue
+            frames.append(us_earnings(sec.ticker, info, source=self.name))
+        out = combine(frames)
+        if out.empty:
+            return empty_catalysts()
+        keep = (out["date"] >= pd.Timestamp(first)) & (out["date"] <= pd.Timestamp(last))
+        return out[keep].reset_index(drop=True)
