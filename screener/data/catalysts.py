@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -118,7 +119,7 @@ def a_share_results(
 ) -> pd.DataFrame:
     """Rows for the ``wanted`` tickers (six-digit code → canonical ticker) from one period's
     ``stock_yysj_em`` frame; codes not in the schedule are simply absent."""
-    rows = []
+    rows: list[tuple[str, dt.date, str, str]] = []
     name = period_name(period)
     for record in schedule.to_dict("records"):
         code = str(record.get("股票代码", "")).strip().zfill(6)
@@ -129,8 +130,7 @@ def a_share_results(
         if actual is not None:
             rows.append((ticker, actual, "published", f"{name} report published"))
             continue
-        booked = [(col, _day(record.get(col))) for col in _BOOKINGS]
-        booked = [(col, day) for col, day in booked if day is not None]
+        booked = [(col, day) for col in _BOOKINGS if (day := _day(record.get(col))) is not None]
         if not booked:
             continue
         col, day = booked[-1]
@@ -164,11 +164,8 @@ def us_earnings(ticker: str, info: Mapping, *, source: str = "yfinance") -> pd.D
 def _standard(frame: pd.DataFrame, *, event: str, period, source: str) -> pd.DataFrame:
     if frame.empty:
         return empty_catalysts()
-    out = frame.assign(
-        event=event,
-        period=pd.Timestamp(period) if period is not None else pd.NaT,
-        source=source,
-    )
+    when: Any = pd.Timestamp(period) if period is not None else pd.NaT
+    out = frame.assign(event=event, period=when, source=source)
     out["date"] = pd.to_datetime(out["date"]).astype("datetime64[ns]")
     out["period"] = pd.to_datetime(out["period"]).astype("datetime64[ns]")
     return out[list(CATALYST_COLUMNS)].reset_index(drop=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -39,6 +40,11 @@ _TABLES = (
     "CREATE INDEX IF NOT EXISTS catalysts_ticker ON catalysts (ticker, event, date)",
 )
 FX_COLUMNS: tuple[str, ...] = ("currency", "date", "per_usd", "source")
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """``frame``'s rows as named tuples (typed loosely: the columns are checked upstream)."""
+    return list(frame.itertuples(index=False))
 
 
 def _ensure(cache: Cache) -> None:
@@ -78,7 +84,7 @@ def store_fx(cache: Cache, frame: pd.DataFrame, attempts: Sequence[Attempt]) -> 
             " fetch_id) VALUES (?,?,?,?,?,?)",
             [
                 (r.currency, _iso(r.date), float(r.per_usd), str(r.source), provider, fetch_id)
-                for r in frame.itertuples(index=False)
+                for r in _rows(frame)
             ],
         )
     return len(frame)
@@ -159,7 +165,7 @@ def store_catalysts(
                     provider,
                     fetch_id,
                 )
-                for r in frame.itertuples(index=False)
+                for r in _rows(frame)
             ],
         )
     return len(frame)

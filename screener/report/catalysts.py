@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ..data import load_catalysts
 from ..settings import Settings
@@ -15,6 +16,7 @@ def catalyst_context(settings: Settings, tickers: list[str], t: dict[str, str]) 
     frame = load_catalysts(settings, tickers, days)
     checked = frame.attrs.get("checked")
     last = settings.as_of + dt.timedelta(days=days)
+    records: list[Any] = list(frame.itertuples(index=False))
     rows = [
         {
             "date": r.date.date().isoformat(),
@@ -23,7 +25,7 @@ def catalyst_context(settings: Settings, tickers: list[str], t: dict[str, str]) 
             "status": t.get(f"status_{r.status}", r.status),
             "detail": r.detail or "",
         }
-        for r in frame.itertuples(index=False)
+        for r in records
     ]
     sources = ", ".join(sorted(set(frame["source"]))) or "—"
     if checked is None:

@@ -220,7 +220,7 @@ class DemoProvider(Provider):
 
     def calendar(self, tickers: Sequence[str], first: dt.date, last: dt.date) -> pd.DataFrame:
         """One made-up results date per stock and report period (A-shares) or quarter (US)."""
-        rows = []
+        rows: list[tuple[str, dt.date, str, dt.date | None, str, str]] = []
         for ticker in tickers:
             sec = security(self._check(ticker))
             if sec.kind != "stock":

@@ -31,7 +31,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -52,7 +52,9 @@ _DOWN_PATTERNS: tuple[tuple[str, str], ...] = (
 
 
 def _texts(exc: BaseException) -> list[str]:
-    texts, seen, err = [], set(), exc
+    texts: list[str] = []
+    seen: set[int] = set()
+    err: BaseException | None = exc
     while err is not None and id(err) not in seen:
         seen.add(id(err))
         texts.append(f"{type(err).__name__}: {err}")
@@ -150,7 +152,7 @@ def _count() -> None:
             counter[key] += 1
 
 
-def _wrap(cls: type, name: str) -> None:
+def _wrap(cls: Any, name: str) -> None:
     if name in _INSTALLED:
         return
     original = cls.request
