@@ -253,11 +253,24 @@ def test_every_chart_has_a_source_line(editions, lang):
     assert text.count(label) >= 2
 
 
-def test_a_stale_fx_rate_is_dated_and_flagged(editions):
-    _, out = editions
+def test_the_fx_rate_is_dated_and_a_stale_one_flagged(editions):
+    """The US$ figures quote the rate fetched with the bars (the demo provider's, dated the
+    as-of day), unflagged; a rate older than fx_max_age_days (the shipped fx.yaml fallback,
+    offline) is flagged with its age."""
+    from types import SimpleNamespace
+
+    from screener.report.scorecard import fx_notes
+
+    settings, out = editions
     text = flat("\n".join(out["en"][1]))
-    fx = Config(Workspace.open(out["en"][0].pdf_path.parent)).fx_table
-    cny = fx[fx["currency"] == "CNY"].sort_values("date").iloc[-1]
+    assert f"the rate of {AS_OF}" in text and "days old" not in text
+    t = Config(settings.workspace).texts("briefing", "en")
+    shipped = Config(settings.workspace).fx_table
+    cny = shipped[shipped["currency"] == "CNY"].sort_values("date").iloc[-1]
     day = pd.Timestamp(cny["date"]).date()
-    assert f"the rate of {day}" in text
-    assert f"This rate is {(AS_OF - day).days} days old" in text
+    fx = pd.DataFrame(
+        {"fx_per_usd": [cny["per_usd"]], "fx_date": [pd.Timestamp(day)]}, index=["CNY"]
+    )
+    (note,) = fx_notes(SimpleNamespace(fx=fx), AS_OF, 30, t)
+    assert note["stale"] and f"the rate of {day}" in note["text"]
+    assert f"This rate is {(AS_OF - day).days} days old" in note["text"]
