@@ -44,7 +44,7 @@ from .options import parse_date
     type=click.Choice(["en", "zh"]),
     default="en",
     show_default=True,
-    help="Language of every fixed text; Chinese names stay Chinese in both.",
+    help="The edition: en (English) or zh (Chinese: every text, name and thesis in Chinese).",
 )
 @click.option(
     "--snapshot",
