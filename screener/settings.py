@@ -39,4 +39,4 @@ class Settings:
         """The workspace's files, typed and validated, each parsed once."""
         from .config import Config  # pydantic and the models: not for `screener --help`
 
-        return Config(self.workspace)
+        return Config(self.workspace, self.home)

@@ -147,6 +147,7 @@ def test_a_basket_takes_its_markets_benchmark_when_its_side_is_not_listed(tmp_pa
 
 
 def test_a_briefing_parses_each_yaml_file_once(tmp_path):
+    """(In a fresh $SCREENER_HOME: nothing is cached on disk yet.)"""
     from screener.report import build_briefing
 
     store.clear()
@@ -360,3 +361,36 @@ def test_a_loaded_text_fills_plain_names_and_nothing_else():
     for broken in ("{week", "week}", "{week}}x{"):
         with pytest.raises(ValueError):
             placeholders(broken)
+
+
+def test_a_later_process_reads_validated_files_from_the_disk_cache(tmp_path):
+    """What a run validated is kept under $SCREENER_HOME: the next process (here: a cleared
+    memo) parses nothing, and an edited file is parsed again."""
+    (tmp_path / "ws").mkdir()
+    ws, home = workspace(tmp_path / "ws"), tmp_path / "home"
+    path = own_copy(ws, "model", "screen.yaml")
+    store.clear()  # as in a new process
+    first = Config(ws, home)
+    assert first.screen.briefing_candidates == 10 and first.model.scenarios
+    store.clear()
+    loader.PARSES.clear()
+    again = Config(ws, home)
+    assert again.screen == first.screen and list(again.model.scenarios) == list(
+        first.model.scenarios
+    )
+    assert loader.PARSES == {}
+    edit(path, "briefing_candidates: 10", "briefing_candidates: 3")
+    store.clear()
+    assert Config(ws, home).screen.briefing_candidates == 3
+    assert dict(loader.PARSES) == {str(path): 1}
+
+
+def test_a_damaged_disk_cache_is_only_a_miss(tmp_path):
+    (tmp_path / "ws").mkdir()
+    ws, home = workspace(tmp_path / "ws"), tmp_path / "home"
+    store.clear()
+    expected = Config(ws, home).screen
+    for cached in (home / "config-cache").glob("*.pickle"):
+        cached.write_bytes(b"not a pickle")
+    store.clear()
+    assert Config(ws, home).screen == expected

@@ -11,12 +11,15 @@ is read again.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .memo import clear, memo
 from .model import FILES as MODEL_FILES
 from .model import ModelConfig, load_model_files
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -36,8 +39,13 @@ __all__ = ["Config", "clear", "memo"]
 class Config:
     """The workspace's files as typed objects. Cheap to make; the parsing is memoised."""
 
-    def __init__(self, workspace: Workspace):
+    def __init__(self, workspace: Workspace, home: Path | None = None):
         self.workspace = workspace
+        #: where validated objects are kept between processes (None: only in this process)
+        self.disk = Path(home) / "config-cache" if home is not None else None
+
+    def _memo(self, kind: str, paths: Sequence[Path], build: Callable[[], T], *extra: Any) -> T:
+        return memo(kind, paths, build, *extra, disk=self.disk)
 
     def model_file(self, name: str) -> Path:
         """``model/<name>`` in the workspace, else the shipped one."""
@@ -46,7 +54,7 @@ class Config:
     @property
     def model(self) -> ModelConfig:
         paths = {name: self.model_file(name) for name in MODEL_FILES}
-        return memo("model", list(paths.values()), lambda: load_model_files(paths))
+        return self._memo("model", list(paths.values()), lambda: load_model_files(paths))
 
     def model_run(self, calibration: str | None = None) -> ModelRun:
         """Every scenario of the model under ``calibration`` (default: the model's), run once
@@ -64,21 +72,21 @@ class Config:
         from .screen import load_screen_config
 
         path = self.model_file("screen.yaml")
-        return memo("screen", [path], lambda: load_screen_config(path))
+        return self._memo("screen", [path], lambda: load_screen_config(path))
 
     @property
     def fx_table(self) -> pd.DataFrame:
         from .screen import load_fx_table
 
         path = self.model_file("fx.yaml")
-        return memo("fx", [path], lambda: load_fx_table(path)).copy()
+        return self._memo("fx", [path], lambda: load_fx_table(path)).copy()
 
     @property
     def data(self) -> DataConfig:
         from .providers import load_data_config
 
         path = self.model_file("providers.yaml")
-        return memo("data", [path], lambda: load_data_config(path))
+        return self._memo("data", [path], lambda: load_data_config(path))
 
     @property
     def industry_map(self) -> IndustryMap:
@@ -86,7 +94,7 @@ class Config:
 
         path = self.model_file("industry_map.yaml")
         segments = tuple(self.model.segments)
-        return memo("imap", [path], lambda: load_industry_map(path, segments), segments)
+        return self._memo("imap", [path], lambda: load_industry_map(path, segments), segments)
 
     @property
     def briefing(self) -> BriefingConfig:
@@ -95,7 +103,7 @@ class Config:
         path = self.model_file("briefing.yaml")
         model = self.model
         key = tuple(model.calibrations)
-        return memo("briefing", [path], lambda: load_briefing_config(path, model), key)
+        return self._memo("briefing", [path], lambda: load_briefing_config(path, model), key)
 
     @property
     def names_zh(self) -> NameTable:
@@ -103,7 +111,7 @@ class Config:
         from .names import load_name_table
 
         path = self.model_file("names_zh.yaml")
-        return memo("names_zh", [path], lambda: load_name_table(path))
+        return self._memo("names_zh", [path], lambda: load_name_table(path))
 
     @property
     def segment_ids(self) -> set[str]:
@@ -121,14 +129,14 @@ class Config:
         from .texts import load_flat_texts
 
         ref, path = self.text_file(name, "en"), self.text_file(name, lang)
-        return memo("texts", [ref, path], lambda: load_flat_texts(ref, path))
+        return self._memo("texts", [ref, path], lambda: load_flat_texts(ref, path))
 
     def model_texts(self, lang: str) -> dict[str, dict[str, str]]:
         """The model section's sectioned texts (``templates/i18n/model.<lang>.yaml``)."""
         from .texts import load_model_texts
 
         ref, path = self.text_file("model", "en"), self.text_file("model", lang)
-        return memo("model-texts", [ref, path], lambda: load_model_texts(ref, path))
+        return self._memo("model-texts", [ref, path], lambda: load_model_texts(ref, path))
 
     # -- watchlists ---------------------------------------------------------------------------
 
@@ -137,7 +145,8 @@ class Config:
         from ..watchlists.schema import load_watchlist
 
         segments = frozenset(self.model.segments)
-        return memo("watchlist", [path], lambda: load_watchlist(path, set(segments)), segments)
+        build = lambda: load_watchlist(path, set(segments))  # noqa: E731
+        return self._memo("watchlist", [path], build, segments)
 
     def watchlists(self) -> list[Watchlist]:
         """Every watchlist of the workspace, in file-name order."""

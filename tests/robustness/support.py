@@ -39,7 +39,8 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
     """Every file under ``roots`` by path: its bytes, or ``-> target`` for a symbolic link.
 
     SQLite's ``-wal``/``-shm`` side files come and go with connections and are not compared;
-    the database file itself is.
+    the database file itself is. Neither is ``config-cache/``: it holds only what validated
+    files parse to, and is rebuilt from them when missing.
     """
     out: dict[str, bytes | str] = {}
     for root in roots:
@@ -48,7 +49,7 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
         for folder, dirs, files in os.walk(root, followlinks=False):
             for name in [*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
                 path = Path(folder) / name
-                if name.endswith(("-wal", "-shm")):
+                if name.endswith(("-wal", "-shm")) or path.parent.name == "config-cache":
                     continue
                 key = str(path)
                 out[key] = f"-> {os.readlink(path)}" if path.is_symlink() else path.read_bytes()
