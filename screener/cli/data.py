@@ -276,7 +276,8 @@ def status_command(settings: Settings, fmt: str) -> None:
 @click.option(
     "--volume-unit",
     type=click.Choice(["shares", "lots"]),
-    help="Unit of the volume column (default: lots for akshare files, else shares).",
+    help="Unit of the volume column (default: read off amount / (volume x price) when the "
+    "file has both columns; else lots for akshare files, shares otherwise).",
 )
 @click.option("--date-format", metavar="STRPTIME", help="e.g. %d/%m/%Y (default: ISO dates).")
 @click.option("--replace", is_flag=True, help="Drop the ticker's cached bars before importing.")
@@ -292,7 +293,9 @@ def import_command(
     \b
     Examples:
       screener data import NVDA.csv --ticker NVDA
-      screener data import 300308.csv --ticker 300308.SZ          akshare: 成交量 in lots
+      screener data import 300308.csv --ticker 300308.SZ          units read off the amounts
+      screener data import sz.300502.csv --ticker 300502          baostock, forward-adjusted
+      screener data import 688256.csv --ticker 688256 --amount-col volume
       screener data import px.csv --ticker 600519 --date-col TradeDate --close-col Px
     """
     columns = {k.removesuffix("_col"): v for k, v in cols.items() if v}
