@@ -3,7 +3,7 @@
 - the screen's universes (:func:`resolve_universe`): ``watchlists`` (every member, or the
   lists named), ``a-share`` (every A-share stock in the cached whole-market snapshot), ``us``
   (the S&P 500 and Nasdaq-100 list) or ``all`` (the three together); in demo mode the
-  markets are the demo provider's stocks;
+  markets are the demo provider's stocks; or exactly the tickers named (:func:`screen_tickers`);
 - the update's selection (:func:`select_tickers`): named tickers, watchlists and markets, or
   by default every watchlist member, the benchmarks and every ticker already cached.
 """
@@ -21,6 +21,7 @@ from .data.universes import RefreshResult, load_us_universe
 from .data.update import canonical_tickers
 from .errors import CacheError, InputError, WatchlistError
 from .settings import Settings
+from .tickers import normalize_ticker, security
 from .watchlists import Watchlist, load_all, load_watchlist, watchlist_file, watchlist_paths
 
 #: the screen's universes
@@ -45,6 +46,23 @@ def named_lists(lists: Sequence[Watchlist], names: Sequence[str]) -> list[Watchl
             f"no watchlist named {unknown[0]!r}; watchlists: {', '.join(by_name) or 'none'}"
         )
     return [by_name[n] for n in names]
+
+
+def screen_tickers(texts: Sequence[str]) -> list[str]:
+    """``["300308,NVDA", "sh600519"]`` → canonical stock tickers, in order, once each; every
+    form the ticker master accepts (a bare code is read as the stock); an index is refused."""
+    out = []
+    for text in texts:
+        for part in str(text).split(","):
+            if not part.strip():
+                continue
+            ticker = normalize_ticker(part.strip(), prefer="stock")
+            if security(ticker).kind == "index":
+                raise InputError(f"{ticker} is an index; the screen ranks stocks")
+            out.append(ticker)
+    if not out:
+        raise InputError("--tickers: name at least one ticker, e.g. --tickers 300308,NVDA")
+    return list(dict.fromkeys(out))
 
 
 def benchmark_tickers(settings: Settings) -> tuple[str, ...]:
@@ -85,8 +103,18 @@ def resolve_universe(
     watchlists: Sequence[str],
     lists: Sequence[Watchlist],
     cache: Cache,
+    tickers: Sequence[str] = (),
 ) -> Universe:
-    """The screen's universe (see the module docstring)."""
+    """The screen's universe (see the module docstring): with ``tickers`` (canonical, from
+    :func:`screen_tickers`), exactly those names."""
+    if tickers:
+        if universe is not None or watchlists:
+            raise InputError(
+                "--tickers screens exactly the names given; drop --universe and --watchlist"
+            )
+        us_list = load_us_universe(settings)
+        fix = f"`screener data update --tickers {','.join(tickers)}`"
+        return Universe("tickers", list(tickers), us_list, fix)
     name = check_universe(universe)
     chosen: list[str] = []
     fixes: list[str] = []

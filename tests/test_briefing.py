@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from screener import demand, exposure
+from screener import demand
 from screener.config import store as config_store
 from screener.data.providers.demo import DemoProvider
+from screener.exposure import growth as exposure_growth
 from screener.paths import shipped
 from screener.report import build_briefing
 from screener.settings import Settings
@@ -37,7 +38,7 @@ def briefing(tmp_path_factory):
     config_store.clear()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(demand, "run_model", counted)
-        mp.setattr(exposure, "run_model", counted)
+        mp.setattr(exposure_growth, "run_model", counted)
         result = build_briefing(settings, root / "briefs", write_html=True)
     text = "\n".join(
         p.extract_text() for p in PdfReader(io.BytesIO(result.pdf_path.read_bytes())).pages

@@ -35,17 +35,18 @@ def rows_all(tmp_path_factory) -> list[dict]:
     return json.loads(result.stdout)["rows"]
 
 
-def test_table_shows_demo_marking_chinese_names_and_estimated_flags():
+def test_table_shows_demo_marking_chinese_names_and_mix_sources():
     result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("DEMO DATA — screen · universe all")
     assert "中际旭创" in out and "北方华创" in out
     line = next(x for x in out.splitlines() if "002371.SZ" in x)
-    assert "est." in line  # on no watchlist: estimated mix
+    assert "disclos" in line or "estima" in line  # the map's own row for NAURA
     nvda = next(x for x in out.splitlines() if " NVDA " in x)
-    assert "est." not in nvda
-    assert "No mapped industry (exposure 0): " in out and "000858.SZ" in out
+    assert "disclos" in nvda
+    assert "ai_growth: % per year" in out and "the same in any universe" in out
+    assert "with an unknown segment mix" in out and "000858.SZ" in out
     assert "USD values at 7.17 CNY/USD (2025-06-30" in out
 
 
@@ -54,16 +55,23 @@ def test_json_is_stdout_alone_with_flags_and_meta():
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
     assert payload["demo"] is True and payload["universe"] == "all"
-    assert payload["calibration"] == "corrected_dynamic" and payload["scenario"] == "neutral"
-    assert {u["ticker"] for u in payload["unknown_industries"]} == {"000858.SZ", "KO"}
+    assert payload["scenario"] == "neutral" and payload["calibration"]
+    assert payload["ai_growth"]["calibration"] == payload["calibration"]
+    assert "window" in payload and payload["ai_growth"]["unit"] == "% per year"
+    assert payload["exposure"]["formula"].startswith("exposure = 100 x min(1, max(0, ai_growth)")
+    assert {u["ticker"] for u in payload["unknown_mixes"]} == {"000858.SZ", "KO", "META"}
     rows = {r["ticker"]: r for r in payload["rows"]}
     assert rows["AMD"]["exposure_estimated"] is True and rows["NVDA"]["exposure_estimated"] is False
     required = [
-        "ticker", "name", "market", "watchlist", "exposure_neutral", "exposure_optimistic",
-        "exposure_pessimistic", "exposure_estimated", "ret_1w", "ret_1m", "ret_3m", "ret_ytd",
-        "vol_3m", "max_dd_1y", "pe_ttm", "market_cap_usd", "score", "rank",
+        "ticker", "name", "market", "watchlist", "ai_growth_neutral", "ai_growth_optimistic",
+        "ai_growth_pessimistic", "ai_growth_p10", "ai_growth_p50", "ai_growth_p90",
+        "p_top_decile", "mix_source", "mix_sources", "mix_flag", "exposure_neutral",
+        "exposure_optimistic", "exposure_pessimistic", "exposure_estimated", "ret_1w", "ret_1m",
+        "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y", "pe_ttm", "market_cap_usd", "score", "rank",
     ]  # fmt: skip
     assert all(set(required) <= set(r) for r in payload["rows"])
+    assert rows["NVDA"]["mix_source"] == "disclosed" and "FY2026" in rows["NVDA"]["mix_sources"]
+    assert rows["META"]["ai_growth_neutral"] is None and rows["META"]["score"] is None
     assert (
         rows["NVDA"]["last_date"] == "2026-11-20" and rows["300308.SZ"]["fx_date"] == "2025-06-30"
     )
@@ -77,7 +85,12 @@ def test_csv_carries_the_same_flags(rows_all):
     flags = {r["ticker"]: r["exposure_estimated"] for r in table}
     assert flags == {r["ticker"]: str(r["exposure_estimated"]) for r in rows_all}
     assert {r["demo"] for r in table} == {"True"}
-    assert "exposure_neutral_as_reported" in table[0]
+    assert (
+        "exposure_neutral_as_reported" in table[0] and "ai_growth_neutral_as_reported" in table[0]
+    )
+    # every row says which calibration and window produced it
+    assert len({(r["calibration"], r["window_start"], r["window_end"]) for r in table}) == 1
+    assert table[0]["calibration"]
 
 
 def test_filters_sort_and_top(rows_all):
@@ -88,7 +101,7 @@ def test_filters_sort_and_top(rows_all):
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)["rows"]
     assert rows
-    assert all(r["exposure_neutral"] >= 10 for r in rows)
+    assert all(r["exposure_neutral"] is not None and r["exposure_neutral"] >= 10 for r in rows)
     assert all(0 < r["pe_ttm"] <= 60 for r in rows)
     assert all(r["market_cap_usd"] >= 5e9 for r in rows)
     returns = [r["ret_3m"] for r in rows]
@@ -96,7 +109,7 @@ def test_filters_sort_and_top(rows_all):
     expected = [
         r["ticker"]
         for r in rows_all
-        if r["exposure_neutral"] >= 10
+        if (r["exposure_neutral"] or 0) >= 10
         and r["pe_ttm"] is not None
         and 0 < r["pe_ttm"] <= 60
         and (r["market_cap_usd"] or 0) >= 5e9

@@ -124,7 +124,7 @@ def test_add_set_remove_and_history(ws):
     assert reweighted.exit_code == 0
     assert reweighted.stdout.startswith("re-weighted 603019.SH 中科曙光 on handwritten:")
     member = load_watchlist(path).members[-1]
-    assert member.segments == {"servers": 0.7, "power": 0.1} and member.name_en == "Sugon"
+    assert member.weights == {"servers": 0.7, "power": 0.1} and member.name_en == "Sugon"
     again = run(ws, "set", "handwritten", "603019", *NEW_MIX)
     assert again.stdout.startswith("no change")
     assert run(ws, "remove", "handwritten", "603019").exit_code == 0

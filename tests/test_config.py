@@ -57,8 +57,8 @@ OVERRIDES = [
     (
         "model",
         "industry_map.yaml",
-        "mix: {accelerators: 0.30, edge: 0.10}",
-        "mix: {accelerators: 0.35, edge: 0.10}",
+        "mix: {accelerators: 0.08, memory: 0.03, networking: 0.03, edge: 0.10}",
+        "mix: {accelerators: 0.18, memory: 0.03, networking: 0.03, edge: 0.10}",
         "industry_map",
     ),
     (

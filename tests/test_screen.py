@@ -27,7 +27,14 @@ from screener.data.universes import (
     sources,
     us_universe_source,
 )
-from screener.errors import CacheError, ConfigError, InputError, ProviderError, ScenarioError
+from screener.errors import (
+    CacheError,
+    ConfigError,
+    InputError,
+    ProviderError,
+    ScenarioError,
+    TickerError,
+)
 from screener.paths import shipped
 from screener.report.exposure_section import exposure_section_context
 from screener.report.render import template_env
@@ -79,7 +86,8 @@ def test_shipped_screen_config(config):
         ("  exposure: 0.50", "  exposure: 0", "weights.exposure: Input should be greater than 0"),
         ("  momentum: 0.20", "  momentum: -1", "weights.momentum"),
         ("  ret_3m: 0.60", "  ret_6m: 0.60", "momentum.ret_6m"),
-        ("shine_threshold: 50", "shine_threshold: 500", "shine_threshold"),
+        ("  full_scale_pct: 50", "  full_scale_pct: 0", "exposure.full_scale_pct"),
+        ("  max_estimated_share: 0.5", "  max_estimated_share: 5", "sanity.max_estimated_share"),
         ("  top: 50 ", "  topp: 50 ", "defaults.topp: unknown key"),
     ],
 )
@@ -189,20 +197,75 @@ def test_demo_screen_of_every_universe(demo):
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     on_lists = {t for wl in lists for t in wl.tickers}
     assert on_lists < set(f.index) and {"AMD", "002371.SZ", "KO"} <= set(f.index)
-    assert (f.loc[list(on_lists), "exposure_estimated"] == False).all()  # noqa: E712
+    # every share of the shipped lists is sourced; NVDA's split is disclosed, not estimated
+    assert set(f.loc[list(on_lists), "mix_source"]) <= {
+        "disclosed", "disclosed_line_mapped", "estimate"
+    }  # fmt: skip
+    assert not f.loc["NVDA", "exposure_estimated"]
     assert f.loc[~f.index.isin(on_lists), "exposure_estimated"].all()
-    assert set(result.unknown_industries.index) == {"000858.SZ", "KO"}
-    assert f.loc["KO", "exposure_neutral"] == 0 and f.loc["AMD", "exposure_neutral"] > 0
-    exposure = f.filter(like="exposure_").drop(columns="exposure_estimated")
-    assert ((exposure >= 0) & (exposure <= 100)).all().all()
+    # unknown is unknown: no ai_growth, exposure or score, listed, never a silent 0
+    assert set(result.unknown_mixes.index) == {"000858.SZ", "KO", "META"}
+    unknown = f.loc[["KO", "META"]]
+    assert unknown.filter(regex="^(ai_growth|exposure)_(?!estimated)").isna().all().all()
+    assert unknown["score"].isna().all() and (unknown["score_missing"] == "exposure").all()
+    assert f.loc["AMD", "exposure_neutral"] > 0 and f.loc["AMD", "mix_source"] != "industry map"
     assert f["rank"].tolist() == sorted(f["rank"])  # sorted by rank by default
+    assert f.loc[["KO", "META"], "rank"].min() > f["score"].notna().sum()  # unscored last
+    exposure = f.filter(regex="^exposure_(?!estimated)").dropna(how="all")
+    assert ((exposure.fillna(0) >= 0) & (exposure.fillna(0) <= 100)).all().all()
     assert f.loc["000858.SZ", "name"] == "五粮液" and f.loc["NVDA", "name"] == "NVIDIA"
     assert (f.loc[f["market"] == "CN", "fx_per_usd"] == 7.17).all()
     cn = f.loc["300308.SZ"]
     assert cn["market_cap_usd"] == pytest.approx(cn["market_cap"] / 7.17)
-    assert result.calibration == "corrected_dynamic" and result.scenario == "neutral"
+    assert result.calibration == demo.config.screen.calibration
+    assert result.scenario == "neutral"
     assert len(run_screen(demo, universe="us", top=0).frame) == 1 + 11 + 1  # NVDA MSFT ...
     assert set(run_screen(demo, universe="a-share", top=0).frame["market"]) == {"CN"}
+
+
+def test_a_names_exposure_is_the_same_screened_alone_and_in_the_whole_market(demo):
+    every = run_screen(demo, universe="all", top=0).frame.set_index("ticker")
+    columns = [c for c in every.columns if c.startswith(("ai_growth_", "exposure_"))]
+    columns = [c for c in columns if c not in ("exposure_estimated",)]
+    bands = ["ai_growth_p10", "ai_growth_p50", "ai_growth_p90"]
+    for ticker in ("NVDA", "300308.SZ", "002881.SZ", "MU", "300624.SZ", "KO"):
+        alone = run_screen(demo, tickers=[ticker], top=0).frame.set_index("ticker")
+        assert list(alone.index) == [ticker]
+        pd.testing.assert_series_equal(
+            alone.loc[ticker, columns], every.loc[ticker, columns], check_names=False
+        )
+        assert alone.loc[ticker, "mix_source"] == every.loc[ticker, "mix_source"]
+        assert all(c in columns for c in bands)
+    # p_top_decile is the one figure that depends on the universe, by definition
+    alone = run_screen(demo, tickers=["300624.SZ"], top=0).frame.iloc[0]
+    assert alone["p_top_decile"] == 1.0 and every.loc["300624.SZ", "p_top_decile"] < 1.0
+
+
+def test_screen_the_tickers_you_name_in_any_form(demo):
+    result = run_screen(demo, tickers=["300308,sz300502", "NVDA.O", " MU "], top=0)
+    assert sorted(result.frame["ticker"]) == ["300308.SZ", "300502.SZ", "MU", "NVDA"]
+    assert result.universe == "tickers" and result.universe_size == 4
+    with pytest.raises(InputError, match="drop --universe and --watchlist"):
+        run_screen(demo, tickers=["NVDA"], universe="all")
+    with pytest.raises(InputError, match=r"000300\.SH is an index"):
+        run_screen(demo, tickers=["000300.SH"])
+    with pytest.raises(TickerError):
+        run_screen(demo, tickers=["NVDA,30030"])
+
+
+def test_the_screen_names_its_calibration_window_and_sanity_checks(demo):
+    result = run_screen(demo, top=0)
+    meta = result.meta()
+    assert meta["calibration"] == result.calibration
+    assert meta["ai_growth"]["unit"] == "% per year"
+    assert meta["exposure"]["full_scale_pct"] == demo.config.screen.exposure_full_scale
+    assert meta["bands"]["top_decile"] == {"names": 3, "of": 21}
+    flagged = {r["ticker"] for r in meta["sanity"]["resting_on_estimates"]}
+    f = result.frame.set_index("ticker")
+    # an estimated share above 0.5 is flagged; a disclosed one (Cambricon 0.99) is not
+    assert "300308.SZ" in flagged and "688256.SH" not in flagged
+    assert f.loc["300308.SZ", "mix_flag"] == "optical 0.92"
+    assert any(n.startswith("sanity: 4 name(s) rest on one estimated") for n in result.notes)
 
 
 def test_screen_of_named_watchlists_with_filters(demo):
@@ -372,7 +435,9 @@ def test_the_a_share_universe_needs_a_whole_market_snapshot(live):
     min_snapshot_names(live, 2)
     f = run_screen(live, universe="a-share", top=0).frame
     assert sorted(f["ticker"]) == ["000001.SZ", "600000.SH"]  # 300750 is not in the snapshot
-    assert f["exposure_estimated"].all() and (f["exposure_neutral"] == 0).all()
+    # no industry label in the map: the mix is unknown, so no exposure and no score
+    assert f["exposure_estimated"].all() and f["exposure_neutral"].isna().all()
+    assert f["score"].isna().all()
 
 
 # -- the US list ------------------------------------------------------------------------------
@@ -508,26 +573,28 @@ def test_exposure_section_renders_finished_rows(demo, lang):
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     ctx = exposure_section_context(demo, lists, lang=lang)
     assert [len(t["rows"]) for t in ctx["lists"]] == [len(wl.members) for wl in lists]
-    assert [g["span"] for g in ctx["groups"]] == [3, 3]  # as reported = corrected; dynamic
-    assert ctx["columns"] == 3 + 6
+    scenarios = len(demo.config.model.scenarios)
+    assert ctx["columns"] == 7 + scenarios + len(ctx["others"])
     rows = {r["ticker"]: r for t in ctx["lists"] for r in t["rows"]}
-    assert all(len(r["cells"]) == 6 for r in rows.values())
+    assert all(len(r["growth"]) == scenarios for r in rows.values())
+    # sorted by growth, highest first, within each list
+    for table in ctx["lists"]:
+        values = [r["sort"] for r in table["rows"]]
+        assert values == sorted(values, reverse=True)
     on_lists = {t for wl in lists for t in wl.tickers}
     assert ctx["candidates"] and not {c["ticker"] for c in ctx["candidates"]} & on_lists
     assert all(c["estimated"] for c in ctx["candidates"])
-    # strong cells are the ones at or above the threshold
-    cells = [c for r in rows.values() for c in r["cells"] if c["text"] != "n/a"]
-    assert all(c["strong"] == (float(c["text"]) >= 50) for c in cells)
-    dynamic = "修正基数＋动态" if lang == "zh" else "Corrected, with dynamics"
-    optimistic = "乐观" if lang == "zh" else "Optimistic"
-    assert dynamic in rows["002881.SZ"]["note"]  # edge grows only with the dynamics on
-    assert optimistic in rows["NVDA"]["note"]  # under the dynamics, only the optimistic case
-    assert rows["MSFT"]["note"] == ""  # shines nowhere
+    disclosed = "公司披露" if lang == "zh" else "disclosed"
+    assert rows["NVDA"]["source"] == disclosed and rows["300308.SZ"]["flag"]
+    assert rows["NVDA"]["band"] == ctx["text"]["na"] or "…" in rows["NVDA"]["band"]
+    # no min-max language, no "shines"
+    words = " ".join([ctx["intro"], *ctx["notes"]]).lower()
+    assert "scaled" not in words and "shine" not in words and "缩放" not in words
     env = template_env([shipped("templates")])
     assert env.undefined is jinja2.StrictUndefined
     html = env.get_template("partials/exposure.html.j2").render(exposure=ctx)
     assert '<section class="exposure">' in html and "<h2>3 · " in html
-    assert ctx["text"]["heading"] in html
+    assert ctx["text"]["heading"] in html and ctx["text"]["warnings_heading"] in html
     assert ("英伟达" if lang == "zh" else "NVIDIA") in html
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("partials/exposure.html.j2").render(exposure={"text": ctx["text"]})

@@ -22,6 +22,9 @@ SEGMENTS = {
     "power",
     "applications",
     "content",
+    "memory",
+    "foundry",
+    "cloud",
 }
 
 GOOD = """\
@@ -85,13 +88,48 @@ def test_shipped_watchlists_hold_every_report_pick():
     assert 2 <= len(ours) <= 3 and all("chiplet" in m.tags for m in ours)
 
 
-def test_shipped_members_are_complete_and_weights_sum_to_at_most_one():
+def test_shipped_members_are_complete_sourced_and_sum_to_at_most_one():
+    kinds = {"disclosed", "disclosed_line_mapped", "estimate"}
     for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent))):
         for m in wl.members:
-            assert m.name_zh and m.name_en and m.thesis and m.mix_note
-            assert m.mix_source == "estimate"
-            assert 0 < sum(m.segments.values()) <= 1.0
+            assert m.name_zh and m.name_en and m.thesis and m.thesis_zh and m.mix_note
+            assert m.mix_source in kinds, m.ticker
+            assert 0 < sum(m.weights.values()) <= 1.0
             assert set(m.segments) <= SEGMENTS
+            # every share says its period and source; a disclosed mix has a disclosed share
+            assert all(s.sourced and s.as_of and s.source for s in m.segments.values())
+            if m.mix_source == "disclosed":
+                assert any(not s.estimated for s in m.segments.values()), m.ticker
+
+
+def test_the_long_form_carries_source_and_period_and_the_short_form_is_an_estimate(tmp_path):
+    text = GOOD.format(name="test").replace(
+        "segments: {optical: 0.9}",
+        "segments:\n      optical:\n        share: 0.92\n        as_of: 2025\n"
+        "        estimated: false\n        source: interim report\n      edge: 0.01",
+    )
+    wl = load_watchlist(write(tmp_path, text), SEGMENTS)
+    first, second = wl.members
+    assert first.weights == {"optical": 0.92, "edge": 0.01}
+    assert first.segments["optical"].as_of == "2025" and not first.segments["optical"].estimated
+    assert first.segments["optical"].sourced and not first.segments["edge"].sourced
+    assert first.mix_estimated  # the short-form edge share is an estimate
+    assert second.mix_estimated and second.thesis_zh == ""
+    # the dump keeps each form: history and edits compare members by it
+    dumped = first.model_dump(mode="json")["segments"]
+    assert dumped["edge"] == 0.01 and dumped["optical"]["source"] == "interim report"
+
+
+def test_an_unknown_mix_is_null_not_zero(tmp_path):
+    text = GOOD.format(name="test").replace("segments: {optical: 0.9}", "segments: null")
+    wl = load_watchlist(write(tmp_path, text), SEGMENTS)
+    member = wl.members[0]
+    assert member.segments is None and member.weights is None and not member.mix_known
+    assert member.other_weight is None and member.mix_estimated
+    empty = load_watchlist(
+        write(tmp_path, GOOD.format(name="test").replace("{optical: 0.9}", "{}")), SEGMENTS
+    )
+    assert empty.members[0].weights == {} and empty.members[0].other_weight == 1.0
 
 
 def test_segment_ids_come_from_the_model_folder():
@@ -108,8 +146,16 @@ def test_a_good_file_loads_with_canonical_tickers(tmp_path):
     ("old", "new", "line", "words"),
     [
         ("{optical: 0.9}", "{optical: 0.9, content: 0.2}", 9, ["sum to 1.100", "300308"]),
-        ("{optical: 0.9}", "{optical: 1.5}", 9, ["[0, 1]"]),
-        ("{optical: 0.9}", "{optical: -0.1}", 9, ["[0, 1]"]),
+        ("{optical: 0.9}", "{optical: 1.5}", 9, ["share 1.5 is outside [0, 1]"]),
+        ("{optical: 0.9}", "{optical: -0.1}", 9, ["share -0.1 is outside [0, 1]"]),
+        ("{optical: 0.9}", "{optical: high}", 9, ["give a revenue share 0-1"]),
+        ("{optical: 0.9}", "{optical: {share: 0.9}}", 9, ["needs source and as_of"]),
+        (
+            "{optical: 0.9}",
+            "{optical: {share: 0.9, source: x, as_of: 2025, estimate: true}}",
+            9,
+            ["estimate", "unknown key"],
+        ),
         ("{optical: 0.9}", "{optics: 0.9}", 9, ["unknown segment 'optics'"]),
         ('ticker: "300308"', 'ticker: "60051"', 6, ["60051", "six digits"]),
         ('ticker: "300308"', "ticker: AAPL.SZ", 6, ["AAPL.SZ"]),

@@ -58,8 +58,13 @@ def emit_json(result: ScreenResult) -> None:
 
 
 def emit_csv(result: ScreenResult) -> None:
+    """The rows, each also saying what produced it: demo data or not, the calibration and the
+    months its growth is measured between."""
     frame = _plain(result.frame)
     frame["demo"] = result.demo
+    frame["calibration"] = result.calibration
+    window = result.window or (None, None)
+    frame["window_start"], frame["window_end"] = window[0], window[1]
     output.emit_csv(frame)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
@@ -69,9 +74,20 @@ def _title(result: ScreenResult, what: str) -> str:
     demo = "DEMO DATA — " if result.demo else ""
     return (
         f"{demo}{what} · universe {result.universe} ({result.universe_size} names) · scenario "
-        f"{result.scenario} · calibration {result.calibration} · as of {result.as_of}"
+        f"{result.scenario} · calibration {result.calibration}{_window(result)} · as of "
+        f"{result.as_of}"
     )
 
+
+def _window(result: ScreenResult) -> str:
+    return f" ({result.window[0]} to {result.window[1]})" if result.window else ""
+
+
+def _growth(value) -> str:
+    return "n/a" if _missing(value) else f"{value:+.1f}"
+
+
+_SOURCES = {"disclosed_line_mapped": "disclosed line", "industry map": "industry est."}
 
 # column -> (header, formatter, right-aligned)
 _TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
@@ -81,6 +97,9 @@ _TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
     "market": ("Mkt", str, False),
     "watchlist": ("List", str, False),
     "exposure_estimated": ("Est.", lambda v: "est." if v else "", False),
+    "mix_source": ("Mix source", lambda v: _SOURCES.get(v, v), False),
+    "band": ("P10…P90", str, True),
+    "p_top_decile": ("P(top 10%)", lambda v: _num(v * 100 if not _missing(v) else v) + "%", True),
     "fit": ("Fit", lambda v: _num(v, 2), True),
     "segments": ("Estimated mix", str, False),
     "pe_ttm": ("PE", lambda v: _num(v, 1), True),
@@ -90,18 +109,46 @@ _TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
 _TABLE |= {c: (c.removeprefix("ret_").replace("_", " "), _pct, True) for c in _PCT}
 
 
-def _is_scenario_exposure(column: str) -> bool:
-    """``exposure_<scenario>`` (the chosen calibration), not ``exposure_estimated``."""
-    return (
-        column.startswith("exposure_") and column.count("_") == 1 and column != "exposure_estimated"
-    )
+def _is_scenario_column(column: str, prefix: str, scenarios) -> bool:
+    """``exposure_<scenario>`` / ``ai_growth_<scenario>`` (the house calibration)."""
+    return column.startswith(prefix) and column.removeprefix(prefix) in scenarios
 
 
-def _columns(frame: pd.DataFrame) -> list[str]:
-    exposure = [c for c in frame.columns if _is_scenario_exposure(c)]
-    order = ["rank", "ticker", "name", "market", "watchlist", *exposure, "exposure_estimated"]
-    order += ["fit", "segments", *_PCT, "pe_ttm", "market_cap_usd", "score"]
-    return [c for c in order if c in frame.columns]
+_SHOWN = ("ret_1m", "ret_3m", "ret_ytd")  # the table's returns (csv/json carry every one)
+
+
+def _columns(result: ScreenResult) -> list[str]:
+    frame = result.frame
+    scenarios = list(result.model.scenarios)
+    growth = [f"ai_growth_{s}" for s in scenarios if f"ai_growth_{s}" in frame]
+    exposure = [f"exposure_{result.scenario}"] if f"exposure_{result.scenario}" in frame else []
+    if not growth:  # `watchlist suggest` shows one scenario
+        exposure = [c for c in frame.columns if _is_scenario_column(c, "exposure_", scenarios)]
+        growth = [c for c in frame.columns if _is_scenario_column(c, "ai_growth_", scenarios)]
+    order = ["rank", "ticker", "name", "market", "watchlist", *growth, "band", "p_top_decile"]
+    order += [*exposure, "mix_source", "fit", "segments", *_SHOWN, "pe_ttm", "market_cap_usd"]
+    order += ["score"]
+    return [c for c in order if c in frame.columns or (c == "band" and "ai_growth_p10" in frame)]
+
+
+def _with_band(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table's ``P10-P90`` column from the two quantiles."""
+    if "ai_growth_p10" not in frame:
+        return frame
+    lo, hi = frame["ai_growth_p10"], frame["ai_growth_p90"]
+    band = [
+        "n/a" if _missing(a) or _missing(b) else f"{a:+.0f}…{b:+.0f}"
+        for a, b in zip(lo, hi, strict=True)
+    ]
+    return frame.assign(band=band)
+
+
+def _header(col: str) -> tuple[str, Callable[[Any], str], bool]:
+    if col in _TABLE:
+        return _TABLE[col]
+    if col.startswith("ai_growth_"):
+        return (col.removeprefix("ai_growth_")[:4] + ". %/yr", _growth, True)
+    return ("Exp. " + col.removeprefix("exposure_")[:4] + ".", lambda v: _num(v), True)
 
 
 def emit_table(result: ScreenResult, what: str = "screen") -> None:
@@ -109,14 +156,14 @@ def emit_table(result: ScreenResult, what: str = "screen") -> None:
     from rich.table import Table
 
     table = Table(title=_title(result, what), title_justify="left")
-    columns = _columns(result.frame)
+    columns = _columns(result)
     for col in columns:
-        header, _, right = _TABLE.get(col, (col.removeprefix("exposure_"), str, True))
+        header, _, right = _header(col)
         table.add_column(header, justify="right" if right else "left", no_wrap=col == "name")
-    for row in result.frame[columns].to_dict("records"):
+    for row in _with_band(result.frame)[columns].to_dict("records"):
         cells = []
         for col in columns:
-            fmt = _TABLE.get(col, (None, lambda v: _num(v), True))[1]
+            fmt = _header(col)[1]
             cells.append(fmt(row[col]) if not (_missing(row[col]) and fmt is str) else "")
         table.add_row(*cells)
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 220)
@@ -126,10 +173,20 @@ def emit_table(result: ScreenResult, what: str = "screen") -> None:
 
 
 def _footer(result: ScreenResult) -> list[str]:
+    scale = result.config.exposure_full_scale
+    bands = (
+        f"P10…P90 and P(top 10%) from {result.draws:,} model draws (seed {result.seed}) of "
+        f"{result.scenario}"
+        if result.seed is not None
+        else "P10…P90: the model gives no draws; the point estimate"
+    )
     lines = [
-        "Exposure 0-100 over the universe per scenario (est. = mix estimated from industry or "
-        "concept boards); returns are total returns in local currency; vol = annualised "
-        "3-month volatility; max dd = 1-year maximum drawdown.",
+        f"ai_growth: % per year of the company's revenue growing from AI demand: revenue share "
+        f"x segment demand growth over the three years from the as-of day, calibration "
+        f"{result.calibration}{_window(result)}. Exp. = exposure = 100 x min(1, ai_growth / "
+        f"{scale:g}) under {result.scenario}, the same in any universe. {bands}; P(top 10%): "
+        "share of draws in which the name is in the top tenth of this universe. Returns are "
+        "total returns in local currency; csv and json carry every column.",
     ]
     for cur, rate in result.fx.iterrows():
         if cur != "USD" and not _missing(rate["fx_per_usd"]):
@@ -137,10 +194,6 @@ def _footer(result: ScreenResult) -> list[str]:
                 f"USD values at {rate['fx_per_usd']:g} {cur}/USD "
                 f"({rate['fx_date'].date()}; {rate['fx_source']})"
             )
-    unknown = result.unknown_industries
-    if len(unknown):
-        shown = ", ".join(unknown.index[:8]) + (" ..." if len(unknown) > 8 else "")
-        lines.append(f"No mapped industry (exposure 0): {shown}")
     lines += [f"note: {n}" for n in result.notes]
     return lines
 
@@ -171,18 +224,27 @@ def emit(result: ScreenResult, fmt: str, what: str = "screen") -> None:
     "us: S&P 500 + Nasdaq-100; all: the three together.",
 )
 @click.option(
-    "--scenario", help="Scenario for the score and --min-exposure (model/scenarios.yaml)."
+    "--tickers",
+    "tickers",
+    multiple=True,
+    metavar="T1,T2,...",
+    help="Screen exactly these names (any form: 300308, sz300308, NVDA.O); each gets the "
+    "exposure it gets in any universe. Not with --universe or --watchlist.",
+)
+@click.option(
+    "--scenario",
+    help="Scenario for the score, the bands and --min-exposure (model/scenarios.yaml).",
 )
 @click.option(
     "--calibration",
-    help="Calibration of the exposure columns and score (default: model/screen.yaml's, "
-    "corrected_dynamic as shipped).",
+    help="Calibration of ai_growth, exposure and the score (default: the house calibration of "
+    "model/screen.yaml).",
 )
 @click.option(
     "--min-exposure",
     type=float,
     metavar="X",
-    help="Keep exposure (0-100, the --scenario's under --calibration) >= X.",
+    help="Keep exposure (0-100, the --scenario's under the calibration) >= X.",
 )
 @click.option("--max-pe", type=float, metavar="X", help="Keep 0 < PE TTM <= X (no PE: dropped).")
 @click.option(
@@ -205,6 +267,7 @@ def screen(
     settings: Settings,
     watchlists,
     universe,
+    tickers,
     scenario,
     calibration,
     min_exposure,
@@ -216,15 +279,19 @@ def screen(
 ) -> None:
     """Rank names by exposure to AI compute demand, momentum, valuation and liquidity.
 
-    Reads the cache only (as of --as-of): run `screener data update` first. Exposure is the
-    name's segment mix times the model's segment growth, scaled 0-100 over the universe,
-    under every scenario; names on no watchlist get a mix estimated from their industry
-    (marked est.). The score's weights live in model/screen.yaml.
+    Reads the cache only (as of --as-of): run `screener data update` first. ai_growth is
+    the name's AI-driven revenue growth in % per year: its segment revenue shares times the
+    model's segment growth over the three years from the as-of day, under the house
+    calibration (model/screen.yaml), for every scenario, with P10/P90 from the model's draws.
+    Exposure is a fixed 0-100 transform of it, the same in any universe. Names on no
+    watchlist get the industry map's mix (per ticker, else from their industry); an unknown
+    mix gives no exposure and no score. The score's weights live in model/screen.yaml.
 
     \b
     Examples:
       screener --demo screen
-      screener screen --watchlist compute --sort ret_3m
+      screener --demo screen --tickers 300308,NVDA,MU,TSM --format json
+      screener screen --watchlist compute --sort ai_growth_neutral
       screener screen --universe a-share --min-exposure 30 --min-mcap-usd 2e9 --top 30
       screener screen --universe us --scenario optimistic --format csv > us.csv
     """
@@ -233,6 +300,7 @@ def screen(
         settings,
         universe=universe,
         watchlists=watchlists,
+        tickers=tickers,
         scenario=scenario,
         calibration=calibration,
         filters=filters,

@@ -119,6 +119,16 @@ def plain(node: Any) -> Any:
     return str(node) if isinstance(node, str) else node
 
 
+def describe(err: Any, known_keys: Iterable[str]) -> str:
+    """One pydantic error as a person reads it (an unknown key gets a did-you-mean)."""
+    return _message(err, known_keys)
+
+
+def field_names(schema: type[BaseModel]) -> set[str]:
+    """Every field name in ``schema`` and the models nested in it."""
+    return _field_names(schema)
+
+
 def _message(err: Any, known_keys: Iterable[str]) -> str:
     kind, value, loc = err["type"], err.get("input"), err["loc"]
     if kind == "extra_forbidden":

@@ -35,6 +35,15 @@ class _Defaults(_Strict):
     top: Annotated[int, Field(ge=0)] = 50
 
 
+class _Exposure(_Strict):
+    full_scale_pct: Annotated[float, Field(gt=0.0, le=1000.0, allow_inf_nan=False)] = 50.0
+
+
+class _Sanity(_Strict):
+    max_segment_growth_pct: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] = 100.0
+    max_estimated_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+
+
 class _Universe(_Strict):
     min_snapshot_names: Annotated[int, Field(ge=1)] = 1000
     snapshot_max_age_days: Annotated[int, Field(ge=0)] = 7
@@ -45,7 +54,8 @@ class _ScreenFile(_Strict):
     momentum: dict[Literal["ret_1w", "ret_1m", "ret_3m", "ret_ytd"], _Weight]
     valuation: dict[Literal["earnings_yield", "book_to_price"], _Weight]
     defaults: _Defaults = _Defaults()
-    shine_threshold: Annotated[float, Field(ge=0.0, le=100.0)] = 50.0
+    exposure: _Exposure = _Exposure()
+    sanity: _Sanity = _Sanity()
     briefing_candidates: Annotated[int, Field(ge=0)] = 10
     stale_sessions: Annotated[int, Field(ge=0, le=250)] = 5
     suggest_min_exposure: Annotated[float, Field(ge=0.0, le=100.0)] = 20.0
@@ -61,9 +71,15 @@ class ScreenConfig:
     momentum: dict[str, float]
     valuation: dict[str, float]
     scenario: str | None = None
+    #: the house calibration (None: the model's default): the screen, suggest and the briefing
     calibration: str | None = None
     top: int = 50
-    shine_threshold: float = 50.0
+    #: ai_growth (% per year) at which exposure reaches 100: exposure = 100 x min(1, g / this)
+    exposure_full_scale: float = 50.0
+    #: the screen warns when a segment of the house calibration grows faster (% per year)
+    max_segment_growth: float = 100.0
+    #: ... and when a name's largest estimated share passes this
+    max_estimated_share: float = 0.5
     briefing_candidates: int = 10
     suggest_min_exposure: float = 20.0
     #: a candidate's mix must resemble the list's at least this much (cosine similarity)
@@ -95,7 +111,9 @@ def load_screen_config(path: Path | str) -> ScreenConfig:
         scenario=parsed.defaults.scenario,
         calibration=parsed.defaults.calibration,
         top=parsed.defaults.top,
-        shine_threshold=parsed.shine_threshold,
+        exposure_full_scale=parsed.exposure.full_scale_pct,
+        max_segment_growth=parsed.sanity.max_segment_growth_pct,
+        max_estimated_share=parsed.sanity.max_estimated_share,
         briefing_candidates=parsed.briefing_candidates,
         suggest_min_exposure=parsed.suggest_min_exposure,
         suggest_min_fit=parsed.suggest_min_fit,

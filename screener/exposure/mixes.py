@@ -170,36 +170,50 @@ def estimated_mixes(
 ) -> pd.DataFrame:
     """Mixes for the names in ``labels`` (index ticker; columns ``industries`` and
     ``concepts``, each a sequence of strings): the map's row for the ticker, else estimated
-    from the labels, else unknown."""
-    rows: dict[str, dict] = {}
+    from the labels, else unknown.
+
+    Names with the same labels share one estimate (a whole-market universe has a few hundred
+    distinct label sets among thousands of names): each set is matched once, and the frame is
+    built from the sets' rows."""
     concepts = labels["concepts"] if "concepts" in labels else pd.Series((), dtype=object)
-    for ticker, industries in labels["industries"].items():
-        named = imap.for_ticker(str(ticker))
-        if named is not None:
-            rows[ticker] = _named_row(named, segments)
-            continue
-        boards = concepts.get(ticker, ())
-        mix, matched, unmatched = estimate_mix(imap, industries or (), boards or ())
-        if mix is None:
-            what = "no mapped label (" + ", ".join(unmatched[:3]) + ")" if unmatched else ""
-            rows[ticker] = _row(
-                segments, None, estimated=True, source=UNKNOWN, sources=UNKNOWN,
-                basis=(what or "no industry data") + ": mix unknown",
-                unmatched="; ".join(unmatched),
-            )  # fmt: skip
-            continue
-        largest = max(mix.items(), key=lambda kv: kv[1]) if mix else None
-        rows[ticker] = _row(
-            segments,
-            mix,
-            estimated=True,
-            source=FROM_MAP,
-            sources="industry map estimate from " + ", ".join(matched),
-            basis="estimated from " + ", ".join(matched),
-            unmatched="; ".join(unmatched),
-            largest=largest if largest and largest[1] > 0 else None,
-        )
+    boards = concepts.reindex(labels.index).to_numpy(dtype=object)
+    named: dict[str, dict] = {}
+    keys: dict[str, tuple] = {}
+    for ticker, ind, b in zip(
+        labels.index, labels["industries"].to_numpy(dtype=object), boards, strict=True
+    ):
+        entry = imap.for_ticker(str(ticker))
+        if entry is not None:
+            named[ticker] = _named_row(entry, segments)
+        else:
+            keys[ticker] = (tuple(ind or ()), tuple(b) if isinstance(b, tuple | list) else ())
+    rows_of = {key: _label_row(imap, segments, *key) for key in dict.fromkeys(keys.values())}
+    rows = {t: named[t] if t in named else rows_of[keys[t]] for t in labels.index}
     return _mix_frame(rows, segments)
+
+
+def _label_row(
+    imap: IndustryMap, segments: Sequence[str], industries: tuple, boards: tuple
+) -> dict:
+    """The row of a name known only by its labels."""
+    mix, matched, unmatched = estimate_mix(imap, industries, boards)
+    if mix is None:
+        what = "no mapped label (" + ", ".join(unmatched[:3]) + ")" if unmatched else ""
+        return _row(
+            segments, None, estimated=True, source=UNKNOWN, sources=UNKNOWN,
+            basis=(what or "no industry data") + ": mix unknown", unmatched="; ".join(unmatched),
+        )  # fmt: skip
+    largest = max(mix.items(), key=lambda kv: kv[1]) if mix else None
+    return _row(
+        segments,
+        mix,
+        estimated=True,
+        source=FROM_MAP,
+        sources="industry map estimate from " + ", ".join(matched),
+        basis="estimated from " + ", ".join(matched),
+        unmatched="; ".join(unmatched),
+        largest=largest if largest and largest[1] > 0 else None,
+    )
 
 
 def universe_mixes(

@@ -20,7 +20,7 @@ from .asof import AsOf
 from .catalysts import catalyst_context
 from .changes import change_rows, changes_sentence, watchlist_changes
 from .cover import basket_rows, names_to_act_on, the_call
-from .datagaps import appendix_rows, failed_fetches, gap_rows
+from .datagaps import appendix_rows, failed_fetches, gap_rows, unknown_mix_rows
 from .exposure_section import exposure_section_context
 from .model_section import model_section_context
 from .performance import compute_performance, performance_context
@@ -165,12 +165,15 @@ def _context(
     key = "zh" if lang == "zh" else "en"
     labels = {sid: getattr(seg, key) for sid, seg in model.segments.items()}
     labels["other"] = t["segment_other"]
+    labels["unknown"] = t["segment_unknown"]
     perf, wide = compute_performance(lists, bars, as_of, briefing, t, config.screen.stale_sessions)
     context = performance_context(perf, wide, lists, as_of, settings.demo, t, briefing, names)
     context["lang"] = key
     context["model"] = model_section_context(settings, lang=lang)
-    context["exposure"] = exposure_section_context(settings, lists, lang=lang)
     pair = house_screens(settings, lists, as_of)
+    context["exposure"] = exposure_section_context(
+        settings, lists, lang=lang, screened=(pair.this, pair.fallback)
+    )
     card = scorecard_context(pair, lists, perf, key, names, t, model)
     card["fx"] = fx_notes(pair.this, as_of.day, briefing.fx_max_age_days, t)
     context["scorecard"] = card
@@ -181,7 +184,7 @@ def _context(
     context["changes"] = change_rows(changes, lists, labels, names, t, key)
     context["theses"] = _theses(lists, labels, names, t, key)
     context["catalysts"] = catalyst_context(settings, tickers, t)
-    gaps = gap_rows(gaps_of(bars), t)
+    gaps = gap_rows(gaps_of(bars), t) + unknown_mix_rows(lists, t)
     context["gaps"] = gaps
     context["estimated"] = [
         c["ticker"] for c in context["exposure"]["candidates"] if c["estimated"]
@@ -211,10 +214,14 @@ def _theses(lists, labels, names, t, lang: str) -> list[dict]:
     for wl in lists:
         rows = []
         for m in wl.members:
-            mix = [f"{labels.get(seg, seg)} {w:.0%}" for seg, w in m.segments.items()]
-            if m.other_weight > 1e-9:
-                mix.append(f"{labels['other']} {m.other_weight:.0%}")
-            thesis = (getattr(m, "thesis_zh", None) or m.thesis) if lang == "zh" else m.thesis
+            weights, other = m.weights, m.other_weight
+            if weights is None:
+                mix = [labels["unknown"]]
+            else:
+                mix = [f"{labels.get(seg, seg)} {w:.0%}" for seg, w in weights.items()]
+                if other is not None and other > 1e-9:
+                    mix.append(f"{labels['other']} {other:.0%}")
+            thesis = (m.thesis_zh or m.thesis) if lang == "zh" else m.thesis
             rows.append(
                 {"ticker": m.ticker, **member_name(m, lang, names), "mix": sep.join(mix),
                  "thesis": thesis}

@@ -18,6 +18,22 @@ def gap_rows(gaps, t: dict) -> list[dict]:
     ]
 
 
+def unknown_mix_rows(lists, t: dict) -> list[dict]:
+    """One row per watchlist member whose segment mix is unknown (``segments: null``): it has
+    no AI-driven growth or exposure in the note until a mix is given."""
+    return [
+        {
+            "ticker": m.ticker,
+            "kind": t.get("gap_mix_unknown", "mix unknown"),
+            "detail": m.mix_note or m.mix_source,
+            "fix": f"screener watchlist set {wl.name} {m.ticker} --segment SEGMENT=SHARE",
+        }
+        for wl in lists
+        for m in wl.members
+        if not m.mix_known
+    ]
+
+
 def appendix_rows(status: pd.DataFrame, tickers: list[str]) -> list[dict]:
     """Provider, first and last bar, bar count and staleness for every ticker in the briefing."""
     by_ticker = {row["ticker"]: row for row in status.to_dict("records")}

@@ -1,18 +1,20 @@
 """Finished rows for the briefing's exposure section (``templates/partials/exposure.html.j2``).
 
 :func:`exposure_section_context` screens the widest universe the cache can serve (``all``,
-else the US list with the watchlists, else the watchlists alone) and returns, as text ready
-to lay out:
+else the US list with the watchlists, else the watchlists alone) under the house calibration
+(``model/screen.yaml``) and returns, as text ready to lay out:
 
-* ``lists`` — per watchlist, every member's exposure (0–100) under each scenario, one column
-  group per calibration (calibrations whose segment growth is identical share one group, e.g.
-  the report's figure and its corrected baseline); a cell is ``strong`` where the name shines
-  (exposure at least ``shine_threshold`` of ``model/screen.yaml``), and a note says what it
-  needs to shine (e.g. "Optimistic only", "only under" one calibration group);
-* ``candidates`` — the best-scoring names of the screen that are on no watchlist, with their
-  (mostly estimated) mix;
-* ``notes`` and ``text`` — the scaling, the universe, FX and every fixed text, in ``en`` or
-  ``zh``.
+* ``lists`` — per watchlist, its members sorted by AI-driven revenue growth under the chosen
+  scenario: ``ai_growth`` (% per year) under every scenario, the P10–P90 of the chosen one,
+  the probability of ranking in the screened universe's top tenth, the fixed 0–100 exposure and
+  where the mix comes from;
+* ``others`` — the same growth of the chosen scenario under each other calibration the note
+  shows (``model/briefing.yaml``), as a column beside it, never folded into one figure;
+* ``candidates`` — the best-scoring names of the screen that are on no watchlist;
+* ``warnings`` — the sanity box: segments growing faster than the bound of
+  ``model/screen.yaml``, names resting on one large estimated share, unknown mixes;
+* ``notes`` and ``text`` — what the numbers mean, the universe, FX and every fixed text, in
+  ``en`` or ``zh``.
 
 The section's fixed texts are ``templates/i18n/exposure.<lang>.yaml``.
 """
@@ -24,39 +26,21 @@ import math
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ..config.model import ModelConfig
 from ..errors import CacheError
-from ..exposure import exposure_column
+from ..exposure import ai_growth_column, exposure_column
 from ..screen import ScreenResult, run_screen
 from ..settings import Settings
+from ..tickers import security
 from ..watchlists import Watchlist
 
 log = logging.getLogger(__name__)
 
 
-def _short(label: str) -> str:
-    """A header short enough for a narrow numeric column (``Optimistic`` → ``Opti.``)."""
-    return label if len(label) <= 7 else label[:4] + "."
-
-
 def _label(overlay, lang: str) -> str:
     return overlay.label_zh if lang == "zh" else overlay.label_en
-
-
-def calibration_groups(model: ModelConfig, growth: pd.DataFrame) -> list[list[str]]:
-    """Calibrations in model order, those with identical segment growth grouped together."""
-    groups: list[list[str]] = []
-    for cal in model.calibrations:
-        for group in groups:
-            if np.allclose(growth[group[0]].to_numpy(), growth[cal].to_numpy(), equal_nan=True):
-                group.append(cal)
-                break
-        else:
-            groups.append([cal])
-    return groups
 
 
 def _screen(settings: Settings, lists: Sequence[Watchlist]) -> tuple[ScreenResult, str | None]:
@@ -74,45 +58,25 @@ def _screen(settings: Settings, lists: Sequence[Watchlist]) -> tuple[ScreenResul
     raise AssertionError("unreachable")
 
 
-def _cells(row: Mapping[Hashable, Any], groups, scenarios, threshold: float) -> list[dict]:
-    cells = []
-    for group in groups:
-        for s in scenarios:
-            value = row.get(exposure_column(s, group[0]), float("nan"))
-            ok = isinstance(value, float | int) and math.isfinite(value)
-            cells.append(
-                {"text": f"{value:.0f}" if ok else "n/a", "strong": bool(ok and value >= threshold)}
-            )
-    return cells
+def _finite(value) -> bool:
+    return isinstance(value, float | int) and math.isfinite(value)
 
 
-def _shines(cells: list[dict], scenarios, labels: dict, t) -> str:
-    """What a name needs to shine (bold cells show where it does): the scenarios, when it
-    shines in some but not all of a calibration group's, and the group, when it shines under
-    one calibration group alone. Empty when it shines nowhere or everywhere."""
-    n = len(scenarios)
-    shining = {}
-    for g, group_label in enumerate(labels["groups"]):
-        flags = [c["strong"] for c in cells[g * n : (g + 1) * n]]
-        if any(flags):
-            pairs = zip(labels["scenarios"], flags, strict=True)
-            shining[group_label] = None if all(flags) else [lab for lab, f in pairs if f]
-    alone = len(shining) == 1 and len(labels["groups"]) > 1
-    parts = []
-    for group_label, some in shining.items():
-        names = t["list_sep"].join(some) if some else ""
-        if alone:
-            key = "some_only_under" if some else "only_under"
-            parts.append(t[key].format(scenarios=names, group=group_label))
-        elif some:
-            parts.append(t["shines_some"].format(scenarios=names, group=group_label))
-    return t["part_sep"].join(parts)
+def _growth(value, na: str) -> str:
+    return f"{value:+.1f}" if _finite(value) else na
 
 
-def _mix_text(mix: pd.Series, model: ModelConfig, lang: str, t) -> str:
-    names = {sid: seg.zh if lang == "zh" else seg.en for sid, seg in model.segments.items()}
-    parts = [f"{names[str(sid)]} {w:.2f}" for sid, w in mix.items() if w > 0]
-    return ", ".join(parts) or t["no_mix"]
+Row = Mapping[Hashable, Any]  # one screen row, as a plain dict
+
+
+def _band(row: Row, na: str) -> str:
+    lo, hi = row.get("ai_growth_p10"), row.get("ai_growth_p90")
+    return f"{lo:+.0f} … {hi:+.0f}" if _finite(lo) and _finite(hi) else na
+
+
+def _source(row: Row, t) -> str:
+    kind = str(row.get("mix_source", "") or "")
+    return t.get(f"source_{kind.replace(' ', '_')}", kind) if kind else t["na"]
 
 
 def _pct(value) -> tuple[str, str]:
@@ -123,6 +87,23 @@ def _pct(value) -> tuple[str, str]:
 
 def _num(value, digits: int) -> str:
     return f"{value:,.{digits}f}" if value is not None and math.isfinite(value) else "n/a"
+
+
+def _member_row(m, row: Row, scenarios, scenario, others, t, lang, bands: bool) -> dict:
+    na = t["na"]
+    top = row.get("p_top_decile", math.nan)
+    return {
+        "ticker": m.ticker,
+        "name": m.name_zh if lang == "zh" or security(m.ticker).market == "CN" else m.name_en,
+        "growth": [_growth(row.get(ai_growth_column(s)), na) for s in scenarios],
+        "band": _band(row, na) if bands else na,
+        "top": f"{100 * top:.0f}%" if _finite(top) else na,
+        "exposure": _num(row.get(exposure_column(scenario)), 0),
+        "others": [_growth(row.get(ai_growth_column(scenario, c)), na) for c in others],
+        "source": _source(row, t),
+        "flag": bool(str(row.get("mix_flag", "") or "")),
+        "sort": row.get(ai_growth_column(scenario)),
+    }
 
 
 def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str, t) -> list[dict]:
@@ -142,8 +123,9 @@ def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str,
                 "ticker": rec["ticker"],
                 "name": rec["name"],
                 "market": rec["market"],
-                "exposure": _num(rec[col], 0),
+                "growth": _growth(rec[ai_growth_column(result.scenario)], t["na"]),
                 "mix": _mix_text(mix, model, lang, t),
+                "source": _source(rec, t),
                 "estimated": bool(rec["exposure_estimated"]),
                 "score": _num(rec["score"], 1),
                 "ret_3m": ret_text,
@@ -154,82 +136,136 @@ def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str,
     return rows
 
 
+def _mix_text(mix: pd.Series, model: ModelConfig, lang: str, t) -> str:
+    names = {sid: seg.zh if lang == "zh" else seg.en for sid, seg in model.segments.items()}
+    parts = [f"{names[str(sid)]} {w:.2f}" for sid, w in mix.items() if w > 0]
+    return ", ".join(parts) or t["no_mix"]
+
+
+def _others(settings: Settings, result: ScreenResult) -> list[str]:
+    """The other calibrations the note shows whose growth is known for some member."""
+    frame = result.frame
+    out = []
+    for cal in settings.config.briefing.calibrations:
+        col = ai_growth_column(result.scenario, cal)
+        if cal != result.calibration and col in frame and frame[col].notna().any():
+            out.append(cal)
+    return out
+
+
 def exposure_section_context(
-    settings: Settings, lists: Sequence[Watchlist], lang: str = "en"
+    settings: Settings,
+    lists: Sequence[Watchlist],
+    lang: str = "en",
+    screened: tuple[ScreenResult, str | None] | None = None,
 ) -> dict[str, Any]:
-    """Everything the exposure section shows, finished (see the module docstring)."""
+    """Everything the exposure section shows, finished (see the module docstring).
+    ``screened``: the widest screen and its fallback label, when the briefing already ran it."""
     t = settings.config.texts("exposure", lang)
-    result, fallback = _screen(settings, lists)
-    model, config, growth = result.model, result.config, result.growth
-    groups = calibration_groups(model, growth)
+    result, fallback = screened or _screen(settings, lists)
+    model, config = result.model, result.config
     scenarios = list(model.scenarios)
-    labels = {
-        "groups": [" / ".join(_label(model.calibrations[c], lang) for c in g) for g in groups],
-        "scenarios": [_label(model.scenarios[s], lang) for s in scenarios],
-    }
+    scenario = result.scenario
+    others = _others(settings, result)
     by_ticker = {rec["ticker"]: rec for rec in result.frame.to_dict("records")}
     tables = []
     for wl in lists:
         rows = []
         for m in wl.members:
-            cells = _cells(by_ticker.get(m.ticker, {}), groups, scenarios, config.shine_threshold)
-            rows.append(
-                {
-                    "ticker": m.ticker,
-                    "name": m.name_zh,  # Chinese names stay Chinese in both languages
-                    "name_en": "" if lang == "zh" else m.name_en,
-                    "cells": cells,
-                    "note": _shines(cells, scenarios, labels, t),
-                }
-            )
+            row = by_ticker.get(m.ticker, {})
+            bands = result.seed is not None
+            rows.append(_member_row(m, row, scenarios, scenario, others, t, lang, bands))
+        rows.sort(key=lambda r: -r["sort"] if _finite(r["sort"]) else math.inf)
         tables.append({"title": wl.title.zh if lang == "zh" else wl.title.en, "rows": rows})
+    house = _label(model.calibrations[result.calibration], lang)
+    chosen = _label(model.scenarios[scenario], lang)
     return {
         "lang": lang,
         "demo": settings.demo,
         "text": t,
-        "intro": t["intro"].format(size=result.universe_size, universe=result.universe),
-        "groups": [{"label": lab, "span": len(scenarios)} for lab in labels["groups"]],
-        "scenarios": [_short(x) for x in labels["scenarios"]],
+        "intro": _intro(result, house, t),
+        "scenarios": [_label(model.scenarios[s], lang) for s in scenarios],
+        "chosen": chosen,
+        "others": [_label(model.calibrations[c], lang) for c in others],
+        "house": house,
         "lists": tables,
-        "columns": 3 + len(groups) * len(scenarios),
-        "value_width": f"{51 / (len(groups) * len(scenarios)):.2f}%",
+        "columns": 7 + len(scenarios) + len(others),
         "candidates": _candidates(result, model, config.briefing_candidates, lang, t),
-        "candidates_caption": t["candidates_caption"].format(
-            scenario=_label(model.scenarios[result.scenario], lang),
-            calibration=_label(model.calibrations[result.calibration], lang),
-        ),
-        "notes": _notes(result, groups, model, config, fallback, lang, t),
+        "candidates_caption": t["candidates_caption"].format(scenario=chosen, calibration=house),
+        "warnings": _warnings(result, model, lists, lang, t),
+        "notes": _notes(result, config, fallback, t),
         "leaders": _leaders(result, lists, model, lang),
     }
 
 
+def _intro(result: ScreenResult, house: str, t) -> str:
+    window = result.window
+    period = t["window"].format(start=window[0], end=window[1]) if window else t["window_unknown"]
+    scale = f"{result.config.exposure_full_scale:g}"
+    bands = (
+        t["bands"].format(draws=f"{result.draws:,}", size=result.ranked)
+        if result.seed is not None
+        else t["no_bands"]
+    )
+    return t["intro"].format(calibration=house, period=period, scale=scale, bands=bands)
+
+
+def _warnings(result: ScreenResult, model: ModelConfig, lists, lang: str, t) -> list[str]:
+    """The sanity box: what a reader should check before trusting a figure."""
+    out = []
+    segment = {sid: (s.zh if lang == "zh" else s.en) for sid, s in model.segments.items()}
+    for scen in dict.fromkeys(sc for _, sc, _ in result.fast):
+        grown = t["list_sep"].join(
+            f"{segment.get(sid, sid)} {pct:+.0f}%" for sid, sc, pct in result.fast if sc == scen
+        )
+        out.append(
+            t["warn_fast"].format(
+                segments=grown,
+                scenario=_label(model.scenarios[scen], lang),
+                bound=f"{result.config.max_segment_growth:g}",
+            )
+        )
+    members = {m.ticker: m for wl in lists for m in wl.members}
+    flagged = result.frame[
+        (result.frame["mix_flag"] != "") & result.frame["ticker"].isin(list(members))
+    ]
+    if len(flagged):
+        names = t["list_sep"].join(
+            f"{members[str(tk)].name_zh} ({_flag_text(str(flag), segment)})"
+            for tk, flag in zip(flagged["ticker"], flagged["mix_flag"], strict=True)
+        )
+        share = f"{result.config.max_estimated_share:g}"
+        out.append(t["warn_estimate"].format(names=names, share=share))
+    unknown = [tk for tk in result.unknown_mixes.index if tk in members]
+    if unknown:
+        names = t["list_sep"].join(f"{members[tk].name_zh} ({tk})" for tk in unknown)
+        out.append(t["warn_unknown"].format(names=names))
+    return out
+
+
+def _flag_text(flag: str, segment: dict[str, str]) -> str:
+    sid, _, share = str(flag).partition(" ")
+    return f"{segment.get(sid, sid)} {share}"
+
+
 def _leaders(result: ScreenResult, lists: Sequence[Watchlist], model, lang: str) -> dict:
-    """The three most exposed watchlist members under the screen's scenario and calibration."""
-    col = exposure_column(result.scenario)
+    """The three watchlist members with the highest ai_growth under the chosen scenario."""
+    col = ai_growth_column(result.scenario)
     names = {m.ticker: m.name_zh for wl in lists for m in wl.members}
-    members = result.frame[result.frame["ticker"].isin(names)].nlargest(3, col)
+    members = result.frame[result.frame["ticker"].isin(names)].dropna(subset=[col])
     return {
         "scenario": _label(model.scenarios[result.scenario], lang),
         "calibration": _label(model.calibrations[result.calibration], lang),
         "names": [
-            f"{names[r['ticker']]} ({r['ticker']}) {r[col]:.0f}" for r in members.to_dict("records")
+            f"{names[r['ticker']]} ({r['ticker']}) {r[col]:+.0f}%"
+            for r in members.nlargest(3, col).to_dict("records")
         ],
     }
 
 
-def _notes(result, groups, model, config, fallback, lang, t) -> list[str]:
-    scenarios = [_label(model.scenarios[s], lang) for s in model.scenarios]
-    legend = ", ".join(f"{_short(x)} = {x}" for x in scenarios if _short(x) != x)
-    notes = [t["shine_note"].format(threshold=f"{config.shine_threshold:g}")]
-    if legend:
-        notes[0] += " " + t["legend"].format(legend=legend)
-    for group in groups:
-        if len(group) > 1:
-            quote = "“{}”" if lang == "zh" else '"{}"'
-            names = " / ".join(quote.format(_label(model.calibrations[c], lang)) for c in group)
-            notes.append(t["same_growth"].format(labels=names))
+def _notes(result, config, fallback, t) -> list[str]:
     weights = {f"w_{k}": f"{v:g}" for k, v in config.weights.items()}
-    notes.append(t["candidates_note"].format(**weights))
+    notes = [t["sources_note"], t["candidates_note"].format(**weights)]
     for cur, rate in result.fx.iterrows():
         if cur != "USD" and math.isfinite(rate["fx_per_usd"]):
             day = rate["fx_date"].date().isoformat()
@@ -239,4 +275,4 @@ def _notes(result, groups, model, config, fallback, lang, t) -> list[str]:
     return notes
 
 
-__all__ = ["calibration_groups", "exposure_section_context"]
+__all__ = ["exposure_section_context"]

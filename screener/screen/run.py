@@ -9,8 +9,12 @@ steps of :mod:`.scoring`.
    :func:`screener.data.ensure_cached`). Nothing is fetched live: a universe with no cached bars
    at all is a :class:`CacheError` naming the ``screener data update`` to run; names without
    data keep NaN metrics, listed in ``missing``.
-3. **exposure** -- each name's mix (watchlist, else estimated from its industry and concept
-   boards) times the model's segment growth (:mod:`screener.exposure`).
+3. **exposure** -- each name's mix (watchlist, else the industry map's row for the ticker,
+   else estimated from its industry and concept boards) times the model's segment growth from
+   the as-of day under the house calibration: ``ai_growth`` in % per year, its P10/P50/P90 and
+   ``p_top_decile`` from the model's draws, and the fixed 0-100 ``exposure``
+   (:mod:`screener.exposure`); sanity notes when a segment grows implausibly fast or a name
+   rests on one large estimated share.
 4. **metrics** -- returns, volatility, drawdown, liquidity
    (:func:`screener.metrics.market_metrics`), PE, PB and market cap in local currency and
    in USD at the rate of ``model/fx.yaml``.
@@ -38,11 +42,20 @@ from ..data.fx import fallback_notes
 from ..data.fx import fx_table as load_fx_table
 from ..data.universes import concepts_by_ticker, load_cn_concepts
 from ..errors import CacheError, InputError
-from ..exposure import exposure_column, segment_growth, unknown_industries
+from ..exposure import (
+    ai_growth_column,
+    exposure_column,
+    fast_segments,
+    growth_draws,
+    growth_window,
+    segment_growth,
+    top_count,
+    unknown_mixes,
+)
 from ..metrics import metrics_history_start
 from ..settings import Settings
 from ..tickers import security
-from ..universe import check_universe, named_lists, resolve_universe
+from ..universe import check_universe, named_lists, resolve_universe, screen_tickers
 from ..watchlists import Watchlist, load_all
 from .scoring import (
     Filters,
@@ -71,7 +84,8 @@ class ScreenResult:
     demo: bool
     universe_size: int
     fx: pd.DataFrame
-    unknown_industries: pd.DataFrame
+    #: names whose mix is unknown: index ticker; why, labels
+    unknown_mixes: pd.DataFrame
     #: every universe name's mix: segment weights and how it was found (screener.exposure)
     mixes: pd.DataFrame
     #: what it was computed with: the model, model/screen.yaml, and the segment growth
@@ -79,6 +93,14 @@ class ScreenResult:
     config: ScreenConfig
     growth: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    #: the months the house calibration's growth is measured between (None: not stated)
+    window: tuple[str, str] | None = None
+    #: the Monte Carlo behind the bands: draws, seed (None: no draws) and names ranked
+    draws: int = 0
+    seed: int | None = None
+    ranked: int = 0
+    #: sanity: (segment, scenario, % per year) above the bound
+    fast: list[tuple[str, str, float]] = field(default_factory=list)
 
     def meta(self) -> dict:
         """What JSON output carries beside the rows (plain Python; missing values None)."""
@@ -95,7 +117,8 @@ class ScreenResult:
             for cur, rate in self.fx.iterrows()
         ]
         unknown = [
-            {"ticker": t, "labels": lab} for t, lab in self.unknown_industries["labels"].items()
+            {"ticker": t, "why": row["why"], "labels": row["labels"]}
+            for t, row in self.unknown_mixes.iterrows()
         ]
         return {
             "demo": self.demo,
@@ -104,9 +127,62 @@ class ScreenResult:
             "universe_size": self.universe_size,
             "scenario": self.scenario,
             "calibration": self.calibration,
+            "window": list(self.window) if self.window else None,
+            "ai_growth": self.ai_growth_meta(),
+            "exposure": self.exposure_meta(),
+            "bands": self.bands_meta(),
+            "sanity": self.sanity_meta(),
             "fx": fx,
-            "unknown_industries": unknown,
+            "unknown_mixes": unknown,
             "notes": list(self.notes),
+        }
+
+    def ai_growth_meta(self) -> dict:
+        return {
+            "unit": "% per year",
+            "definition": "sum over segments of revenue share x the segment's annualised demand "
+            "growth over the three years from the as-of day",
+            "calibration": self.calibration,
+            "window": list(self.window) if self.window else None,
+        }
+
+    def exposure_meta(self) -> dict:
+        scale = self.config.exposure_full_scale
+        return {
+            "full_scale_pct": scale,
+            "formula": f"exposure = 100 x min(1, max(0, ai_growth) / {scale:g})",
+        }
+
+    def bands_meta(self) -> dict:
+        return {
+            "scenario": self.scenario,
+            "calibration": self.calibration,
+            "draws": self.draws,
+            "seed": self.seed,
+            "quantiles": ["p10", "p50", "p90"],
+            "top_decile": {"names": top_count(self.ranked), "of": self.ranked},
+        }
+
+    def sanity_meta(self) -> dict:
+        config = self.config
+        flagged = (
+            self.frame[self.frame["mix_flag"].astype(str) != ""]
+            if "mix_flag" in self.frame
+            else None
+        )
+        return {
+            "max_segment_growth_pct": config.max_segment_growth,
+            "max_estimated_share": config.max_estimated_share,
+            "fast_segments": [
+                {"segment": seg, "scenario": sc, "growth_pct": round(g, 1)}
+                for seg, sc, g in self.fast
+            ],
+            "resting_on_estimates": []
+            if flagged is None
+            else [
+                {"ticker": t, "share": f}
+                for t, f in zip(flagged["ticker"], flagged["mix_flag"], strict=True)
+            ],
         }
 
 
@@ -145,12 +221,17 @@ def _names(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) -> 
 
 
 def load_inputs(
-    settings: Settings, universe: str | None, watchlists: Sequence[str], lists: Sequence[Watchlist]
+    settings: Settings,
+    universe: str | None,
+    watchlists: Sequence[str],
+    lists: Sequence[Watchlist],
+    tickers: Sequence[str] = (),
 ) -> ScreenInputs:
-    """Read the universe and its bars and fundamentals from the cache as of the as-of day."""
+    """Read the universe (or exactly ``tickers``) and its bars and fundamentals from the cache
+    as of the as-of day."""
     start = metrics_history_start(settings.as_of)
     with Cache.open(settings) as cache:
-        uni = resolve_universe(settings, universe, watchlists, lists, cache)
+        uni = resolve_universe(settings, universe, watchlists, lists, cache, tickers)
         if not uni.tickers:
             raise InputError(f"universe {uni.name} has no names")
         ensure_cached(settings, uni.tickers, start, fundamentals=True, cache=cache)
@@ -200,31 +281,61 @@ def _setup(settings: Settings, scenario: str | None, calibration: str | None) ->
     return _Setup(model, config, scenario, calibration, load_all(settings))
 
 
-def _screen(settings: Settings, setup: _Setup, universe, watchlists) -> ScreenResult:
+def _screen(settings: Settings, setup: _Setup, universe, watchlists, tickers=()) -> ScreenResult:
     """The unfiltered, unranked screen of a universe."""
     imap, fx_table = settings.config.industry_map, load_fx_table(settings)
-    inputs = load_inputs(settings, universe, watchlists, setup.lists)
-    growth = segment_growth(setup.model, runs=settings.config.model_run)
+    inputs = load_inputs(settings, universe, watchlists, setup.lists, tickers)
+    model, cal, as_of = setup.model, setup.calibration, settings.as_of
+    runs = settings.config.model_run
+    growth = segment_growth(model, as_of=as_of, runs=runs)
+    draws, seed = growth_draws(model, setup.scenario, cal, as_of, runs=runs)
     frame, fx, mixes = screen_frame(
         inputs, setup.lists, growth, setup.config, imap, fx_table,
-        scenario=setup.scenario, calibration=setup.calibration, as_of=settings.as_of,
+        scenario=setup.scenario, calibration=cal, as_of=as_of, draws=draws,
     )  # fmt: skip
-    unknown = unknown_industries(mixes)
-    notes = list(inputs.notes)
-    if len(unknown):
-        notes.append(
-            f"{len(unknown)} name(s) match no industry or concept in model/industry_map.yaml: "
-            "zero mix, exposure 0, flagged exposure_estimated"
-        )
+    unknown = unknown_mixes(mixes)
+    fast = fast_segments(growth, cal, setup.config.max_segment_growth)
+    notes = list(inputs.notes) + _sanity_notes(setup, frame, unknown, fast)
     notes += fallback_notes(fx[~fx["fx_after_as_of"]], settings.as_of)
     for cur, rate in fx[fx["fx_after_as_of"]].iterrows():
         notes.append(f"FX {cur}: no rate dated on or before {settings.as_of}; used the one of "
                      f"{rate['fx_date'].date()}")  # fmt: skip
     return ScreenResult(
-        frame, inputs.universe, setup.scenario, setup.calibration, settings.as_of,
+        frame, inputs.universe, setup.scenario, cal, settings.as_of,
         settings.demo, len(inputs.tickers), fx, unknown,
-        mixes=mixes, model=setup.model, config=setup.config, growth=growth, notes=notes,
+        mixes=mixes, model=model, config=setup.config, growth=growth, notes=notes,
+        window=growth_window(model, cal, as_of), draws=len(draws), seed=seed,
+        ranked=int(mixes["mix_known"].sum()), fast=fast,
     )  # fmt: skip
+
+
+def _sanity_notes(setup: _Setup, frame: pd.DataFrame, unknown: pd.DataFrame, fast) -> list[str]:
+    """What the reader should check before trusting a score (model/screen.yaml's sanity)."""
+    config, notes = setup.config, []
+    if len(unknown):
+        shown = ", ".join(unknown.index[:8]) + (" ..." if len(unknown) > 8 else "")
+        notes.append(
+            f"{len(unknown)} name(s) with an unknown segment mix have no ai_growth, exposure or "
+            f"score: {shown} (give a mix on a watchlist or in model/industry_map.yaml)"
+        )
+    for scenario in dict.fromkeys(sc for _, sc, _ in fast):
+        grown = ", ".join(f"{seg} {pct:+.0f}%" for seg, sc, pct in fast if sc == scenario)
+        notes.append(
+            f"sanity: under {scenario} ({setup.calibration}) {grown} a year, faster than the "
+            f"{config.max_segment_growth:g}% bound of model/screen.yaml; exposures resting on "
+            "these segments are doubtful"
+        )
+    flagged = frame[frame["mix_flag"] != ""]
+    if len(flagged):
+        shown = ", ".join(
+            f"{t} ({f})"
+            for t, f in zip(flagged["ticker"][:8], flagged["mix_flag"][:8], strict=True)
+        )
+        notes.append(
+            f"sanity: {len(flagged)} name(s) rest on one estimated revenue share above "
+            f"{config.max_estimated_share:g}: {shown}{' ...' if len(flagged) > 8 else ''}"
+        )
+    return notes
 
 
 def run_screen(
@@ -232,27 +343,31 @@ def run_screen(
     *,
     universe: str | None = None,
     watchlists: Sequence[str] = (),
+    tickers: Sequence[str] = (),
     scenario: str | None = None,
     calibration: str | None = None,
     filters: Filters | None = None,
     sort: str | None = None,
     top: int | None = None,
 ) -> ScreenResult:
-    """Screen a universe (see the module docstring); ``top`` None: ``model/screen.yaml``'s.
+    """Screen a universe, or exactly ``tickers`` (any form the ticker master accepts; see the
+    module docstring); ``top`` None: ``model/screen.yaml``'s. A name's ai_growth and exposure
+    are the same whatever else is screened.
 
-    Bad names (universe, watchlist, scenario, calibration, sort column) raise before any data
-    is read; an empty cache raises :class:`CacheError` naming the command to run.
+    Bad names (universe, watchlist, ticker, scenario, calibration, sort column) raise before
+    any data is read; an empty cache raises :class:`CacheError` naming the command to run.
     """
     filters = filters or Filters()
     filters.check()
     setup = _setup(settings, scenario, calibration)
     columns = output_columns(setup.model)
     parse_sort(sort, columns)
+    picked = screen_tickers(tickers) if tickers else []
     check_universe(universe)
     named_lists(setup.lists, watchlists)
     if top is not None and top < 0:
         raise InputError(f"--top {top}: give 0 (all rows) or more")
-    result = _screen(settings, setup, universe, watchlists)
+    result = _screen(settings, setup, universe, watchlists, picked)
     frame, notes = apply_filters(result.frame, filters, exposure_column(setup.scenario))
     frame = finish(frame, sort, setup.config.top if top is None else top)
     result.frame = frame[columns]
@@ -291,8 +406,9 @@ def suggest(
     fit = setup.config.suggest_min_fit
     keep = (frame[col] >= setup.config.suggest_min_exposure) & (frame["fit"] >= fit)
     frame = frame[keep].sort_values([col, "score"], ascending=False, kind="stable")
-    cols = ["ticker", "name", "market", col, "exposure_estimated", "fit", "segments", "score",
-            "rank", "ret_3m", "pe_ttm", "market_cap_usd", "mix_basis"]  # fmt: skip
+    cols = ["ticker", "name", "market", ai_growth_column(setup.scenario), col,
+            "exposure_estimated", "mix_source", "fit", "segments", "score", "rank", "ret_3m",
+            "pe_ttm", "market_cap_usd", "mix_basis"]  # fmt: skip
     result.frame = (frame.head(top) if top else frame)[cols].reset_index(drop=True)
     result.notes.append(
         f"candidates for {target.name}: on no watchlist, {col} >= "

@@ -3,7 +3,8 @@ score, filters, rank and sort. Every function here is a function of frames and c
 run (:mod:`.run`) reads the cache and calls them.
 
 The score is a weighted mean of 0-100 components whose weights live in ``model/screen.yaml``
-(:func:`composite_scores`); a missing component is left out and named, never counted as zero.
+(:func:`composite_scores`); a missing momentum, valuation or liquidity is left out and named,
+never counted as zero; a name without exposure (unknown mix) has no score.
 """
 
 from __future__ import annotations
@@ -20,14 +21,26 @@ from ..config.industry_map import IndustryMap
 from ..config.model import ModelConfig
 from ..config.screen import ScreenConfig
 from ..errors import InputError
-from ..exposure import exposure_column, exposure_columns, exposure_scores, universe_mixes
+from ..exposure import (
+    BAND_COLUMNS,
+    ai_growth,
+    ai_growth_column,
+    exposure_column,
+    growth_bands,
+    measure_columns,
+    resting_on_estimates,
+    universe_mixes,
+)
 from ..metrics import MetricBars, fx_for, market_metrics
 from ..tickers import security
 from ..watchlists import Watchlist
 
 COMPONENTS: tuple[str, ...] = ("exposure", "momentum", "valuation", "liquidity")
 RETURN_COLUMNS: tuple[str, ...] = ("ret_1w", "ret_1m", "ret_3m", "ret_ytd")
-_TEXT_COLUMNS = ("ticker", "name", "market", "watchlist", "currency", "missing", "mix_basis")
+_TEXT_COLUMNS = (
+    "ticker", "name", "market", "watchlist", "currency", "missing", "mix_source", "mix_sources",
+    "mix_basis", "mix_flag",
+)  # fmt: skip
 _ASCENDING = ("rank", *_TEXT_COLUMNS, "score_missing")
 
 
@@ -55,14 +68,21 @@ class Filters:
 def output_columns(config: ModelConfig) -> list[str]:
     """Every column of a screen frame, in order (scenario and calibration names from the model)."""
     scenarios = list(config.scenarios)
-    every = [exposure_column(s, c) for c in config.calibrations for s in scenarios]
+    every = [
+        *(ai_growth_column(s, c) for c in config.calibrations for s in scenarios),
+        *(exposure_column(s, c) for c in config.calibrations for s in scenarios),
+    ]
     return [
         "ticker",
         "name",
         "market",
         "watchlist",
+        *(ai_growth_column(s) for s in scenarios),
+        *BAND_COLUMNS,
         *(exposure_column(s) for s in scenarios),
         "exposure_estimated",
+        "mix_source",
+        "mix_flag",
         *RETURN_COLUMNS,
         "vol_3m",
         "max_dd_1y",
@@ -80,6 +100,7 @@ def output_columns(config: ModelConfig) -> list[str]:
         *(f"score_{c}" for c in COMPONENTS),
         "score_missing",
         "missing",
+        "mix_sources",
         "mix_basis",
         "last_date",
         "sessions_behind",
@@ -94,11 +115,18 @@ def parse_sort(text: str | None, columns: Sequence[str]) -> tuple[str, bool]:
         return "rank", True
     name, _, direction = text.strip().partition(":")
     if name not in columns:
-        shown = ", ".join(c for c in columns if not c.startswith("exposure_") or c.count("_") < 2)
+        shown = ", ".join(c for c in columns if not _per_calibration(c))
         raise InputError(f"unknown sort column {name!r}; choose from {shown}")
     if direction not in ("", "asc", "desc"):
         raise InputError(f"--sort {text!r}: the direction after ':' is asc or desc")
     return name, direction == "asc" if direction else name in _ASCENDING
+
+
+def _per_calibration(column: str) -> bool:
+    """``exposure_<s>_<c>`` and ``ai_growth_<s>_<c>``: too many to list in an error."""
+    if column.startswith("ai_growth_"):
+        return column.count("_") > 2 and not column.startswith("ai_growth_p")
+    return column.startswith("exposure_") and column.count("_") > 1
 
 
 # -- pure steps -------------------------------------------------------------------------------
@@ -131,7 +159,8 @@ def _inverse(values: pd.Series) -> pd.Series:
 
 
 def composite_scores(frame: pd.DataFrame, config: ScreenConfig, exposure_col: str) -> pd.DataFrame:
-    """The score's components (0–100), the score and the components each row lacks."""
+    """The score's components (0–100), the score and the components each row lacks. A row
+    without exposure has no score."""
     momentum = {c: pct_rank(frame[c]) for c in config.momentum}
     value = {
         "earnings_yield": pct_rank(_inverse(frame["pe_ttm"])),
@@ -144,7 +173,7 @@ def composite_scores(frame: pd.DataFrame, config: ScreenConfig, exposure_col: st
         "liquidity": pct_rank(frame["adv_20d_usd"]),
     }
     out = pd.DataFrame({f"score_{k}": v for k, v in parts.items()}, index=frame.index)
-    out["score"] = _weighted(parts, config.weights)
+    out["score"] = _weighted(parts, config.weights).where(parts["exposure"].notna())
     used = [k for k in COMPONENTS if config.weights.get(k, 0) > 0]
     lacking = pd.DataFrame({k: parts[k].isna() for k in used}, index=frame.index)
     out["score_missing"] = [
@@ -223,13 +252,22 @@ def screen_frame(
     scenario: str,
     calibration: str,
     as_of: dt.date,
+    draws: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The unfiltered screen (one row per universe name, unranked), the FX rates used and
-    the mixes (segment weights, ``exposure_estimated``, ``mix_basis``, ...) by ticker."""
+    the mixes (segment weights, ``exposure_estimated``, ``mix_source``, ...) by ticker.
+
+    ``growth``: segments x ``(calibration, scenario)``; ``draws``: draws x segments of the
+    chosen scenario under ``calibration`` (None: no bands)."""
     tickers = inputs.tickers
     segments = list(growth.index)
     mixes = universe_mixes(tickers, lists, inputs.labels, imap, segments)
-    exposure = exposure_columns(exposure_scores(mixes[segments], growth), calibration)
+    pct = ai_growth(mixes[segments], growth)
+    measures = measure_columns(pct, calibration, config.exposure_full_scale)
+    if draws is None:
+        bands = pd.DataFrame(np.nan, index=mixes.index, columns=list(BAND_COLUMNS))
+    else:
+        bands = growth_bands(mixes[segments], draws)
     stale_after = config.stale_sessions
     metrics = market_metrics(inputs.bars, as_of, max_stale_sessions=stale_after).reindex(tickers)
     fund = inputs.fundamentals.set_index("ticker").reindex(tickers)
@@ -237,7 +275,9 @@ def screen_frame(
     frame["name"] = [inputs.names.get(t, "") for t in tickers]
     frame["market"] = [security(t).market for t in tickers]
     frame["currency"] = [security(t).currency for t in tickers]
-    frame = frame.join(mixes[["watchlist", "exposure_estimated", "mix_basis"]]).join(exposure)
+    info = ["watchlist", "exposure_estimated", "mix_source", "mix_sources", "mix_basis"]
+    frame = frame.join(mixes[info]).join(measures).join(bands)
+    frame["mix_flag"] = resting_on_estimates(mixes, config.max_estimated_share)
     frame = frame.join(metrics)
     for col in ("pe_ttm", "pb", "market_cap"):
         frame[col] = fund[col].astype("float64")
@@ -294,11 +334,11 @@ def finish(frame: pd.DataFrame, sort: str | None, top: int | None) -> pd.DataFra
 
 
 def mix_fit(mixes: pd.DataFrame, target: Watchlist, segments: Sequence[str]) -> pd.Series:
-    """Cosine similarity of each mix with the list's average member mix (0 when either is 0)."""
-    mean = np.array(
-        [np.mean([m.segments.get(k, 0.0) for m in target.members] or [0.0]) for k in segments]
-    )
-    weights = mixes.to_numpy(dtype="float64")
+    """Cosine similarity of each mix with the list's average member mix (members with a known
+    mix; 0 when either is 0 or unknown)."""
+    known = [w for m in target.members if (w := m.weights) is not None]
+    mean = np.array([np.mean([w.get(k, 0.0) for w in known] or [0.0]) for k in segments])
+    weights = np.nan_to_num(mixes.to_numpy(dtype="float64"))
     norms = np.linalg.norm(weights, axis=1) * np.linalg.norm(mean)
     dots = weights @ mean
     return pd.Series(np.where(norms > 0, dots / np.where(norms > 0, norms, 1.0), 0.0),

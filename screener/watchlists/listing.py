@@ -54,7 +54,7 @@ def members_frame(watchlist: Watchlist) -> pd.DataFrame:
             "name_zh": m.name_zh,
             "name_en": m.name_en,
             "segments": mix_text(m.segments),
-            "other": round(m.other_weight, 6),
+            "other": None if m.other_weight is None else round(m.other_weight, 6),
             "mix_source": m.mix_source,
             "thesis": m.thesis,
             "added": m.added.isoformat(),

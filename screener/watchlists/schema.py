@@ -9,15 +9,24 @@ A file looks like::
       - ticker: 300308.SZ
         name_zh: 中际旭创
         name_en: Zhongji Innolight
-        segments: {optical: 0.85, networking: 0.05}   # revenue shares, sum <= 1
-        mix_source: estimate  # or a reference, e.g. "2024 annual report, segment table"
+        segments:             # AI-driven revenue share per segment, sum <= 1
+          optical:            # long form: the share with its source and period
+            share: 0.92
+            as_of: 2025H1
+            estimated: true   # false only for a split the company discloses
+            source: 2025 interim report, optical modules 97.6% of revenue; DC part ours
+          edge: 0.01          # short form: an unsourced estimate (flagged)
+        mix_source: disclosed_line_mapped  # disclosed | disclosed_line_mapped | estimate | unknown
         mix_note: 800G/1.6T modules for AI clusters are most of revenue
         thesis: Leading 800G optical module supplier to US hyperscalers
+        thesis_zh: 全球高速光模块龙头
         added: 2023-03-19
         added_by: report      # report | us
         tags: [cpo, optical]
 
-Segment ids come from ``model/segments.yaml``; weights not assigned count as ``other``.
+Segment ids come from ``model/segments.yaml``; weights not assigned count as ``other`` (zero
+AI growth). ``segments: null`` says the mix is *unknown*: the name then has no exposure (not
+zero exposure) and is listed among the gaps. The share forms are :mod:`screener.config.mix`'s.
 
 This module holds the schema and loading; :mod:`.edit` changes files, :mod:`.history`
 records and reads the changes, :mod:`.listing` summarises lists for people.
@@ -33,12 +42,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..config.loader import line_of, parse_bytes, read_bytes
+from ..config import mix as mixes
+from ..config.loader import describe, field_names, line_of, parse_bytes, read_bytes
+from ..config.mix import Share
 from ..errors import TickerError, WatchlistError
 from ..tickers import normalize_ticker
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_WEIGHT_SLACK = 1e-9
 
 
 class Title(BaseModel):
@@ -55,10 +65,12 @@ class Member(BaseModel):
     ticker: str
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
-    segments: dict[str, float] = Field(default_factory=dict)
+    #: segment -> revenue share (short or long form); None: the mix is unknown
+    segments: dict[str, Share] | None = Field(default_factory=dict)
     mix_source: str = Field(min_length=1)
     mix_note: str = ""
     thesis: str = Field(min_length=1)
+    thesis_zh: str = ""
     added: dt.date
     added_by: Literal["report", "us"] = "us"
     tags: list[str] = Field(default_factory=list)
@@ -73,19 +85,28 @@ class Member(BaseModel):
 
     @field_validator("segments")
     @classmethod
-    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
-        for seg, weight in value.items():
-            if not 0.0 <= weight <= 1.0:
-                raise ValueError(f"weight of {seg} is {weight}; each weight must be in [0, 1]")
-        total = sum(value.values())
-        if total > 1.0 + _WEIGHT_SLACK:
-            raise ValueError(f"segment weights sum to {total:.3f}; they must sum to at most 1")
-        return value
+    def _weights(cls, value: dict[str, Share] | None) -> dict[str, Share] | None:
+        return None if value is None else dict(mixes.check_sum(value))
 
     @property
-    def other_weight(self) -> float:
-        """The share of revenue outside the model's segments."""
-        return max(0.0, 1.0 - sum(self.segments.values()))
+    def weights(self) -> dict[str, float] | None:
+        """``{segment: share}``; None when the mix is unknown."""
+        return mixes.weights(self.segments)
+
+    @property
+    def mix_known(self) -> bool:
+        return self.segments is not None
+
+    @property
+    def mix_estimated(self) -> bool:
+        """Any share an estimate (every short-form share is), or the mix unknown."""
+        return mixes.estimated(self.segments)
+
+    @property
+    def other_weight(self) -> float | None:
+        """The share of revenue outside the model's segments (None: the mix is unknown)."""
+        w = self.weights
+        return None if w is None else max(0.0, 1.0 - sum(w.values()))
 
 
 class Watchlist(BaseModel):
@@ -119,7 +140,8 @@ def _first_error(path: Path, data: Any, exc: ValidationError) -> WatchlistError:
     loc = tuple(err["loc"])
     line = line_of(data, loc)
     where = ".".join(str(p) for p in loc)
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = describe(err, field_names(Watchlist)) if err["type"] == "extra_forbidden" else None
+    msg = msg or err["msg"].removeprefix("Value error, ")
     ticker = _ticker_at(data, loc)
     who = f" ({ticker})" if ticker and "ticker" not in where.rsplit(".", 1)[-1] else ""
     return WatchlistError(f"{path}:{line or '?'}: {where}{who}: {msg}")
@@ -180,7 +202,8 @@ def _check_members(path: Path, data: Any, wl: Watchlist, segments: set[str] | No
                 f"(first at member {seen[member.ticker] + 1})"
             )
         seen[member.ticker] = i
-        unknown = sorted(set(member.segments) - segments) if segments is not None else []
+        used = set(member.segments or ())
+        unknown = sorted(used - segments) if segments is not None else []
         if unknown:
             raise WatchlistError(
                 f"{path}:{line_of(data, ('members', i, 'segments', unknown[0]))}: "
@@ -226,10 +249,22 @@ def find_watchlist(folder: Path, name: str) -> Path:
     return path
 
 
-def mix_text(segments: Mapping[str, float]) -> str:
-    """``{"optical": 0.85}`` → ``optical 0.85, other 0.15``."""
-    parts = [f"{seg} {weight:.2f}" for seg, weight in segments.items()]
-    other = max(0.0, 1.0 - sum(segments.values()))
+def mix_text(segments: Mapping[str, Any] | None) -> str:
+    """``{"optical": 0.85}`` → ``optical 0.85, other 0.15``; ``unknown`` for no mix. Shares
+    may be numbers, :class:`Share` objects or their dumped mappings."""
+    if segments is None:
+        return "unknown"
+    values = {seg: _share_value(v) for seg, v in segments.items()}
+    parts = [f"{seg} {weight:.2f}" for seg, weight in values.items()]
+    other = max(0.0, 1.0 - sum(values.values()))
     if other > 1e-9 or not parts:
         parts.append(f"other {other:.2f}")
     return ", ".join(parts)
+
+
+def _share_value(value: Any) -> float:
+    if isinstance(value, Share):
+        return value.share
+    if isinstance(value, Mapping):
+        return float(value["share"])
+    return float(value)

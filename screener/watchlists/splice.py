@@ -41,6 +41,7 @@ MEMBER_KEYS = (
     "mix_source",
     "mix_note",
     "thesis",
+    "thesis_zh",
     "added",
     "added_by",
     "tags",

@@ -1,0 +1,74 @@
+"""Segment growth as exposure reads it: the one place this package asks the demand model.
+
+- :func:`segment_growth`: each segment's annualised demand growth over the three years from
+  the as-of day (fraction per year), segments x ``(calibration, scenario)``;
+- :func:`growth_window`: that window as ``("YYYY-MM", "YYYY-MM")``;
+- :func:`growth_draws`: seeded Monte Carlo draws of the same growth, draws x segments, one
+  scenario under one calibration (the same row is one state of the world for every segment).
+
+Everything else in :mod:`screener.exposure` takes these frames, so a change in how the model
+produces them is a change here alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from ..config.model import ModelConfig
+from ..demand import ModelRun, run_model
+
+#: a calibration's run of every scenario, e.g. ``settings.config.model_run`` (shared by the
+#: briefing's sections)
+Runs = Callable[[str], ModelRun]
+
+
+def segment_growth(
+    config: ModelConfig,
+    calibrations: Sequence[str] | None = None,
+    scenarios: Sequence[str] | None = None,
+    as_of: dt.date | None = None,
+    *,
+    runs: Runs | None = None,
+) -> pd.DataFrame:
+    """Each segment's annualised demand growth (rows, the model's order) per calibration and
+    scenario (columns, a MultiIndex ``(calibration, scenario)``); every calibration and
+    scenario of the model unless named. NaN where the model reports no growth it stands by.
+    ``runs`` gives a calibration's run of every scenario when one is already made. Unknown
+    names raise :class:`~screener.errors.ScenarioError`."""
+    columns: dict[tuple[str, str], pd.Series] = {}
+    for cal in calibrations or list(config.calibrations):
+        shared = runs is not None and scenarios is None
+        run = runs(cal) if runs is not None and shared else run_model(config, cal, scenarios)
+        for name, result in run.scenarios.items():
+            columns[(cal, name)] = result.segments.cagr_3y.reindex(list(config.segments))
+    growth = pd.DataFrame(columns)
+    growth.columns = growth.columns.set_names(["calibration", "scenario"])
+    return growth
+
+
+def growth_window(
+    config: ModelConfig, calibration: str, as_of: dt.date | None = None
+) -> tuple[str, str] | None:
+    """The months the growth of ``calibration`` is measured between (None: not stated)."""
+    return None
+
+
+def growth_draws(
+    config: ModelConfig,
+    scenario: str,
+    calibration: str,
+    as_of: dt.date | None = None,
+    *,
+    runs: Runs | None = None,
+) -> tuple[pd.DataFrame, int | None]:
+    """Draws x segments of growth for one scenario and calibration, and the seed that drew
+    them (None: the model gives no draws, and the frame is the point estimate alone)."""
+    growth = segment_growth(config, [calibration], as_of=as_of, runs=runs)
+    point = growth[(calibration, scenario)].fillna(0.0)
+    return pd.DataFrame([point.to_numpy()], columns=list(point.index)), None
+
+
+__all__ = ["growth_draws", "growth_window", "segment_growth"]
