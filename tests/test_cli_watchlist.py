@@ -295,3 +295,23 @@ def test_killing_the_command_before_the_rename_loses_nothing(ws, tmp_path):
     assert validated.exit_code == 0
     assert "left over from an interrupted write" in validated.stdout
     assert run(ws, "add", "compute", "603019", *SUGON).exit_code == 0
+
+
+def test_thesis_zh_is_set_and_a_cli_mix_is_an_unsourced_estimate(ws):
+    path = ws / "watchlists" / "handwritten.yaml"
+    added = run(
+        ws, "add", "handwritten", "603019", "--segment", "servers=0.8", *SUGON,
+        "--thesis-zh", "国产AI服务器龙头",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    member = load_watchlist(path).members[-1]
+    assert member.thesis_zh == "国产AI服务器龙头"
+    assert member.mix_estimated and not member.segments["servers"].sourced
+    changed = run(ws, "set", "handwritten", "603019", "--thesis-zh", "AI服务器与液冷")
+    assert changed.exit_code == 0, changed.output
+    assert load_watchlist(path).members[-1].thesis_zh == "AI服务器与液冷"
+    # the shipped compute list's sourced shares survive an edit of another field
+    run(ws, "set", "compute", "NVDA", "--thesis-zh", "算力龙头")
+    nvda = next(m for m in load_watchlist(ws / "watchlists" / "compute.yaml").members
+                if m.ticker == "NVDA")  # fmt: skip
+    assert nvda.segments["accelerators"].sourced and nvda.segments["accelerators"].source

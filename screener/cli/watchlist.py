@@ -43,6 +43,7 @@ def _member_options(command):
     """The options ``add`` and ``set`` share (besides --segment)."""
     options = [
         click.option("--thesis", help="One line: why the name is on the list."),
+        click.option("--thesis-zh", "thesis_zh", help="The thesis in Chinese (thesis_zh)."),
         click.option("--name", "name_zh", help="Chinese name (name_zh), e.g. 新易盛."),
         click.option("--name-en", "name_en", help="English name (name_en), e.g. Eoptolink."),
         click.option(
@@ -251,8 +252,9 @@ def create(
 @click.argument("name")
 @click.argument("ticker")
 @_segment_option(
-    "Revenue share in a model segment (0-1); repeat for several. Weights sum to at most 1; "
-    "the rest counts as `other`."
+    "AI-driven revenue share in a model segment (0-1); repeat for several. Weights sum to at "
+    "most 1; the rest counts as `other`. Given here a share is an unsourced estimate (flagged); "
+    "write {share, as_of, estimated, source} in the file to source it."
 )
 @_member_options
 @click.pass_obj
@@ -293,8 +295,9 @@ def remove(settings: Settings, name: str, ticker: str) -> None:
 @click.argument("name")
 @click.argument("ticker")
 @_segment_option(
-    "The new segment mix, replacing the old one entirely: give every segment (0-1), "
-    "repeating the option. The rest counts as `other`."
+    "The new segment mix, replacing the old one (and its sources) entirely: give every "
+    "segment (0-1), repeating the option. The rest counts as `other`; the shares are unsourced "
+    "estimates until the file gives their source."
 )
 @_member_options
 @click.pass_obj

@@ -200,6 +200,7 @@ def add_member(
     mix_source: str | None = None,
     mix_note: str | None = None,
     tags: Iterable[str] = (),
+    thesis_zh: str | None = None,
 ) -> EditResult:
     """Add ``ticker`` (any accepted form; stored canonical) to ``list_name``.
 
@@ -224,7 +225,10 @@ def add_member(
         values |= {"segments": mix, "mix_source": (mix_source or "").strip() or "estimate"}
         if note := (mix_note or "").strip():
             values["mix_note"] = note
-        values |= {"thesis": reason, "added": dt.date.today(), "added_by": "us"}
+        values["thesis"] = reason
+        if zh_reason := (thesis_zh or "").strip():
+            values["thesis_zh"] = zh_reason
+        values |= {"added": dt.date.today(), "added_by": "us"}
         if _clean_tags(tags):
             values["tags"] = _clean_tags(tags)
         text = append_member_text(draft.text, values)
@@ -253,11 +257,15 @@ def set_member(
     mix_source: str | None = None,
     mix_note: str | None = None,
     tags: Sequence[str] | None = None,
+    thesis_zh: str | None = None,
 ) -> EditResult:
-    """Change fields of ``ticker`` on ``list_name``. ``segments`` replaces the whole mix;
-    ``tags`` the whole tag list. Fields left ``None`` stay as they are."""
+    """Change fields of ``ticker`` on ``list_name``. ``segments`` replaces the whole mix (its
+    shares become unsourced estimates); ``tags`` the whole tag list. Fields left ``None`` stay
+    as they are."""
     canonical = normalize_ticker(ticker, prefer="stock")  # a watchlist holds no index
-    wanted = _wanted_changes(segments, thesis, name_zh, name_en, mix_source, mix_note, tags)
+    wanted = _wanted_changes(
+        segments, thesis, name_zh, name_en, mix_source, mix_note, tags, thesis_zh
+    )
     with edit_lock(settings):
         draft = open_draft(settings, list_name)
         index = _require_index(draft, canonical)
@@ -272,10 +280,13 @@ def set_member(
         return _commit(settings, draft, text, action, canonical, tuple(changes))
 
 
-def _wanted_changes(segments, thesis, name_zh, name_en, mix_source, mix_note, tags) -> dict:
+def _wanted_changes(
+    segments, thesis, name_zh, name_en, mix_source, mix_note, tags, thesis_zh=None
+) -> dict:
     given = {
         "segments": dict(segments) if segments is not None else None,
         "thesis": thesis,
+        "thesis_zh": thesis_zh,
         "name_zh": name_zh,
         "name_en": name_en,
         "mix_source": mix_source,
@@ -287,8 +298,8 @@ def _wanted_changes(segments, thesis, name_zh, name_en, mix_source, mix_note, ta
     }
     if not wanted:
         raise WatchlistError(
-            "nothing to change: give --segment, --thesis, --name, --name-en, --source, --note "
-            "or --tag"
+            "nothing to change: give --segment, --thesis, --thesis-zh, --name, --name-en, "
+            "--source, --note or --tag"
         )
     for key in ("thesis", "name_zh", "name_en", "mix_source"):
         if key in wanted and not wanted[key]:
