@@ -201,7 +201,8 @@ def test_pdf_scores_match_the_screen(both_languages, tmp_path):
     members = frame[frame["watchlist"] != ""].sort_values("score", ascending=False)
     best = members.iloc[0]
     act = text[text.index("Top of the screen") :][:300]
-    assert re.match(rf"Top of the screen 1 = [^\d]+ {re.escape(best['ticker'])} ", act)
+    moved = r"(=|▲\d+|▼\d+|new)"  # the rank's change since the previous week
+    assert re.match(rf"Top of the screen 1 {moved} [^\d]+ {re.escape(best['ticker'])} ", act)
     assert f"{best['ticker']} {best['score']:.0f} " in act
     worst = members.iloc[-1]
     assert f"{len(members)} " in text[text.index("Bottom of the screen") :][:600]

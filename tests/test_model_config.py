@@ -16,6 +16,7 @@ from screener.paths import shipped
 
 SEGMENT_IDS = [
     "accelerators", "optical", "networking", "servers", "edge", "power", "applications", "content",
+    "memory", "foundry", "cloud",
 ]  # fmt: skip
 
 

@@ -42,7 +42,9 @@ def watchlist_changes(home, folder, as_of: AsOf) -> list[dict]:
 def _mix(segments: Mapping[str, float] | None, labels: Mapping[str, str], sep: str) -> str:
     if not segments:
         return ""
-    return sep.join(f"{labels.get(s, s)} {w:.0%}" for s, w in segments.items())
+    # a share is a number, or a mapping with its source (watchlists' long form)
+    shares = {s: w["share"] if isinstance(w, Mapping) else w for s, w in segments.items()}
+    return sep.join(f"{labels.get(s, s)} {w:.0%}" for s, w in shares.items())
 
 
 def list_title(name: str, lists: Sequence[Watchlist], lang: str) -> str:

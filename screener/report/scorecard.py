@@ -172,9 +172,9 @@ def growth_text(g: Growth | None, t, with_range: bool = False) -> str:
         return t["na"]
     if g.kind == "exposure":
         return f"{g.value:.0f}"
-    text = f"{g.value * 100:.0f}%"
+    text = f"{g.value:.0f}%"  # the screen's ai_growth is in % per year already
     if with_range and _finite(g.low) and _finite(g.high):
-        text += f" ({g.low * 100:.0f}–{g.high * 100:.0f}%)"
+        text += f" ({g.low:.0f}–{g.high:.0f}%)"
     return text
 
 

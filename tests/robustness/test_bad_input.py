@@ -303,7 +303,7 @@ WATCHLIST_FILES = [
     Case(
         "wl-weight-text",
         SHOW,
-        ("core.yaml:{line}:", "accelerators", "number"),
+        ("core.yaml:{line}:", "accelerators", "give a revenue share 0-1"),
         replace(CORE, "accelerators: 0.75", "accelerators: most"),
     ),
     Case(
