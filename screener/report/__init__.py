@@ -5,6 +5,13 @@ takeaways and risks, data gaps), charts, Jinja + WeasyPrint (render), built by
 from __future__ import annotations
 
 from .asof import AsOf
-from .builder import BriefingResult, build_briefing, output_path
+from .builder import BriefingHTML, BriefingResult, briefing_html, build_briefing, output_path
 
-__all__ = ["AsOf", "BriefingResult", "build_briefing", "output_path"]
+__all__ = [
+    "AsOf",
+    "BriefingHTML",
+    "BriefingResult",
+    "briefing_html",
+    "build_briefing",
+    "output_path",
+]

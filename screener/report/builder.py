@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,17 +45,39 @@ class BriefingResult:
     snapshot_id: str
 
 
+@dataclass(frozen=True)
+class BriefingHTML:
+    """A briefing before it is drawn: the HTML that is rendered to PDF, and its manifest."""
+
+    html: str
+    manifest: dict
+    iso_week: str
+    lang: str
+
+    @property
+    def snapshot_id(self) -> str:
+        return self.manifest["snapshot_id"]
+
+
 def output_path(out: Path, iso_week: str, lang: str = "en") -> Path:
     """``out`` itself when it names a .pdf file, else ``out/<ISO week>.<lang>.pdf`` (so the
-    English and Chinese editions of one week sit side by side)."""
+    English and Chinese editions of one week sit side by side). A path that cannot be written
+    (a folder named like a PDF, a file that is not a folder, a path below a file) is refused."""
     out = Path(out)
     if out.suffix.lower() == ".pdf":
         if out.is_dir():
             raise InputError(f"--out {out}: is a folder; give a file name or the folder itself")
-        return out
-    if out.exists() and not out.is_dir():
+        target = out
+    elif out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a folder; give a folder or a .pdf path")
-    return out / f"{iso_week}.{lang}.pdf"
+    else:
+        target = out / f"{iso_week}.{lang}.pdf"
+        if target.is_dir():
+            raise InputError(f"--out {out}: {target} is a folder")
+    below = next((p for p in target.parents if p.exists()), None)
+    if below is not None and not below.is_dir():
+        raise InputError(f"--out {out}: {below} is a file, not a folder")
+    return target
 
 
 def build_briefing(
@@ -68,39 +92,59 @@ def build_briefing(
     """Render the briefing for the workspace's watchlists and write it (and its manifest).
 
     ``week`` (``YYYY-Www``) resolves to the last trading day of that ISO week on each market;
-    ``snapshot`` re-renders the numbers of an earlier manifest from the cache.
+    ``snapshot`` re-renders the numbers of an earlier manifest from the cache. A bad ``out``
+    is refused before any work.
     """
+    with _prepared(settings, lang, week, snapshot, out) as (briefing, ws):
+        pdf, pages = html_to_pdf(
+            briefing.html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs
+        )
+    html = briefing.html if write_html else None
+    return _write(out, briefing.iso_week, briefing.lang, pdf, pages, html, briefing.manifest)
+
+
+def briefing_html(
+    settings: Settings,
+    *,
+    lang: str = "en",
+    week: str | None = None,
+    snapshot: Path | None = None,
+) -> BriefingHTML:
+    """The briefing :func:`build_briefing` would draw, as HTML with its manifest, written
+    nowhere (every number and text of the PDF, without the seconds a PDF takes to draw)."""
+    with _prepared(settings, lang, week, snapshot, None) as (briefing, _):
+        return briefing
+
+
+@contextmanager
+def _prepared(
+    settings: Settings, lang: str, week: str | None, snapshot: Path | None, out: Path | None
+) -> Iterator[tuple[BriefingHTML, Workspace]]:
+    """The briefing's HTML and the workspace whose templates it was made from (a snapshot's
+    exists only inside this block)."""
     if snapshot is not None:
-        return _from_snapshot(settings, out, write_html, mf.read_manifest(snapshot))
+        manifest = mf.read_manifest(snapshot)
+        with mf.snapshot_workspace(manifest) as root:
+            # templates still come from the caller's workspace (their hashes are not pinned)
+            settings = dataclasses.replace(
+                settings,
+                workspace=_with_templates(Workspace(root), settings.workspace),
+                as_of=mf.as_of_day(manifest),
+                demo=bool(manifest["demo"]),
+            )
+            as_of = AsOf.for_day(settings.as_of)
+            if out is not None:
+                output_path(out, as_of.iso_week, manifest["lang"])
+            changes = manifest["changes"]
+            yield _html(settings, manifest["lang"], as_of, changes, manifest), settings.workspace
+        return
     as_of = AsOf.for_week(week, settings.as_of) if week else AsOf.for_day(settings.as_of)
     if week:
         settings = dataclasses.replace(settings, as_of=as_of.day)
-    output_path(out, as_of.iso_week, lang)  # refuse a bad --out before any work
+    if out is not None:
+        output_path(out, as_of.iso_week, lang)  # refuse a bad --out before any work
     changes = watchlist_changes(settings.home, settings.workspace.own_folder("watchlists"), as_of)
-    return _build(settings, out, write_html, lang, as_of, changes, snapshot_of=None)
-
-
-def _from_snapshot(settings: Settings, out: Path, write_html: bool, manifest: dict):
-    with mf.snapshot_workspace(manifest) as root:
-        workspace = Workspace(root)
-        # templates still come from the caller's workspace (their hashes are not pinned)
-        settings = dataclasses.replace(
-            settings,
-            workspace=_with_templates(workspace, settings.workspace),
-            as_of=mf.as_of_day(manifest),
-            demo=bool(manifest["demo"]),
-        )
-        as_of = AsOf.for_day(settings.as_of)
-        output_path(out, as_of.iso_week, manifest["lang"])
-        return _build(
-            settings,
-            out,
-            write_html,
-            manifest["lang"],
-            as_of,
-            manifest["changes"],
-            snapshot_of=manifest,
-        )
+    yield _html(settings, lang, as_of, changes, None), settings.workspace
 
 
 def _with_templates(snapshot_ws: Workspace, user_ws: Workspace) -> Workspace:
@@ -110,15 +154,13 @@ def _with_templates(snapshot_ws: Workspace, user_ws: Workspace) -> Workspace:
     return snapshot_ws
 
 
-def _build(
+def _html(
     settings: Settings,
-    out: Path,
-    write_html: bool,
     lang: str,
     as_of: AsOf,
     changes: list[dict],
     snapshot_of: dict | None,
-) -> BriefingResult:
+) -> BriefingHTML:
     ws = settings.workspace
     t = settings.config.texts("briefing", lang)
     lists = load_all(settings)
@@ -146,8 +188,7 @@ def _build(
     context["snapshot_id"] = manifest["snapshot_id"]
     context["versions"] = manifest["versions"]
     html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
-    pdf, pages = html_to_pdf(html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs)
-    return _write(out, as_of.iso_week, lang, pdf, pages, html if write_html else None, manifest)
+    return BriefingHTML(html, manifest, as_of.iso_week, lang)
 
 
 def _context(
