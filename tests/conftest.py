@@ -1,14 +1,44 @@
-"""Shared test set-up: no network, a private SCREENER_HOME per test, headless matplotlib."""
+"""Shared test set-up: no network, a private SCREENER_HOME per test, headless matplotlib.
+
+Fixtures every test module may use (prefer them to building your own; each is cheap):
+
+- ``screener_home`` (autouse): this test's own empty $SCREENER_HOME.
+- ``listener``: an HTTP server on 127.0.0.1 that records requests (proof nothing was fetched).
+- ``demo_cache``: this test's $SCREENER_HOME holds a copy of a demo cache filled once per
+  session (``demo_cache_home``: what the demo screen of every universe and the shipped demo
+  briefing read as of ``DEMO_AS_OF``, 2026-11-20), so a demo screen or briefing as of that day
+  fills nothing (1-3 s saved each). ``copy_demo_cache(demo_cache_home, home)`` copies it into
+  another home folder (a test that passes ``Settings(home=...)`` or sets $SCREENER_HOME itself).
+- ``demo_briefing(lang)``: the shipped demo briefing as of ``DEMO_AS_OF`` (an empty workspace),
+  drawn to a real PDF once per language per session; a ``RenderedBriefing`` with the result,
+  the PDF's text and pages, and the HTML. Read it; never write to its folder.
+- ``html_instead_of_pdf``: no PDF is drawn in this test; ``build_briefing`` (and so
+  ``screener brief``) hands its HTML to a stub that records it (the list returned). For tests
+  of what goes into a briefing: check the HTML with ``briefing_text.html_text``, or build it
+  with ``screener.report.briefing_html``. A PDF takes seconds to draw; the real renders
+  (``demo_briefing``, the snapshot re-render, the CLI's brief, the glyph and fetch checks)
+  cover the drawing.
+
+``briefing_text`` (this folder) reads the text a person sees: ``html_text(html)`` (one line per
+block or table row, like the PDF's text), ``pdf_text(path)``, ``flat(text)``.
+
+Marker ``slow``: real PDF renders, long property tests, killed processes; ``make test-fast``
+leaves them out.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import ipaddress
 import os
+import shutil
 import socket
+import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import ClassVar
+from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -80,3 +110,113 @@ def listener():
     yield Listener(server.server_address[1], _Recorder.hits)
     server.shutdown()
     server.server_close()
+
+
+# -- the demo, built once per session --------------------------------------------------------------
+
+#: the as-of day of the session's demo cache and demo briefings (a Friday, ISO week 2026-W47)
+DEMO_AS_OF = dt.date(2026, 11, 20)
+_DEMO_FILES = ("demo-cache.sqlite", "demo-cache.columns")
+
+
+def _demo_settings(root: Path, home: Path):
+    from screener.settings import Settings
+    from screener.workspace import Workspace
+
+    return Settings(workspace=Workspace.open(root), demo=True, as_of=DEMO_AS_OF, home=home)
+
+
+@pytest.fixture(scope="session")
+def demo_cache_home(tmp_path_factory) -> Path:
+    """A $SCREENER_HOME template whose demo cache holds what the demo screen of every universe
+    and the shipped demo briefing read as of DEMO_AS_OF, filled once, through the ordinary
+    update path (copy it with ``copy_demo_cache``; never write to it)."""
+    from screener.report import briefing_html
+    from screener.screen import run_screen
+
+    root = tmp_path_factory.mktemp("demo-cache")
+    home = root / "home"
+    settings = _demo_settings(root, home)
+    run_screen(settings, universe="all", top=0)
+    briefing_html(settings)
+    with sqlite3.connect(settings.cache_path) as db:  # a copy of the file alone is complete
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return home
+
+
+def copy_demo_cache(template: Path, home: Path) -> Path:
+    """Copy the session's demo cache (``demo_cache_home``) into ``home``; its SQLite file."""
+    home.mkdir(parents=True, exist_ok=True)
+    for name in _DEMO_FILES:
+        if (template / name).exists():
+            shutil.copyfile(template / name, home / name)
+    return home / _DEMO_FILES[0]
+
+
+@pytest.fixture
+def demo_cache(screener_home: Path, demo_cache_home: Path) -> Path:
+    """This test's $SCREENER_HOME holds its own copy of the session's demo cache (see
+    ``demo_cache_home``): a demo screen or briefing as of DEMO_AS_OF fills nothing. Returns the
+    copied SQLite file."""
+    return copy_demo_cache(demo_cache_home, screener_home)
+
+
+@dataclass(frozen=True)
+class RenderedBriefing:
+    """A briefing drawn to a real PDF: the result, the PDF's text (pages joined by line
+    breaks) and each page's, and the HTML it was drawn from."""
+
+    result: Any  # screener.report.BriefingResult
+    text: str
+    pages: list[str]
+    html: str
+
+    @property
+    def flat(self) -> str:
+        """The PDF's text with every run of whitespace as one space."""
+        return " ".join(self.text.split())
+
+
+@pytest.fixture(scope="session")
+def demo_briefing(tmp_path_factory, demo_cache_home: Path):
+    """``demo_briefing(lang)``: the shipped demo briefing as of DEMO_AS_OF (an empty workspace:
+    the shipped watchlists and model), drawn to a real PDF once per language per session, with
+    its HTML written beside it. Read it; never write to its folder."""
+    from briefing_text import pdf_pages
+
+    from screener.report import build_briefing
+
+    drawn: dict[str, RenderedBriefing] = {}
+
+    def render(lang: str = "en") -> RenderedBriefing:
+        if lang not in drawn:
+            root = tmp_path_factory.mktemp(f"demo-briefing-{lang}")
+            copy_demo_cache(demo_cache_home, root / "home")
+            settings = _demo_settings(root, root / "home")
+            result = build_briefing(settings, root / "briefs", write_html=True, lang=lang)
+            pages = pdf_pages(result.pdf_path)
+            html = result.html_path.read_text("utf-8")
+            drawn[lang] = RenderedBriefing(result, "\n".join(pages), pages, html)
+        return drawn[lang]
+
+    return render
+
+
+@pytest.fixture
+def html_instead_of_pdf(monkeypatch) -> list[str]:
+    """No PDF is drawn in this test: ``build_briefing`` (and so ``screener brief``) hands its
+    HTML to a stub that records it (in the list returned) and returns a one-page placeholder,
+    which is written where the PDF would be. For tests of what goes into a briefing; the real
+    renders (``demo_briefing``, the snapshot re-render, the CLI's brief, the glyph and fetch
+    checks) cover the drawing."""
+    from screener.report import builder
+
+    seen: list[str] = []
+
+    def record(html: str, base_dir, allowed_roots) -> tuple[bytes, int]:
+        seen.append(html)
+        return b"%PDF-1.7\n% placeholder: html_instead_of_pdf\n", 1
+
+    monkeypatch.setattr(builder, "html_to_pdf", record)
+    return seen

@@ -9,6 +9,7 @@ import pytest
 
 from screener.data.cache import Cache
 from screener.data.importer import import_bars
+from screener.report import builder
 
 from .support import FIXTURES, LEDGER, invoke, make_workspace
 
@@ -40,8 +41,8 @@ def home(screener_home: Path, seeded_home: Path) -> Path:
 @pytest.fixture(scope="session")
 def briefed_home(tmp_path_factory, seeded_home: Path) -> Path:
     """A $SCREENER_HOME template whose demo cache already holds everything the demo briefing
-    of the ``core`` workspace reads (one briefing was rendered from it), so a later briefing
-    changes no byte of it."""
+    of the ``core`` workspace reads (one ``brief`` ran on it: everything but the drawing of
+    the PDF, which reads no cache), so a later briefing changes no byte of it."""
     root = tmp_path_factory.mktemp("briefed")
     home = root / "home"
     shutil.copytree(seeded_home, home)
@@ -49,6 +50,7 @@ def briefed_home(tmp_path_factory, seeded_home: Path) -> Path:
     args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCREENER_HOME", str(home))
+        mp.setattr(builder, "html_to_pdf", lambda html, **kw: (b"%PDF-1.7\n", 1))
         result = invoke([*args, "--out", str(root / "briefs")])
     assert result.exit_code == 0, result.output
     return home
