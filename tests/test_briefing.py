@@ -1,34 +1,47 @@
 """End to end: the demo briefing renders, and its text holds the names and the returns
-computed here, independently, from the demo provider's bars."""
+computed here, independently, from the demo provider's bars.
+
+The shipped demo briefing is drawn once per session (``demo_briefing`` in conftest.py); the
+tests that build a briefing of their own read its HTML, which holds every word and number the
+PDF shows (``briefing_text.html_text``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 
 import pandas as pd
 import pytest
-from pypdf import PdfReader
+from briefing_text import flat, html_text
+from click.testing import CliRunner
+from conftest import DEMO_AS_OF
 
 from screener import demand
+from screener.cli import main
 from screener.config import store as config_store
 from screener.data.providers.demo import DemoProvider
 from screener.exposure import growth as exposure_growth
 from screener.paths import shipped
-from screener.report import build_briefing
+from screener.report import briefing_html, builder, output_path
 from screener.settings import Settings
 from screener.watchlists import load_all
 from screener.workspace import Workspace
 
-pytestmark = pytest.mark.slow
-AS_OF = dt.date(2026, 11, 20)
+AS_OF = DEMO_AS_OF
 
 
-@pytest.fixture(scope="module")
-def briefing(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ws")  # an empty workspace: shipped defaults apply
-    settings = Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=root / "home")
+@pytest.fixture
+def briefing(demo_briefing):
+    """The shipped demo briefing, drawn: its result and the PDF's text."""
+    drawn = demo_briefing("en")
+    return drawn.result, drawn.text
+
+
+def demo_settings(root, home) -> Settings:
+    return Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=home)
+
+
+def test_the_model_runs_once_per_calibration(tmp_path, screener_home, demo_cache, monkeypatch):
     real, calls = demand.run_model, []
 
     def counted(config, calibration=None, scenarios=None):
@@ -36,23 +49,11 @@ def briefing(tmp_path_factory):
         return real(config, calibration, scenarios)
 
     config_store.clear()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(demand, "run_model", counted)
-        mp.setattr(exposure_growth, "run_model", counted)
-        result = build_briefing(settings, root / "briefs", write_html=True)
-    text = "\n".join(
-        p.extract_text() for p in PdfReader(io.BytesIO(result.pdf_path.read_bytes())).pages
-    )
-    RUNS.extend(calls)
-    return result, text
-
-
-RUNS: list[tuple] = []  # the model runs the briefing made: (calibration, scenarios)
-
-
-def test_the_model_runs_once_per_calibration(briefing):
-    assert RUNS, "the briefing ran no model: the count is not looking"
-    assert len(RUNS) == len(set(RUNS)), RUNS
+    monkeypatch.setattr(demand, "run_model", counted)
+    monkeypatch.setattr(exposure_growth, "run_model", counted)
+    briefing_html(demo_settings(tmp_path, screener_home))
+    assert calls, "the briefing ran no model: the count is not looking"
+    assert len(calls) == len(set(calls)), calls
 
 
 def independent_return(ticker: str, days_back: int | None) -> float:
@@ -69,6 +70,7 @@ def pct(x: float) -> str:
     return f"{x * 100:+.1f}%"
 
 
+@pytest.mark.slow
 def test_writes_the_iso_week_pdf(briefing):
     result, _ = briefing
     assert result.pdf_path.name == "2026-W47.en.pdf"
@@ -77,6 +79,7 @@ def test_writes_the_iso_week_pdf(briefing):
     assert 5 <= result.pages <= 14
 
 
+@pytest.mark.slow
 def test_every_name_is_in_the_pdf(briefing):
     _, text = briefing
     for wl in load_all(Settings(workspace=Workspace(shipped("watchlists").parent))):
@@ -88,13 +91,15 @@ def test_every_name_is_in_the_pdf(briefing):
             assert m.ticker in text
 
 
-def test_demo_data_is_marked_on_every_page(briefing):
-    result, text = briefing
-    assert "DEMO DATA" in text and "2026-W47" in text
-    reader = PdfReader(io.BytesIO(result.pdf_path.read_bytes()))
-    assert all("DEMO DATA" in page.extract_text() for page in reader.pages)
+@pytest.mark.slow
+def test_demo_data_is_marked_on_every_page(demo_briefing):
+    drawn = demo_briefing("en")
+    assert "DEMO DATA" in drawn.text and "2026-W47" in drawn.text
+    assert len(drawn.pages) == drawn.result.pages
+    assert all("DEMO DATA" in page for page in drawn.pages)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ticker", ["300308.SZ", "NVDA", "002230.SZ", "688521.SH"])
 def test_member_returns_match_an_independent_computation(briefing, ticker):
     _, text = briefing
@@ -105,6 +110,7 @@ def test_member_returns_match_an_independent_computation(briefing, ticker):
     assert ytd_ == pct(independent_return(ticker, None))
 
 
+@pytest.mark.slow
 def test_benchmark_returns_match(briefing):
     _, text = briefing
     line = next(ln for ln in text.splitlines() if "000300.SH" in ln)
@@ -112,17 +118,48 @@ def test_benchmark_returns_match(briefing):
     assert pct(independent_return("000300.SH", None)) in line
 
 
-def test_same_inputs_give_the_same_text(briefing, tmp_path):
-    _, text = briefing
-    settings = Settings(
-        workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF, home=tmp_path / "home"
-    )
-    again = build_briefing(settings, tmp_path / "out.pdf")
-    assert again.pdf_path == tmp_path / "out.pdf"
-    text2 = "\n".join(p.extract_text() for p in PdfReader(again.pdf_path).pages)
-    assert text2 == text
+@pytest.mark.slow
+def test_same_inputs_give_the_same_html(demo_briefing, tmp_path, screener_home, demo_cache):
+    """The drawn briefing's HTML, built again in another workspace and home from the same
+    files and cache, is the same to the byte (the PDF is drawn from it)."""
+    again = briefing_html(demo_settings(tmp_path, screener_home))
+    assert again.html == demo_briefing("en").html
+    assert again.snapshot_id == demo_briefing("en").result.snapshot_id
 
 
+def test_out_names_the_pdf_or_the_folder_for_it(tmp_path):
+    assert output_path(tmp_path / "out.pdf", "2026-W47") == tmp_path / "out.pdf"
+    assert output_path(tmp_path / "b", "2026-W47") == tmp_path / "b" / "2026-W47.en.pdf"
+    assert output_path(tmp_path, "2026-W47", "zh") == tmp_path / "2026-W47.zh.pdf"
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("a refused --out did work before refusing")
+
+
+@pytest.mark.parametrize(
+    "case", ["file-not-pdf", "folder-named-pdf", "below-a-file", "week-is-a-folder"]
+)
+def test_a_bad_out_is_refused_before_any_work(tmp_path, monkeypatch, case):
+    (tmp_path / "notes.txt").write_text("mine", "utf-8")
+    (tmp_path / "odd.pdf").mkdir()
+    (tmp_path / "briefs" / "2026-W47.en.pdf").mkdir(parents=True)
+    out = {
+        "file-not-pdf": tmp_path / "notes.txt",
+        "folder-named-pdf": tmp_path / "odd.pdf",
+        "below-a-file": tmp_path / "notes.txt" / "b.pdf",
+        "week-is-a-folder": tmp_path / "briefs",
+    }[case]
+    for name in ("ensure_cached", "load_bars", "render_html", "html_to_pdf"):
+        monkeypatch.setattr(builder, name, _never)
+    args = ["--demo", "--as-of", "2026-11-20", "--workspace", str(tmp_path), "brief"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: --out ") and result.stderr.count("\n") == 1
+    assert (tmp_path / "notes.txt").read_text("utf-8") == "mine"
+
+
+@pytest.mark.slow
 def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
     from screener.config.model import load_model
     from screener.demand import run_model
@@ -138,18 +175,16 @@ def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
             assert cell in flat, (calibration, name, cell)
 
 
-def test_a_change_made_through_the_cli_is_in_the_briefing(tmp_path):
-    from click.testing import CliRunner
-
-    from screener.cli import main
-
-    ws = ["--demo", "--workspace", str(tmp_path)]
+def test_a_change_made_through_the_cli_is_in_the_briefing(
+    tmp_path, demo_cache, html_instead_of_pdf
+):
+    ws = ["--demo", "--workspace", str(tmp_path)]  # as of today: the change is this week's
     removed = CliRunner().invoke(main, [*ws, "watchlist", "remove", "compute", "000938.SZ"])
     assert removed.exit_code == 0, removed.output
     result = CliRunner().invoke(main, [*ws, "brief", "--out", str(tmp_path / "b.pdf")])
     assert result.exit_code == 0, result.output
-    text = " ".join(
-        "\n".join(p.extract_text() for p in PdfReader(tmp_path / "b.pdf").pages).split()
-    )
+    assert (tmp_path / "b.pdf").exists()
+    [html] = html_instead_of_pdf
+    text = flat(html_text(html))
     assert "Watchlist changes this week: removed Unisplendour." in text  # on the cover
     assert "Compute side Unisplendour 000938.SZ removed removed from the list" in text

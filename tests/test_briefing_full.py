@@ -1,4 +1,8 @@
-"""The full briefing: weeks, languages, manifest and snapshot, hostile theses, data gaps."""
+"""The full briefing: weeks, languages, manifest and snapshot, hostile theses, data gaps.
+
+Real PDFs: the shipped demo briefing in each language (``demo_briefing``, drawn once per
+session) and the snapshot re-render; the other briefings here are checked on their HTML, which
+holds every word and number of the PDF (``briefing_text.html_text``)."""
 
 from __future__ import annotations
 
@@ -6,24 +10,22 @@ import datetime as dt
 import json
 import re
 import sqlite3
+from html.parser import HTMLParser
 
 import pytest
+from briefing_text import flat, html_text, pdf_text
 from click.testing import CliRunner
-from pypdf import PdfReader
+from conftest import DEMO_AS_OF, copy_demo_cache
 
 from screener.cli import main
 from screener.errors import DataError
-from screener.report import build_briefing
+from screener.report import briefing_html, build_briefing
 from screener.report.asof import AsOf
+from screener.report.manifest import dumps
 from screener.settings import Settings
 from screener.workspace import Workspace
 
-pytestmark = pytest.mark.slow
-AS_OF = dt.date(2026, 11, 20)
-
-
-def pdf_text(path) -> str:
-    return " ".join("\n".join(p.extract_text() for p in PdfReader(path).pages).split())
+AS_OF = DEMO_AS_OF
 
 
 def settings_for(root, **kw) -> Settings:
@@ -52,16 +54,13 @@ def test_bad_weeks_are_refused(week):
         AsOf.for_week(week, dt.date(2026, 11, 25))
 
 
-@pytest.fixture(scope="module")
-def both_languages(tmp_path_factory):
-    root = tmp_path_factory.mktemp("langs")
-    out = {}
-    for lang in ("en", "zh"):
-        result = build_briefing(settings_for(root), root / f"{lang}.pdf", lang=lang)
-        out[lang] = (result, pdf_text(result.pdf_path))
-    return out
+@pytest.fixture
+def both_languages(demo_briefing):
+    """The shipped demo briefing drawn in each language: result and the PDF's flat text."""
+    return {lang: (demo_briefing(lang).result, demo_briefing(lang).flat) for lang in ("en", "zh")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("lang", "headings"),
     [
@@ -100,6 +99,7 @@ def test_every_section_is_there_in_both_languages(both_languages, lang, headings
     assert "中际旭创" in text  # an A-share's Chinese name is in both editions
 
 
+@pytest.mark.slow
 def test_languages_show_the_same_numbers(both_languages):
     en, zh = both_languages["en"][1], both_languages["zh"][1]
     line = "300308.SZ"
@@ -109,6 +109,7 @@ def test_languages_show_the_same_numbers(both_languages):
     assert pick(en) == pick(zh)
 
 
+@pytest.mark.slow
 def test_manifest_records_the_inputs(both_languages):
     result, _ = both_languages["en"]
     manifest = json.loads(result.manifest_path.read_text())
@@ -121,8 +122,13 @@ def test_manifest_records_the_inputs(both_languages):
     assert result.snapshot_id in both_languages["en"][1]
 
 
-def test_snapshot_rerenders_the_same_text_after_the_watchlists_change(tmp_path):
-    first = build_briefing(settings_for(tmp_path), tmp_path / "first.pdf")
+@pytest.mark.slow
+def test_snapshot_rerenders_the_same_text_after_the_watchlists_change(
+    tmp_path, demo_cache_home, demo_briefing
+):
+    # the drawn demo briefing is of an empty workspace, as tmp_path is, from the same cache
+    first = demo_briefing("en").result
+    copy_demo_cache(demo_cache_home, tmp_path / "home")
     runner = CliRunner()
     ws = ["--demo", "--as-of", "2026-11-20", "--workspace", str(tmp_path)]
     env = {"SCREENER_HOME": str(tmp_path / "home")}
@@ -141,23 +147,43 @@ def test_snapshot_rerenders_the_same_text_after_the_watchlists_change(tmp_path):
         env=env,
     )
     assert again.exit_code == 0, again.output
-    assert pdf_text(tmp_path / "again.pdf") == pdf_text(first.pdf_path)
-    current = build_briefing(settings_for(tmp_path), tmp_path / "current.pdf")
+    assert pdf_text(tmp_path / "again.pdf") == demo_briefing("en").text
+    current = briefing_html(settings_for(tmp_path))
     assert current.snapshot_id != first.snapshot_id  # the watchlist did change
 
 
-def test_snapshot_refuses_a_cache_that_changed(tmp_path):
+def test_snapshot_refuses_a_cache_that_changed(tmp_path, demo_cache_home):
+    copy_demo_cache(demo_cache_home, tmp_path / "home")
     settings = settings_for(tmp_path)
-    first = build_briefing(settings, tmp_path / "first.pdf")
+    first = briefing_html(settings)
+    manifest = tmp_path / "first.manifest.json"
+    manifest.write_bytes(dumps(first.manifest))  # as build_briefing writes it
     with sqlite3.connect(settings.cache_path) as db:
         db.execute("UPDATE daily_bars SET close = close * 1.1 WHERE ticker = '300308.SZ'")
     with pytest.raises(DataError, match=r"300308.SZ.*cannot be re-rendered"):
-        build_briefing(settings, tmp_path / "again.pdf", snapshot=first.manifest_path)
+        build_briefing(settings, tmp_path / "again.pdf", snapshot=manifest)
     assert not (tmp_path / "again.pdf").exists()
 
 
-def test_a_hostile_thesis_renders_as_text_and_fetches_nothing(tmp_path, listener):
-    port = listener.port
+class _Loads(HTMLParser):
+    """Every element name, and every ``src`` and ``href`` (what a renderer would load)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        self.tags.add(tag)
+        self.urls += [value or "" for name, value in attrs if name in ("src", "href")]
+
+
+def test_a_hostile_thesis_is_shown_as_text_and_can_load_nothing(tmp_path, demo_cache_home):
+    """The thesis reaches the page as text; the HTML that is drawn has no script and no
+    element that loads anything but its own data: URIs and in-page links (that the renderer
+    also refuses every load from outside its folders is tested in robustness/test_paths)."""
+    copy_demo_cache(demo_cache_home, tmp_path / "home")
+    port = 9  # nothing listens: a fetch would be refused, not answered
     (tmp_path / "watchlists").mkdir()
     thesis = f'<img src="http://127.0.0.1:{port}/x"><script>alert(1)</script>'
     (tmp_path / "watchlists" / "hostile.yaml").write_text(
@@ -167,17 +193,19 @@ def test_a_hostile_thesis_renders_as_text_and_fetches_nothing(tmp_path, listener
         f"    thesis: '{thesis}'\n    added: 2026-11-01\n",
         encoding="utf-8",
     )
-    result = build_briefing(settings_for(tmp_path), tmp_path / "b.pdf", write_html=True)
-    assert listener.hits == []
-    text = pdf_text(result.pdf_path)
+    html = briefing_html(settings_for(tmp_path)).html
+    text = flat(html_text(html))
     assert "<script>alert(1)" in text and f'<img src="http://127.0.0.1:{port}/x">' in text
-    html = result.html_path.read_text()
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+    loads = _Loads()
+    loads.feed(html)
+    assert "script" not in loads.tags and "link" not in loads.tags
+    assert loads.urls and all(u.startswith(("data:", "#")) for u in loads.urls), loads.urls
 
 
-def test_missing_data_is_listed_in_the_gaps_box(tmp_path):
+def test_missing_data_is_listed_in_the_gaps_box(tmp_path, demo_cache_home):
+    copy_demo_cache(demo_cache_home, tmp_path / "home")  # what a first demo briefing filled
     settings = settings_for(tmp_path)
-    build_briefing(settings, tmp_path / "first.pdf")
     with sqlite3.connect(settings.cache_path) as db:
         db.execute("DELETE FROM daily_bars WHERE ticker = '300502.SZ' AND date > '2026-11-10'")
         db.execute("DELETE FROM coverage WHERE ticker = '300502.SZ'")
@@ -185,17 +213,18 @@ def test_missing_data_is_listed_in_the_gaps_box(tmp_path):
     # the demo cache is what has the gap: point a live run at a copy of it
     with sqlite3.connect(settings.cache_path) as src, sqlite3.connect(live.cache_path) as dst:
         src.backup(dst)  # a file copy would miss what is still in the WAL
-    result = build_briefing(live, tmp_path / "gaps.pdf")
-    text = pdf_text(result.pdf_path)
+    text = flat(html_text(briefing_html(live).html))
     gaps = text[text.rindex("6 · Data gaps") : text.rindex("7 · Risks")]
     assert "300502.SZ" in gaps and "screener data update --tickers 300502.SZ" in gaps
 
 
-def test_pdf_scores_match_the_screen(both_languages, tmp_path):
+@pytest.mark.slow
+def test_pdf_scores_match_the_screen(both_languages, tmp_path, demo_cache_home):
     """The cover's names to act on and the scorecard carry the screen's scores."""
     from screener.screen import run_screen
 
     _, text = both_languages["en"]
+    copy_demo_cache(demo_cache_home, tmp_path / "home")
     result = run_screen(settings_for(tmp_path), universe="all", top=0)
     frame = result.frame
     members = frame[frame["watchlist"] != ""].sort_values("score", ascending=False)
@@ -209,7 +238,7 @@ def test_pdf_scores_match_the_screen(both_languages, tmp_path):
     assert worst["ticker"] in text[text.index("Bottom of the screen") :][:600]
 
 
-def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path):
+def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path, html_instead_of_pdf):
     runner = CliRunner()
     ws = ["--demo", "--workspace", str(tmp_path)]
     env = {"SCREENER_HOME": str(tmp_path / "home")}
@@ -219,7 +248,8 @@ def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path):
     path.write_text(path.read_text("utf-8") + "# a note added by hand\n", "utf-8")
     result = runner.invoke(main, [*ws, "brief", "--out", str(tmp_path / "b.pdf")], env=env)
     assert result.exit_code == 0, result.output
-    text = pdf_text(tmp_path / "b.pdf")
+    [html] = html_instead_of_pdf
+    text = flat(html_text(html))
     changes = text[text.rindex("5 · Watchlist changes this week") : text.rindex("6 · Data gaps")]
     assert "Unisplendour 000938.SZ removed" in changes
     assert "edited by hand the file was edited by hand after its last recorded edit" in changes

@@ -129,7 +129,7 @@ def test_brief_from_the_installed_entry_point(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_brief_command(tmp_path):
+def test_demo_brief_command(tmp_path, demo_cache):
     result = CliRunner().invoke(
         main,
         [

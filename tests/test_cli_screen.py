@@ -11,6 +11,7 @@ import pytest
 import requests
 import responses
 from click.testing import CliRunner
+from conftest import copy_demo_cache
 
 from screener.cli import main
 from screener.data.universes import sources
@@ -23,10 +24,12 @@ def invoke(*args: str):
 
 
 @pytest.fixture(scope="module")
-def rows_all(tmp_path_factory) -> list[dict]:
+def rows_all(tmp_path_factory, demo_cache_home) -> list[dict]:
     """The demo screen of every name, once for the module (JSON)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("SCREENER_HOME", str(tmp_path_factory.mktemp("home")))
+    home = tmp_path_factory.mktemp("home")
+    copy_demo_cache(demo_cache_home, home)
+    mp.setenv("SCREENER_HOME", str(home))
     try:
         result = invoke(*DEMO, "screen", "--universe", "all", "--top", "0", "--format", "json")
     finally:
@@ -36,6 +39,7 @@ def rows_all(tmp_path_factory) -> list[dict]:
 
 
 def test_table_shows_demo_marking_chinese_names_and_mix_sources():
+    # a fresh $SCREENER_HOME: a first demo screen quotes the shipped fallback FX rate
     result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40")
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -51,6 +55,7 @@ def test_table_shows_demo_marking_chinese_names_and_mix_sources():
 
 
 def test_json_is_stdout_alone_with_flags_and_meta():
+    # a fresh $SCREENER_HOME: a first demo screen quotes the shipped fallback FX rate
     result = CliRunner().invoke(main, [*DEMO, "screen", "--universe", "all", "--format", "json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)
@@ -120,7 +125,7 @@ def test_filters_sort_and_top(rows_all):
     assert ranks == [1, 2, 3]
 
 
-def test_scenario_and_calibration_choose_the_exposure_columns():
+def test_scenario_and_calibration_choose_the_exposure_columns(demo_cache):
     result = invoke(
         *DEMO, "screen", "--scenario", "optimistic", "--calibration", "as_reported",
         "--format", "json", "--top", "0",
@@ -165,7 +170,7 @@ def test_no_cached_data_in_live_mode_names_the_command():
 # -- watchlist suggest ------------------------------------------------------------------------
 
 
-def test_suggest_in_every_format():
+def test_suggest_in_every_format(demo_cache):
     table = invoke(*DEMO, "watchlist", "suggest", "compute")
     assert table.exit_code == 0, table.output
     assert table.stdout.startswith("DEMO DATA — suggestions for compute")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import copy_demo_cache
 
 from screener.cli import main
 from screener.config import Config, loader, store
@@ -146,14 +147,15 @@ def test_a_basket_takes_its_markets_benchmark_when_its_side_is_not_listed(tmp_pa
 # -- each file parsed once per run ----------------------------------------------------------------
 
 
-def test_a_briefing_parses_each_yaml_file_once(tmp_path):
-    """(In a fresh $SCREENER_HOME: nothing is cached on disk yet.)"""
-    from screener.report import build_briefing
+def test_a_briefing_parses_each_yaml_file_once(tmp_path, screener_home, demo_cache):
+    """(In a fresh $SCREENER_HOME: no config is cached on disk yet; the demo_cache copy holds
+    the demo's market data alone.)"""
+    from screener.report import briefing_html  # all of build_briefing but the drawing
 
     store.clear()
     loader.PARSES.clear()
-    settings = Settings(workspace=workspace(tmp_path), demo=True, as_of=AS_OF, home=tmp_path / "h")
-    build_briefing(settings, tmp_path / "out")
+    settings = Settings(workspace=workspace(tmp_path), demo=True, as_of=AS_OF, home=screener_home)
+    briefing_html(settings)
     assert loader.PARSES, "nothing was parsed through the loader"
     twice = {path: n for path, n in loader.PARSES.items() if n > 1}
     assert twice == {}
@@ -184,7 +186,9 @@ def rename(ws: Workspace, old_cal: str, new_cal: str, old_sc: str, new_sc: str) 
         path.write_text(text, "utf-8")
 
 
-def test_renamed_calibration_and_scenario_flow_through_every_command(tmp_path):
+def test_renamed_calibration_and_scenario_flow_through_every_command(
+    tmp_path, demo_cache_home, html_instead_of_pdf
+):
     ws = workspace(tmp_path)
     model = Config(ws).model
     old_cal, old_sc = next(iter(model.calibrations)), next(iter(model.scenarios))
@@ -192,6 +196,7 @@ def test_renamed_calibration_and_scenario_flow_through_every_command(tmp_path):
     runner = CliRunner()
     common = ["--workspace", str(ws.root), "--demo", "--as-of", AS_OF.isoformat()]
     env = {"SCREENER_HOME": str(tmp_path / "home")}
+    copy_demo_cache(demo_cache_home, tmp_path / "home")
 
     run = runner.invoke(main, [*common, "model", "run", "--calibration", "house_view",
                                "--format", "json"], env=env)  # fmt: skip
@@ -207,6 +212,7 @@ def test_renamed_calibration_and_scenario_flow_through_every_command(tmp_path):
 
     brief = runner.invoke(main, [*common, "brief", "--out", str(tmp_path / "b")], env=env)
     assert brief.exit_code == 0, brief.output
+    assert len(html_instead_of_pdf) == 1  # the briefing was built (and handed to the drawing)
     stale = runner.invoke(main, [*common, "model", "run", "--calibration", old_cal], env=env)
     assert stale.exit_code == 1 and f"unknown calibration {old_cal!r}" in stale.output
 

@@ -192,6 +192,8 @@ def demo(tmp_path) -> Settings:
 
 
 def test_demo_screen_of_every_universe(demo):
+    """(A fresh $SCREENER_HOME, not the session's demo cache: a first demo screen quotes the
+    shipped fallback FX rate, as checked here; the rates its fill fetches are read next time.)"""
     result = run_screen(demo, universe="all", top=0)
     f = result.frame.set_index("ticker")
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
@@ -223,7 +225,7 @@ def test_demo_screen_of_every_universe(demo):
     assert set(run_screen(demo, universe="a-share", top=0).frame["market"]) == {"CN"}
 
 
-def test_a_names_exposure_is_the_same_screened_alone_and_in_the_whole_market(demo):
+def test_a_names_exposure_is_the_same_screened_alone_and_in_the_whole_market(demo, demo_cache):
     every = run_screen(demo, universe="all", top=0).frame.set_index("ticker")
     columns = [c for c in every.columns if c.startswith(("ai_growth_", "exposure_"))]
     columns = [c for c in columns if c not in ("exposure_estimated",)]
@@ -241,7 +243,7 @@ def test_a_names_exposure_is_the_same_screened_alone_and_in_the_whole_market(dem
     assert alone["p_top_decile"] == 1.0 and every.loc["300624.SZ", "p_top_decile"] < 1.0
 
 
-def test_screen_the_tickers_you_name_in_any_form(demo):
+def test_screen_the_tickers_you_name_in_any_form(demo, demo_cache):
     result = run_screen(demo, tickers=["300308,sz300502", "NVDA.O", " MU "], top=0)
     assert sorted(result.frame["ticker"]) == ["300308.SZ", "300502.SZ", "MU", "NVDA"]
     assert result.universe == "tickers" and result.universe_size == 4
@@ -253,7 +255,7 @@ def test_screen_the_tickers_you_name_in_any_form(demo):
         run_screen(demo, tickers=["NVDA,30030"])
 
 
-def test_the_screen_names_its_calibration_window_and_sanity_checks(demo):
+def test_the_screen_names_its_calibration_window_and_sanity_checks(demo, demo_cache):
     result = run_screen(demo, top=0)
     meta = result.meta()
     assert meta["calibration"] == result.calibration
@@ -268,7 +270,7 @@ def test_the_screen_names_its_calibration_window_and_sanity_checks(demo):
     assert any(n.startswith("sanity: 4 name(s) rest on one estimated") for n in result.notes)
 
 
-def test_screen_of_named_watchlists_with_filters(demo):
+def test_screen_of_named_watchlists_with_filters(demo, demo_cache):
     result = run_screen(
         demo,
         watchlists=["compute"],
@@ -299,7 +301,7 @@ def test_bad_names_are_refused_before_any_data_is_read(demo):
     assert not demo.cache_path.exists()
 
 
-def test_suggest_lists_fitting_names_on_no_watchlist(demo):
+def test_suggest_lists_fitting_names_on_no_watchlist(demo, demo_cache):
     result = suggest(demo, "compute", top=0)
     f = result.frame
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
@@ -569,7 +571,7 @@ def test_concept_refresh_fails_whole_when_nothing_is_fetched(live, monkeypatch):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_exposure_section_renders_finished_rows(demo, lang):
+def test_exposure_section_renders_finished_rows(demo, demo_cache, lang):
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     ctx = exposure_section_context(demo, lists, lang=lang)
     assert [len(t["rows"]) for t in ctx["lists"]] == [len(wl.members) for wl in lists]
