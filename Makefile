@@ -7,12 +7,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
+# test workers (pytest-xdist); JOBS=0 runs the tests in this process (a debugger, -x, -s)
+JOBS ?= 2
+PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadgroup
 
-.PHONY: brief test lint format bench sysdeps venv clean help
+.PHONY: brief test test-fast lint format bench sysdeps venv clean help
 
 help:
 	@echo "make brief   - render this week's demo briefing PDF into briefs/ (offline)"
-	@echo "make test    - run the whole offline test suite"
+	@echo "make test    - run the whole offline test suite (JOBS=2 workers)"
+	@echo "make test-fast - the suite without the slow tests (PDF renders, long property runs)"
 	@echo "make lint    - ruff check and format check, mypy on screener/"
 	@echo "make bench   - run every benchmark in benchmarks/"
 
@@ -30,7 +34,10 @@ brief: $(STAMP) sysdeps
 	$(VENV)/bin/screener --demo brief --out briefs/ $(ARGS)
 
 test: $(STAMP) sysdeps
-	$(PY) -m pytest $(ARGS)
+	$(PYTEST) $(ARGS)
+
+test-fast: $(STAMP) sysdeps
+	$(PYTEST) -m "not slow" $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check screener tests benchmarks

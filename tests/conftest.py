@@ -35,7 +35,9 @@ import os
 import shutil
 import socket
 import sqlite3
+import sys
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -220,3 +222,44 @@ def html_instead_of_pdf(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(builder, "html_to_pdf", record)
     return seen
+
+
+# -- running on several workers (pytest-xdist: make test) ------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that read the drawn demo briefing are slow and run on one worker, so it is drawn
+    once there (``--dist loadgroup``); the rest spread over the workers."""
+    for item in items:
+        if "demo_briefing" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("demo_briefing"))
+            item.add_marker(pytest.mark.slow)  # the first to ask draws PDFs
+
+
+#: the robustness ledger (tests/robustness/support.py) counted by every worker
+_LEDGERS: Counter[str] = Counter()
+
+
+def pytest_sessionfinish(session) -> None:
+    out = getattr(session.config, "workeroutput", None)  # set on an xdist worker
+    support = sys.modules.get("robustness.support")
+    if out is not None and support is not None:
+        out["robustness_ledger"] = dict(support.LEDGER)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    _LEDGERS.update(getattr(node, "workeroutput", {}).get("robustness_ledger", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The robustness ledger: what the suite tried and found, summed over the workers."""
+    support = sys.modules.get("robustness.support")
+    ledger = _LEDGERS + (support.LEDGER if support is not None else Counter())
+    if not ledger:
+        return
+    terminalreporter.write_sep("-", "robustness ledger")
+    keys = ["bad inputs", "faults injected", "files changed", "tracebacks"]
+    for key in [*keys, *sorted(set(ledger) - set(keys))]:
+        terminalreporter.write_line(f"{key}: {ledger[key]}")

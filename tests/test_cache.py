@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -154,6 +153,7 @@ def script(
     return [sys.executable, "-c", code, *args]
 
 
+@pytest.mark.slow
 def test_a_process_killed_mid_write_leaves_the_previous_state(tmp_path):
     early = dt.date(2026, 11, 13)
     settings = Settings(workspace=Workspace.open(tmp_path), as_of=AS_OF)
@@ -202,15 +202,21 @@ def test_a_writer_waits_for_the_lock_then_succeeds(cache):
     store(cache)
     holder = sqlite3.connect(cache.path, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
-    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
-    start = time.monotonic()
+    letting_go = threading.Event()
+
+    def let_go() -> None:
+        letting_go.set()  # before the COMMIT: a write that waited for it sees the flag
+        holder.execute("COMMIT")
+
+    release = threading.Timer(0.3, let_go)
     release.start()
     try:
         store(cache, price_fn=lambda day: 7.0)
+        waited = letting_go.is_set()
     finally:
         release.join()
         holder.close()
-    assert time.monotonic() - start >= 0.25
+    assert waited, "the write went through while another connection held the lock"
     assert set(cache.bars(["NVDA"], SINCE, AS_OF)["close"]) == {7.0}
 
 
@@ -230,6 +236,7 @@ def test_a_writer_refuses_clearly_when_the_lock_is_held_too_long(tmp_path):
         holder.close()
 
 
+@pytest.mark.slow
 def test_two_processes_updating_at_once_do_not_corrupt_the_cache(tmp_path):
     tickers = ("NVDA", "MSFT", "AMD", "AVGO", "TSM", "INTC", "AAPL", "META")
     procs = [
@@ -279,6 +286,7 @@ def test_demo_and_live_caches_are_separate_files(tmp_path):
     assert live.cache_path.exists() and not demo.cache_path.exists()
 
 
+@pytest.mark.slow
 def test_many_connections_opening_a_new_file_at_once(tmp_path):
     """SQLite refuses a concurrent switch to WAL without waiting; opening retries it."""
     failures: list[str] = []

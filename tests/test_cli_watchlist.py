@@ -265,6 +265,7 @@ main(sys.argv[2:], prog_name="screener")
 """
 
 
+@pytest.mark.slow
 def test_killing_the_command_before_the_rename_loses_nothing(ws, tmp_path):
     path = ws / "watchlists" / "compute.yaml"
     original = path.read_bytes()

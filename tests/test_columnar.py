@@ -115,6 +115,7 @@ def test_reads_stop_at_the_as_of_day(tmp_path):
     assert bars.days.max() == (as_of - dt.date(1970, 1, 1)).days
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(
@@ -271,6 +272,7 @@ with Cache({path!r}) as cache:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["mid-transaction", "mid-file", "after-rename", "anywhere"])
 def test_kill_minus_9_anywhere_leaves_reads_exact(tmp_path, where):
     path = tmp_path / "cache.sqlite"

@@ -56,6 +56,7 @@ def test_same_bars_whatever_the_range_asked(provider):
     pd.testing.assert_frame_equal(whole.loc[part.index], part)
 
 
+@pytest.mark.slow
 def test_identical_across_processes():
     code = (
         "import datetime as dt;from screener.data.providers.demo import DemoProvider;"

@@ -94,6 +94,7 @@ weights = st.lists(st.floats(0, 1, allow_nan=False), min_size=4, max_size=4).map
 growths = st.lists(st.floats(-0.9, 3, allow_nan=False), min_size=4, max_size=4)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(st.lists(weights, min_size=1, max_size=12), growths, st.integers(0, 11))
 def test_a_names_exposure_is_the_same_alone_and_in_any_universe(mix_rows, growth, pick):
@@ -108,6 +109,7 @@ def test_a_names_exposure_is_the_same_alone_and_in_any_universe(mix_rows, growth
     assert np.isfinite(values).all() and (values >= 0).all() and (values <= 100).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(weights, growths, st.integers(0, 3), st.integers(0, 3), st.floats(0, 1))
 def test_moving_weight_to_a_faster_segment_never_lowers_ai_growth(mine, growth, a, b, fraction):

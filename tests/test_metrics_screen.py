@@ -172,6 +172,7 @@ def test_order_and_duplicates_do_not_matter():
     assert list(expected.index) == ["A", "B", "C"]
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 6), st.integers(0, 2**31), st.floats(0.0, 0.4))
 def test_vectorised_returns_agree_with_period_returns(n, seed, gap_share):
@@ -308,6 +309,7 @@ def _reference(standard: pd.DataFrame, as_of: dt.date) -> dict[str, dict[str, fl
     return out
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 8), st.integers(0, 2**31), st.floats(0.0, 0.5))
 def test_segment_operations_agree_with_ticker_by_ticker_definitions(n, seed, gap_share):

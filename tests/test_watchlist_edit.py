@@ -396,6 +396,7 @@ add_member(settings, "compute", "600519", thesis="t", name_zh="茅台", name_en=
 """
 
 
+@pytest.mark.slow
 def test_a_process_killed_between_temporary_file_and_rename_loses_nothing(ws, tmp_path):
     path = wl_path(ws, "compute")
     original = path.read_bytes()
@@ -608,6 +609,7 @@ _TEXT = (
 )
 
 
+@pytest.mark.slow
 @hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(thesis=_TEXT, name=_TEXT, tags=st.lists(_TEXT, max_size=3, unique=True))
 @example(thesis="0", name="?0", tags=["?0", "? a"])  # plain ?0 in [..] reads back as {0: null}

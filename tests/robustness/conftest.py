@@ -1,4 +1,5 @@
-"""Fixtures of the robustness suite, and the ledger printed at the end of the run."""
+"""Fixtures of the robustness suite (the ledger is printed at the end of the run by
+../conftest.py, summed over the test workers)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from screener.data.cache import Cache
 from screener.data.importer import import_bars
 from screener.report import builder
 
-from .support import FIXTURES, LEDGER, invoke, make_workspace
+from .support import FIXTURES, invoke, make_workspace
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +68,3 @@ def demo_home(screener_home: Path, briefed_home: Path) -> Path:
 def ws(tmp_path: Path) -> Path:
     """A workspace with the shipped model/ and the ``core`` watchlist."""
     return make_workspace(tmp_path / "ws")
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if not LEDGER:
-        return
-    terminalreporter.write_sep("-", "robustness ledger")
-    keys = ["bad inputs", "faults injected", "files changed", "tracebacks"]
-    for key in [*keys, *sorted(set(LEDGER) - set(keys))]:
-        terminalreporter.write_line(f"{key}: {LEDGER[key]}")

@@ -881,6 +881,7 @@ def test_bad_input_is_one_line_and_changes_nothing(case: Case, ws: Path, home: P
 SUBPROCESS = ["wl-billion-laughs", "model-gbk", "wl-impossible-date", "csv-date-year-9999"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case_id", SUBPROCESS)
 def test_a_fresh_process_prints_one_line_and_no_traceback(case_id: str, ws: Path, home: Path):
     case = next(c for c in CORPUS if c.id == case_id)
@@ -897,6 +898,7 @@ def test_a_fresh_process_prints_one_line_and_no_traceback(case_id: str, ws: Path
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
+@pytest.mark.slow
 def test_verbose_is_the_only_way_to_a_traceback(ws: Path, home: Path):
     """The contract's other half: --verbose shows the traceback behind the one line."""
     replace(CORE, "added: 2023-03-19", "added: 2023-02-30")(ws)
@@ -917,6 +919,7 @@ BOMBS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bomb", BOMBS, ids=list(BOMBS))
 @pytest.mark.parametrize("where", ["watchlist", "model"])
 def test_yaml_bombs_are_refused_in_bounded_time_and_memory(bomb: str, where: str, tmp_path: Path):

@@ -373,6 +373,7 @@ def test_a_bad_payload_fails_its_ticker_by_name_and_stores_nothing(
 # -- a briefing built while some tickers failed --------------------------------------------------
 
 
+@pytest.mark.slow  # draws a PDF
 def test_a_briefing_after_failed_fetches_renders_and_lists_them(vendor, ws, screener_home):
     vendor.kline("300502.SZ")
     vendor.kline("300308.SZ", body=requests.exceptions.ConnectionError("Connection reset by peer"))

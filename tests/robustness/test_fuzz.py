@@ -41,6 +41,8 @@ from screener.watchlists import check_mix, load_watchlist_bytes, parse_segments
 
 from .support import DATA, LEDGER
 
+pytestmark = pytest.mark.slow  # long property runs: not in make test-fast
+
 SEGMENTS = {"accelerators", "optical", "networking", "servers", "edge", "power", "applications"}
 
 

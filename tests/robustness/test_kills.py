@@ -27,6 +27,7 @@ from screener.tickers import security
 
 from .support import LEDGER, invoke, traceback_in
 
+pytestmark = pytest.mark.slow  # processes killed: not in make test-fast
 AS_OF = "2026-11-20"
 TICKERS = ["NVDA", "300308.SZ", "MSFT", "300502.SZ", "AMD", "688256.SH"]
 UPDATE = ["--demo", "--as-of", AS_OF, "data", "update", "--since", "2026-06-01"]

@@ -137,6 +137,7 @@ def brief(ws: Path, out: Path):
     return invoke(["--workspace", str(ws), *BRIEF, "--out", str(out)])
 
 
+@pytest.mark.slow  # draws a PDF
 def test_out_an_existing_folder_gets_the_weeks_pdf(ws, demo_home, tmp_path):
     folder = tmp_path / "briefs"
     folder.mkdir()
@@ -193,6 +194,7 @@ def test_a_snapshot_cannot_name_files_outside_its_folders(ws, demo_home, tmp_pat
 # -- the renderer loads nothing from outside its folders ----------------------------------------
 
 
+@pytest.mark.slow  # draws a PDF
 def test_a_template_that_reaches_outside_fetches_nothing_and_writes_nothing(
     ws, demo_home, tmp_path, listener, caplog
 ):
