@@ -167,12 +167,14 @@ def demo_cache(screener_home: Path, demo_cache_home: Path) -> Path:
 @dataclass(frozen=True)
 class RenderedBriefing:
     """A briefing drawn to a real PDF: the result, the PDF's text (pages joined by line
-    breaks) and each page's, and the HTML it was drawn from."""
+    breaks) and each page's, the HTML it was drawn from, and the settings it was made with
+    (its cache may be read, never written)."""
 
     result: Any  # screener.report.BriefingResult
     text: str
     pages: list[str]
     html: str
+    settings: Any  # screener.settings.Settings
 
     @property
     def flat(self) -> str:
@@ -199,7 +201,7 @@ def demo_briefing(tmp_path_factory, demo_cache_home: Path):
             result = build_briefing(settings, root / "briefs", write_html=True, lang=lang)
             pages = pdf_pages(result.pdf_path)
             html = result.html_path.read_text("utf-8")
-            drawn[lang] = RenderedBriefing(result, "\n".join(pages), pages, html)
+            drawn[lang] = RenderedBriefing(result, "\n".join(pages), pages, html, settings)
         return drawn[lang]
 
     return render

@@ -13,15 +13,12 @@ from collections import Counter
 
 import pandas as pd
 import pytest
-from pypdf import PdfReader
 
 from screener.config import Config
-from screener.report import build_briefing
 from screener.screen import run_screen
 from screener.settings import Settings
 from screener.tickers import security
 from screener.watchlists import load_all
-from screener.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 AS_OF = dt.date(2026, 11, 20)  # a Friday: ISO week 2026-W47
@@ -36,15 +33,12 @@ BASKETS = {
 
 
 @pytest.fixture(scope="module")
-def editions(tmp_path_factory):
-    root = tmp_path_factory.mktemp("ws")
-    settings = Settings(workspace=Workspace.open(root), demo=True, as_of=AS_OF, home=root / "h")
-    out = {}
-    for lang in ("en", "zh"):
-        result = build_briefing(settings, root / "briefs", lang=lang)
-        pages = [p.extract_text() for p in PdfReader(result.pdf_path).pages]
-        out[lang] = (result, pages)
-    return settings, out
+def editions(demo_briefing):
+    """Both editions of the shipped demo briefing as of AS_OF, drawn once per session
+    (conftest.py), and the settings they were made with (read their cache, never write it)."""
+    assert demo_briefing("en").settings.as_of == AS_OF
+    out = {lang: (demo_briefing(lang).result, demo_briefing(lang).pages) for lang in ("en", "zh")}
+    return demo_briefing("en").settings, out
 
 
 def flat(text: str) -> str:
