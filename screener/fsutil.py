@@ -17,6 +17,9 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+from .errors import InputError
 
 try:  # POSIX only; elsewhere the lock is a no-op and callers rely on their own checks
     import fcntl
@@ -36,6 +39,65 @@ def temp_path_for(path: Path) -> Path:
 def is_temp_file(path: Path) -> bool:
     """Whether ``path`` looks like a temporary file left by an interrupted :func:`write_atomic`."""
     return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
+
+
+def ensure_folder(path: Path, what: str, hint: str) -> Path:
+    """``path`` as a folder, created with its parents if missing; else one
+    :class:`~screener.errors.InputError` saying why not (a file is in the way, a symbolic link
+    leads nowhere, a parent cannot be written) and ``hint`` (what to do)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    except OSError as exc:
+        if path.is_symlink() and not path.exists():
+            why = f"is a symbolic link to {os.readlink(path)}, which does not exist"
+        elif path.exists() and not path.is_dir():
+            why = "is a file, not a folder"
+        else:
+            blocker = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+            why = (
+                f"cannot be created: {blocker} is a file"
+                if blocker is not None
+                else f"cannot be created ({exc.strerror or exc})"
+            )
+        raise InputError(f"{what} {path} {why}; {hint}") from exc
+
+
+def open_regular(path: Path, error: type[InputError], what: str, hint: str = "") -> BinaryIO:
+    """``path`` opened for reading in binary, if it is a regular file: a device
+    (``/dev/zero``), a FIFO (opened without waiting for a writer) or a socket is one ``error``
+    line naming ``what`` and the file, and so is a file that cannot be opened."""
+    named = f"{what} {path}" if what else str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise error(f"{named}: cannot read the file ({exc.strerror or exc})") from exc
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error(
+                f"{named}: not a regular file (a device, pipe or socket)"
+                + (f"; {hint}" if hint else "")
+            )
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular(path: Path, max_bytes: int, error: type[InputError], what: str) -> bytes:
+    """The bytes of the regular file ``path`` (:func:`open_regular`), at most ``max_bytes``;
+    a larger file is one ``error`` line, read no further than the limit."""
+    with open_regular(path, error, what) as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"{what} {path}: cannot read the file ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise error(f"{what} {path}: larger than {max_bytes:,} bytes")
+    return data
 
 
 def write_atomic(
@@ -97,7 +159,7 @@ def exclusive_lock(path: Path, timeout_s: float = 10.0) -> Iterator[None]:
     Waits up to ``timeout_s`` for another holder, then raises :class:`TimeoutError`.
     The lock is released when the block ends or the process dies.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent, "the lock folder", "set $SCREENER_HOME to a folder you can write")
     with open(path, "a+b") as fh:
         if fcntl is not None:
             _acquire(fh.fileno(), path, timeout_s)

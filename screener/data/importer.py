@@ -61,6 +61,7 @@ import pandas as pd
 
 from ..calendars import FIRST_DAY, LAST_DAY, sessions
 from ..errors import InputError, TickerError
+from ..fsutil import open_regular
 from ..tickers import security
 from .cache import Attempt, Cache, utc_now
 from .schema import conform_bars
@@ -126,10 +127,12 @@ class CsvBars:
 
 
 def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    hint = "export the bars to a CSV file and import that"
+    with open_regular(path, InputError, "", hint) as fh:
+        try:
+            data = fh.read()
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the file ({exc.strerror})") from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -14,14 +14,19 @@ import datetime as dt
 import hashlib
 import json
 import platform
+import re
 import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pandas as pd
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from .. import jsonio
+from ..daterange import RANGE, in_range
 from ..errors import DataError, InputError
 
 FORMAT = "screener-briefing-manifest/1"
@@ -114,33 +119,98 @@ def dumps(manifest: dict) -> bytes:
     return (json.dumps(manifest, sort_keys=True, ensure_ascii=False, indent=1) + "\n").encode()
 
 
-def read_manifest(path: Path) -> dict:
-    """Load and check a manifest written by :func:`build_manifest`."""
-    path = Path(path)
+def _plain_yaml_name(name: str) -> str:
+    if not _FILE_NAME.fullmatch(name):
+        raise ValueError(f"{name[:80]!r} is not a plain .yaml name")
+    return name
+
+
+def _day_in_range(day: dt.date) -> dt.date:
+    if not in_range(day):
+        raise ValueError(f"{day} is outside {RANGE}")
+    return day
+
+
+#: a file name a snapshot may hold: no folder, no NUL, not hidden, at most 100 characters
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,94}\.yaml")
+
+
+def _utf8(text: str) -> str:
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise InputError(f"--snapshot {path}: cannot read: {exc.strerror}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"--snapshot {path}: not a briefing manifest ({exc})") from exc
-    needed = (
-        "format",
-        "week",
-        "as_of",
-        "lang",
-        "demo",
-        "model_files",
-        "watchlist_files",
-        "data",
-        "changes",
-        "snapshot_id",
-    )
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"holds {text[exc.start]!r}, which is not a character") from None
+    return text
+
+
+FileName = Annotated[str, AfterValidator(_plain_yaml_name)]
+FileText = Annotated[str, AfterValidator(_utf8)]
+Day = Annotated[dt.date, AfterValidator(_day_in_range)]
+
+
+class _AsOf(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: Day
+    cn: Day
+    us: Day
+
+
+class _Fingerprint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    last_bar: Day
+    rows: int = Field(ge=0)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class _Change(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: Day
+    list: str = Field(max_length=200)
+    ticker: str | None = Field(max_length=40)
+    action: str = Field(max_length=40)
+    summary: str = Field(max_length=2000)
+
+
+class Manifest(BaseModel):
+    """What a manifest must hold to be re-rendered (``hashes`` and ``versions`` are notes)."""
+
+    model_config = ConfigDict(extra="forbid")
+    format: Literal["screener-briefing-manifest/1"]
+    week: str = Field(pattern=r"^\d{4}-W\d{2}$")
+    as_of: _AsOf
+    lang: Literal["en", "zh"]
+    demo: bool
+    model_files: dict[FileName, FileText]
+    watchlist_files: dict[FileName, FileText]
+    data: dict[str, _Fingerprint]
+    changes: list[_Change]
+    snapshot_id: str = Field(pattern=r"^[0-9a-f]{12}$")
+    hashes: dict[str, dict[str, str]] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)
+
+
+def read_manifest(path: Path) -> dict:
+    """Load and check a manifest written by :func:`build_manifest`: a regular file, bounded in
+    size and depth (:mod:`screener.jsonio`), validated by :class:`Manifest`; every refusal is
+    one :class:`InputError` naming the file and the key."""
+    path = Path(path)
+    what = f"--snapshot {path}"
+    data = jsonio.read_json(path, InputError, "--snapshot")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"--snapshot {path}: not a {FORMAT} file")
-    missing = [k for k in needed if k not in data]
-    if missing:
-        raise InputError(f"--snapshot {path}: lacks {', '.join(missing)}")
-    return data
+        raise InputError(f"{what}: not a {FORMAT} file")
+    try:
+        manifest = Manifest.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(p) for p in err["loc"]]
+        # a refused key is quoted in the message itself: name only the field that holds it
+        where = loc[0] if "[key]" in loc else ".".join(p[:80] for p in loc)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            missing = [".".join(map(str, e["loc"])) for e in exc.errors() if e["type"] == "missing"]
+            raise InputError(f"{what}: lacks {', '.join(missing)}") from None
+        raise InputError(f"{what}: {where}: {msg}") from None
+    return manifest.model_dump(mode="json")
 
 
 @contextmanager
@@ -154,8 +224,7 @@ def snapshot_workspace(manifest: dict):
         ):
             (root / folder).mkdir()
             for name, text in files.items():
-                if Path(name).name != name or not name.endswith(".yaml"):
-                    raise InputError(f"snapshot file name {name!r} is not a plain .yaml name")
+                _plain_yaml_name(name)  # checked on reading too: never a path out
                 (root / folder / name).write_text(text, "utf-8")
         yield root
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,23 +29,57 @@ HISTORY_FILE = "watchlist-history.jsonl"
 def read_history(home: Path) -> list[dict]:
     """Every recorded change, oldest first; each record gains ``when`` (an aware datetime).
 
-    An unreadable line (e.g. cut short by a crash) is skipped with a warning."""
+    Read tolerantly, line by line as bytes: a line that is not UTF-8 (cut mid-character by a
+    crash), not JSON, not a record or longer than :data:`MAX_LINE` is skipped with a warning
+    naming its line; it is never fatal. A history that is not a regular file is ignored."""
     path = Path(home) / HISTORY_FILE
     if not path.is_file():
         return []
     records = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; open errors are a warning too
+    except OSError as exc:
+        log.warning("%s: cannot read the watchlist history (%s)", path, exc.strerror or exc)
+        return []
+    with fh:
+        for number, raw in enumerate(_lines(fh), 1):
+            if not raw.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(raw.decode("utf-8"))
+                if not isinstance(record, dict) or not isinstance(record.get("at"), str):
+                    raise ValueError("not a history record")
                 record["when"] = dt.datetime.fromisoformat(record["at"])
-            except (ValueError, KeyError, TypeError) as exc:
-                log.warning("%s:%d: skipped an unreadable history line (%s)", path, number, exc)
+                if record["when"].tzinfo is None:
+                    raise ValueError(f"time {record['at']!r} has no time zone")
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
+                why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+                if (str(path), number, raw) not in _WARNED:  # once per line, not per read
+                    _WARNED.add((str(path), number, raw))
+                    log.warning("%s:%d: skipped an unreadable history line (%s)", path, number, why)
                 continue
             records.append(record)
     return records
+
+
+_WARNED: set[tuple[str, int, bytes]] = set()
+#: the longest history line read (a record is well under 10 kB); longer ones are skipped
+MAX_LINE = 1024 * 1024
+
+
+def _lines(fh) -> Iterator[bytes]:
+    """The file's lines as bytes; a line over :data:`MAX_LINE` comes back as ``b"?"`` (skipped
+    as unreadable) without being held in memory."""
+    while True:
+        line = fh.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = fh.readline(MAX_LINE)
+            yield b"?"
+            continue
+        yield line
 
 
 def unrecorded_changes(home: Path, folder: Path, start: dt.date, end: dt.date) -> list[dict]:

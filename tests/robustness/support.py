@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -52,7 +53,12 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
                 if name.endswith(("-wal", "-shm")) or path.parent.name == "config-cache":
                     continue
                 key = str(path)
-                out[key] = f"-> {os.readlink(path)}" if path.is_symlink() else path.read_bytes()
+                if path.is_symlink():
+                    out[key] = f"-> {os.readlink(path)}"
+                elif not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block a read
+                    out[key] = f"special file, mode {path.stat().st_mode:o}"
+                else:
+                    out[key] = path.read_bytes()
     return out
 
 

@@ -176,7 +176,7 @@ def test_a_snapshot_cannot_name_files_outside_its_folders(ws, demo_home, tmp_pat
     manifest = {
         "format": "screener-briefing-manifest/1",
         "week": "2026-W47",
-        "as_of": {"day": "2026-11-20"},
+        "as_of": {"day": "2026-11-20", "cn": "2026-11-20", "us": "2026-11-20"},
         "lang": "en",
         "demo": True,
         "model_files": {"../../escape.yaml": "x: 1\n"},
@@ -188,7 +188,7 @@ def test_a_snapshot_cannot_name_files_outside_its_folders(ws, demo_home, tmp_pat
     path = tmp_path / "evil.manifest.json"
     path.write_text(json.dumps(manifest), "utf-8")
     args = ["--workspace", str(ws), *BRIEF, "--snapshot", str(path), "--out", str(tmp_path)]
-    run_refused(tmp_path, args, "'../../escape.yaml' is not a plain .yaml name")
+    run_refused(tmp_path, args, "model_files: '../../escape.yaml' is not a plain .yaml name")
 
 
 # -- the renderer loads nothing from outside its folders ----------------------------------------
@@ -213,7 +213,7 @@ def test_a_template_that_reaches_outside_fetches_nothing_and_writes_nothing(
     (ws / "templates" / "partials").mkdir()
     (ws / "templates" / "partials" / "disclaimer.html.j2").write_text(hostile, "utf-8")
     out = tmp_path / "briefs"
-    with caplog.at_level(logging.WARNING, logger="screener.report.render"):
+    with caplog.at_level(logging.INFO, logger="screener.report.render"):
         run_refused(tmp_path, ["--workspace", str(ws), *BRIEF, "--out", str(out)], "outside")
     refused = [r.getMessage() for r in caplog.records if "refused to load" in r.getMessage()]
     assert any("beacon.png" in m for m in refused)
