@@ -17,7 +17,8 @@ import click
 from ..errors import ScreenerError
 from ..settings import Settings
 from ..workspace import Workspace
-from .options import parse_date
+from . import failures
+from .options import OneLineError, parse_date
 
 log = logging.getLogger("screener")
 #: loggers of vendor libraries, shown only with --verbose (yfinance warns "Cookie/crumb fetch
@@ -25,22 +26,21 @@ log = logging.getLogger("screener")
 _VENDOR_LOGGERS = ("yfinance", "curl_cffi", "urllib3", "akshare")
 
 
-class _Failure(click.ClickException):
-    """A library error as the CLI shows it: ``error: <one line>`` and the error's exit code."""
+_Failure = OneLineError
 
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        # click types exit_code as a class variable, but reads it from the instance: each
-        # failure carries the exit code of its own error class
-        self.exit_code = exit_code  # type: ignore[misc]
 
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+def _verbose(ctx: click.Context | None, args=None) -> bool:
+    if ctx is not None and ctx.find_root().meta.get("verbose"):
+        return True
+    argv = list(args) if args is not None else sys.argv[1:]
+    return "-v" in argv or "--verbose" in argv
 
 
 class _Group(click.Group):
-    """A click group that turns :class:`ScreenerError` into a one-line failure and imports
-    each subcommand's module only when that subcommand is used (:data:`COMMANDS`)."""
+    """A click group that turns every exception into a one-line failure (a
+    :class:`ScreenerError` says what to do; anything else is described by
+    :mod:`.failures`) and imports each subcommand's module only when that subcommand is used
+    (:data:`COMMANDS`)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
@@ -66,13 +66,36 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a full disk or a closed pipe fails here, not at exit
+            return result
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # click's own: usage errors, exit codes, a reader that went away
         except ScreenerError as exc:
-            if ctx.find_root().meta.get("verbose"):
+            if _verbose(ctx):
                 log.exception("failed")
             raise _Failure(
                 str(exc).splitlines()[0] if str(exc) else type(exc).__name__, exc.exit_code
             ) from exc
+        except Exception as exc:  # the last line of defence: one line, never a traceback
+            if _verbose(ctx):
+                log.exception("failed")
+            failures.quiet_stdout()
+            raise _Failure(failures.describe(exc, ctx.invoked_subcommand), 1) from exc
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's main, with anything that escapes it (an error before or after a command)
+        as one line and exit 1 too."""
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        except Exception as exc:
+            if not standalone_mode:
+                raise
+            if _verbose(None, args):
+                log.exception("failed")
+            failures.quiet_stdout()
+            click.echo(f"error: {failures.describe(exc, None)}", err=True)
+            sys.exit(1)
 
 
 @click.group(

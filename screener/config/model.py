@@ -98,16 +98,21 @@ INPUT_SPECS: dict[str, InputSpec] = {
 }
 
 _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+#: no quantity the model uses comes near this in its unit (the largest, FLOP/s, is ~1e17):
+#: a hard limit, so products of inputs stay far inside floating point (1e308)
+MAX_MAGNITUDE = 1e20
+#: a growth rate above 10,000% per period is a typo, and compounding it overflows
+MAX_RATE = 100.0
 #: the pydantic type of each kind of value: hard limits only; plausible ranges live in the files
 _VALUE_TYPES: dict[str, Any] = {
-    "whole": Annotated[int, Field(strict=True, ge=1)],
-    "positive": Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)],
-    "nonneg": Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)],
+    "whole": Annotated[int, Field(strict=True, ge=1, le=10**15)],
+    "positive": Annotated[float, Field(strict=True, gt=0, le=MAX_MAGNITUDE, allow_inf_nan=False)],
+    "nonneg": Annotated[float, Field(strict=True, ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)],
     "fraction": Annotated[float, Field(strict=True, ge=0, le=1)],
     "positive_fraction": Annotated[float, Field(strict=True, gt=0, le=1)],
-    "rate": Annotated[float, Field(strict=True, gt=-1, allow_inf_nan=False)],
-    "pue": Annotated[float, Field(strict=True, ge=1, allow_inf_nan=False)],
-    "count": Annotated[float, Field(strict=True, ge=1, allow_inf_nan=False)],
+    "rate": Annotated[float, Field(strict=True, gt=-1, le=MAX_RATE, allow_inf_nan=False)],
+    "pue": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
+    "count": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
     "month": Annotated[str, StringConstraints(strict=True, pattern=_MONTH_PATTERN)],
     "method": Literal[METHODS],
 }

@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..calendars import last_session, sessions
 from ..errors import CacheError
+from ..fsutil import ensure_folder
 from ..settings import Settings
 from ..tickers import security
 from .schema import BAR_COLUMNS, BAR_NUMERIC, FUNDAMENTAL_COLUMNS, empty_bars
@@ -161,7 +162,11 @@ class Cache:
         self.as_of = as_of
         self.busy_timeout_s = busy_timeout_s
         self._wrote_bars = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_folder(
+            self.path.parent,
+            "the cache folder",
+            "set $SCREENER_HOME to a folder you can write (it holds the market-data cache)",
+        )
         with self._errors("opening the cache"):
             self._conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None)
         try:

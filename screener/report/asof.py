@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from ..calendars import last_session
+from ..daterange import RANGE, in_range
 from ..errors import InputError
 
 
@@ -33,6 +34,8 @@ class AsOf:
             sunday = dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 7)
         except ValueError as exc:
             raise InputError(f"--week {week!r}: {exc}") from None
+        if not (in_range(sunday - dt.timedelta(days=6)) and in_range(sunday)):
+            raise InputError(f"--week {week}: outside {RANGE}, the days this tool works with")
         monday = sunday - dt.timedelta(days=6)
         if monday > today:
             raise InputError(f"--week {week}: starts {monday}, after today ({today})")

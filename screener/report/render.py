@@ -209,7 +209,8 @@ def _safe_fetcher_class():
                 if any(path.is_relative_to(root) for root in self.allowed_roots):
                     return super().fetch(url, headers)
             self.refused.append(url)
-            log.warning("refused to load %s (outside the template and asset folders)", url)
+            # the error names the first refused URL; the others are for -v
+            log.info("refused to load %s (outside the template and asset folders)", url)
             raise ValueError(f"refused to load {url}")
 
     return SafeURLFetcher
@@ -241,12 +242,19 @@ def html_to_pdf(html: str, base_dir: Path, allowed_roots: Sequence[Path]) -> tup
     watcher = _GlyphWatcher()
     wlog = logging.getLogger("weasyprint")
     wlog.addHandler(watcher)
+    # WeasyPrint's own lines (an ERROR per refused URL) repeat what the one error line says:
+    # the watcher hears them, the terminal only with -v
+    level, propagate = wlog.level, wlog.propagate
+    wlog.setLevel(logging.WARNING)
+    wlog.propagate = log.isEnabledFor(logging.INFO)
     try:
         doc = weasyprint.HTML(string=html, base_url=str(base_dir) + os.sep, url_fetcher=fetcher)
         document = doc.render()
         pdf = document.write_pdf()
     finally:
         wlog.removeHandler(watcher)
+        wlog.setLevel(level)
+        wlog.propagate = propagate
     if watcher.missing:
         chars = "".join(watcher.missing)
         codes = ", ".join(f"{c} ({u})" for c, u in list(watcher.missing.items())[:12])

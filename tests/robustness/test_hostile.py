@@ -12,6 +12,11 @@ no marker file, which a command that ran would have created.
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +24,7 @@ import pytest
 from screener.paths import shipped
 
 from .support import LEDGER, changed_files, invoke, snapshot, traceback_in
-from .test_bad_input import Case, _fill
+from .test_bad_input import Case, _fill, replace
 
 BRIEF = ("--demo", "--as-of", "2026-11-20", "brief", "--out", "{ws}/out")
 MARKER = "pwned"
@@ -261,3 +266,437 @@ def test_a_hostile_template_or_text_runs_nothing_and_changes_nothing(
     assert "SECRET-CONTENT" not in result.output
     for fragment in case.expect:
         assert _fill(fragment, subs) in lines[0]
+
+
+# -- the last line of defence: every exception is one line -----------------------------------------
+#
+# Each row below failed with a traceback before issue 18 (18 of 27 had one cause: the CLI
+# converted only the tool's own errors). Now a bad date, manifest, model value or device is
+# refused where it comes in, and anything else that escapes a command is one ``error:`` line
+# saying what failed and what to do (or, for a bug, how to report it).
+
+STATUS = ("--demo", "--as-of", "2026-11-20", "data", "status")
+SNAPSHOT = ("--demo", "brief", "--snapshot", "{ws}/m.json", "--out", "{ws}/out")
+IMPORT = ("--as-of", "2026-11-20", "data", "import")
+
+
+def manifest(change) -> callable:
+    """A manifest at ``{ws}/m.json``: the one the briefed home's briefing wrote (``good.json``,
+    put there by the test), passed through ``change(dict) -> dict | str``."""
+
+    def setup(ws: Path) -> None:
+        good = json.loads((ws / "good.json").read_text("utf-8"))
+        out = change(good)
+        text = out if isinstance(out, str) else json.dumps(out)  # \ud800 stays an escape
+        (ws / "m.json").write_text(text, "utf-8")
+
+    return setup
+
+
+def _set(path: tuple, value):
+    def change(doc: dict) -> dict:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+        return doc
+
+    return change
+
+
+def _sparse(size: int):
+    def setup(ws: Path) -> None:
+        with open(ws / "m.json", "wb") as fh:
+            fh.truncate(size)
+
+    return setup
+
+
+def _fifo(ws: Path) -> None:
+    os.mkfifo(ws / "bars.csv")
+
+
+def _widened(ws: Path) -> dict[str, str]:
+    """btc_hashrate_eh_s at 1e308 with its plausible range widened to match."""
+    subs = replace("model/assumptions.yaml", "value: 319", "value: 1e308")(ws)
+    replace("model/assumptions.yaml", "range: [1, 5000]", "range: [1, 1e308]")(ws)
+    return subs
+
+
+DATES = [
+    Case("as-of-year-1", ("--as-of", "0001-01-03", *STATUS[2:]), ("--as-of 0001-01-03",)),
+    Case("as-of-1989", ("--as-of", "1989-12-29", *STATUS[2:]), ("--as-of 1989-12-29", "1990")),
+    Case("as-of-2101", ("--as-of", "2101-01-03", "model", "run"), ("--as-of 2101-01-03",)),
+    Case("week-year-1", ("--demo", "brief", "--week", "0001-W01"), ("--week 0001-W01",)),
+    Case("week-2101", ("--demo", "brief", "--week", "2101-W02"), ("--week 2101-W02",)),
+    Case(
+        "brief-as-of-year-1",
+        ("--demo", "brief", "--as-of", "0001-01-03"),
+        ("--as-of 0001-01-03", "outside"),
+    ),
+    Case(
+        "update-since-year-1",
+        ("--as-of", "2026-11-20", "data", "update", "--tickers", "NVDA", "--since", "0001-01-01"),
+        ("--since 0001-01-01", "outside"),
+    ),
+]
+
+MANIFESTS = [
+    Case(
+        "manifest-a-list",
+        SNAPSHOT,
+        ("m.json", "not a screener-briefing-manifest/1 file"),
+        manifest(lambda d: [d]),
+    ),
+    Case(
+        "manifest-day-not-a-date",
+        SNAPSHOT,
+        ("m.json", "as_of.day"),
+        manifest(_set(("as_of", "day"), "last friday")),
+    ),
+    Case(
+        "manifest-day-year-1",
+        SNAPSHOT,
+        ("m.json", "as_of.day", "0001-01-03"),
+        manifest(_set(("as_of", "day"), "0001-01-03")),
+    ),
+    Case(
+        "manifest-nul-in-a-name",
+        SNAPSHOT,
+        ("m.json", "watchlist_files", "not a plain .yaml"),
+        manifest(_set(("watchlist_files", "co\x00re.yaml"), "x: 1\n")),
+    ),
+    Case(
+        "manifest-300-char-name",
+        SNAPSHOT,
+        ("m.json", "model_files", "not a plain .yaml"),
+        manifest(_set(("model_files", "m" * 300 + ".yaml"), "x: 1\n")),
+    ),
+    Case(
+        "manifest-name-with-folder",
+        SNAPSHOT,
+        ("m.json", "'../core.yaml'"),
+        manifest(_set(("watchlist_files", "../core.yaml"), "x: 1\n")),
+    ),
+    Case(
+        "manifest-deep-brackets",
+        SNAPSHOT,
+        ("m.json", "nested 200,000 levels"),
+        manifest(lambda d: "[" * 200_000 + "]" * 200_000),
+    ),
+    Case(
+        "manifest-deep-in-a-key",
+        SNAPSHOT,
+        ("m.json", "nested"),
+        manifest(_set(("changes",), json.loads("[" * 40 + "]" * 40))),
+    ),
+    Case(
+        "manifest-lone-surrogate",
+        SNAPSHOT,
+        ("m.json", "not a character"),
+        manifest(lambda d: _set(("model_files", "x.yaml"), "\ud800")(d)),
+    ),
+    Case(
+        "manifest-rows-negative",
+        SNAPSHOT,
+        ("m.json", "rows"),
+        manifest(lambda d: _set(("data", next(iter(d["data"])), "rows"), -5)(d)),
+    ),
+    Case(
+        "manifest-not-utf8",
+        SNAPSHOT,
+        ("m.json", "not UTF-8"),
+        lambda ws: (ws / "m.json").write_bytes(b'{"format": "\xff"}') and None,
+    ),
+    Case(
+        "manifest-truncated",
+        SNAPSHOT,
+        ("m.json:", "not JSON"),
+        manifest(lambda d: json_text(d)[:500]),
+    ),
+    Case("manifest-huge-sparse", SNAPSHOT, ("m.json", "larger than"), _sparse(80 * 2**20)),
+    Case(
+        "manifest-is-dev-zero",
+        ("--demo", "brief", "--snapshot", "/dev/zero"),
+        ("/dev/zero", "not a regular file"),
+    ),
+]
+
+INPUTS = [
+    Case(
+        "model-value-1e308-range-widened",
+        ("--demo", "--as-of", "2026-11-20", "model", "run"),
+        ("assumptions.yaml:{line}:", "btc_hashrate_eh_s.value", "1e+308"),
+        _widened,
+    ),
+    Case(
+        "model-rate-1e300",
+        ("model", "run"),
+        ("assumptions.yaml:", "1e+300"),
+        replace("model/assumptions.yaml", "value: 0.10", "value: 1e300"),
+    ),
+    Case(
+        "import-dev-zero",
+        (*IMPORT, "/dev/zero", "--ticker", "NVDA"),
+        ("/dev/zero: not a regular file",),
+    ),
+    Case(
+        "import-dev-urandom",
+        (*IMPORT, "/dev/urandom", "--ticker", "NVDA"),
+        ("/dev/urandom: not a regular file",),
+    ),
+    Case(
+        "import-a-fifo",
+        (*IMPORT, "{ws}/bars.csv", "--ticker", "NVDA"),
+        ("bars.csv: not a regular file",),
+        _fifo,
+    ),
+]
+
+REFUSALS = DATES + MANIFESTS + INPUTS
+
+
+def json_text(doc) -> str:
+    return json.dumps(doc)
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=[c.id for c in REFUSALS])
+def test_what_used_to_be_a_traceback_is_one_line_and_changes_nothing(
+    case: Case, ws: Path, demo_home: Path, briefed_home: Path
+):
+    shutil.copy(briefed_home.parent / "briefs" / "2026-W47.manifest.json", ws / "good.json")
+    subs = {"ws": str(ws)} | ((case.setup(ws) or {}) if case.setup else {})
+    args = [_fill(a, subs) for a in case.args]
+    before = snapshot(ws.parent)
+    result = invoke(["--workspace", str(ws), *args])
+    LEDGER["bad inputs"] += 1
+    assert traceback_in(result) is None
+    assert changed_files(before, snapshot(ws.parent)) == []
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "this is a bug" not in lines[0]  # each of these is named for what it is
+    for fragment in case.expect:
+        assert _fill(fragment, subs) in lines[0]
+
+
+# -- $SCREENER_HOME that cannot be a folder -------------------------------------------------------
+
+
+def _unwritable_parent(tmp: Path) -> Path:
+    """A home whose parent cannot be written: a folder without write permission, or (as root,
+    whom permissions do not stop) a place under /sys, where no one may create a folder."""
+    if os.geteuid() == 0:
+        return Path("/sys/screener-robustness-home")
+    parent = tmp / "read-only"
+    parent.mkdir()
+    parent.chmod(0o555)
+    return parent / "home"
+
+
+def _a_file(tmp: Path) -> Path:
+    (tmp / "home-file").write_text("not a folder", "utf-8")
+    return tmp / "home-file"
+
+
+def _dangling(tmp: Path) -> Path:
+    (tmp / "home-link").symlink_to(tmp / "nowhere")
+    return tmp / "home-link"
+
+
+def _below_a_file(tmp: Path) -> Path:
+    return _a_file(tmp) / "home"
+
+
+def _missing_for_good(tmp: Path) -> Path:
+    return Path("/proc/screener-no-such-process/home")  # /proc creates no folder for anyone
+
+
+HOMES = {
+    "a-file": (_a_file, "is a file, not a folder"),
+    "dangling-link": (_dangling, "is a symbolic link to"),
+    "unwritable-parent": (_unwritable_parent, "cannot be created"),
+    "below-a-file": (_below_a_file, "is a file"),
+    "missing-and-uncreatable": (_missing_for_good, "cannot be created"),
+}
+HOME_COMMANDS = {
+    "status": STATUS,
+    "brief": ("--demo", "--as-of", "2026-11-20", "brief", "--out", "{ws}/out"),
+    "add": ("watchlist", "add", "core", "688256", "--thesis", "x", "--name", "寒武纪"),
+    "import": (*IMPORT, "{ws}/bars.csv", "--ticker", "NVDA"),
+}
+
+
+@pytest.mark.parametrize("command", HOME_COMMANDS, ids=list(HOME_COMMANDS))
+@pytest.mark.parametrize("kind", HOMES, ids=list(HOMES))
+def test_a_home_that_cannot_be_a_folder_is_one_line(ws, tmp_path, monkeypatch, kind, command):
+    make, words = HOMES[kind]
+    home = make(tmp_path)
+    monkeypatch.setenv("SCREENER_HOME", str(home))
+    (ws / "bars.csv").write_text("Date,Close\n2024-01-02,1\n", "utf-8")
+    args = [_fill(a, {"ws": str(ws)}) for a in HOME_COMMANDS[command]]
+    before = snapshot(tmp_path)
+    result = invoke(["--workspace", str(ws), *args])
+    LEDGER["bad inputs"] += 1
+    assert traceback_in(result) is None
+    assert changed_files(before, snapshot(tmp_path)) == []
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert words in lines[0] and "SCREENER_HOME" in lines[0]
+
+
+def test_a_missing_home_is_created_when_it_can_be(ws, tmp_path, monkeypatch):
+    home = tmp_path / "new" / "deeper" / "home"
+    monkeypatch.setenv("SCREENER_HOME", str(home))
+    result = invoke(["--workspace", str(ws), *STATUS])
+    assert result.exit_code == 0, result.output
+    assert home.is_dir()
+
+
+# -- stdout that cannot take the output -----------------------------------------------------------
+
+SHOW = ["watchlist", "show", "core"]
+
+
+def run_out(args: list[str], home: Path, ws: Path, stdout, env: dict | None = None):
+    """``python -m screener`` with stdout going to ``stdout`` (a file object or a pipe)."""
+    full = {**os.environ, "SCREENER_HOME": str(home), "PYTHONWARNINGS": "error", **(env or {})}
+    full.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [sys.executable, "-m", "screener", "--workspace", str(ws), *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ws,
+        env=full,
+        timeout=120,
+        check=False,
+    )
+
+
+def one_line(proc, *fragments: str) -> None:
+    if "Traceback" in proc.stderr:
+        LEDGER["tracebacks"] += 1
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("error: "), proc.stderr
+    for fragment in fragments:
+        assert fragment in proc.stderr
+
+
+FORMATS = ["table", "csv", "json"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stdout_on_a_full_disk_is_one_line(ws, home, fmt):
+    with open("/dev/full", "w") as full:
+        proc = run_out([*SHOW, "--format", fmt], home, ws, full)
+    LEDGER["faults injected"] += 1
+    one_line(proc, "cannot write the output", "No space left on device")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_stdout_that_cannot_encode_chinese_is_one_line_suggesting_utf8(ws, home, tmp_path, fmt):
+    out = tmp_path / "out.txt"
+    with open(out, "w") as fh:
+        proc = run_out([*SHOW, "--format", fmt], home, ws, fh, {"PYTHONIOENCODING": "latin-1"})
+    LEDGER["faults injected"] += 1
+    one_line(proc, "latin-1", "PYTHONIOENCODING=utf-8")
+
+
+def test_a_reader_that_goes_away_is_not_an_error_line(ws, home):
+    with subprocess.Popen(
+        ["head", "-c", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    ) as head:
+        proc = run_out([*SHOW, "--format", "json"], home, ws, head.stdin)
+        head.stdin.close()
+    LEDGER["faults injected"] += 1
+    assert "Traceback" not in proc.stderr and "error:" not in proc.stderr, proc.stderr
+
+
+# -- a bug is one line that says how to report it; -v shows the traceback ------------------------
+
+
+def test_an_unexpected_exception_is_one_line_saying_how_to_report_it(ws, home, monkeypatch):
+    import screener.watchlists.listing as listing
+
+    def broken(*args, **kwargs):
+        return 1 // 0
+
+    monkeypatch.setattr(listing, "load_watchlist", broken)
+    result = invoke(["--workspace", str(ws), "watchlist", "validate"])
+    LEDGER["faults injected"] += 1
+    assert traceback_in(result) is None
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: unexpected ZeroDivisionError in `screener watchlist`")
+    assert "this is a bug" in lines[0] and "-v" in lines[0] and "--version" in lines[0]
+
+
+def test_verbose_shows_the_traceback_of_an_unexpected_exception(ws, home):
+    code = (
+        "import screener.watchlists.listing as l\n"
+        "l.load_watchlist = lambda *a, **k: 1 // 0\n"
+        "from screener.cli import main\n"
+        f"main(['--workspace', {str(ws)!r}, '-v', 'watchlist', 'validate'], prog_name='screener')\n"
+    )
+    env = {**os.environ, "SCREENER_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert "ZeroDivisionError" in proc.stderr
+    assert proc.stderr.rstrip().splitlines()[-1].startswith("error: unexpected ZeroDivisionError")
+
+
+# -- a history line cut mid-character is skipped with a note, never fatal -------------------------
+
+
+def test_a_history_line_cut_mid_character_is_skipped(ws, home):
+    path = home / "watchlist-history.jsonl"
+    good = path.read_bytes()
+    cut = '{"at": "2026-11-17T09:00:00+08:00", "list": "core", "summary": "加了寒'.encode()
+    path.write_bytes(good + cut[:-1] + b"\n" + b"\xe6\x97\n" + good)
+    before = snapshot(home)
+    for args in (["watchlist", "history"], ["watchlist", "history", "core", "--format", "json"]):
+        proc = run_out(args, home, ws, subprocess.PIPE)
+        LEDGER["bad inputs"] += 1
+        assert proc.returncode == 0, proc.stderr
+        assert "Traceback" not in proc.stderr
+        warned = [line for line in proc.stderr.splitlines() if "skipped an unreadable" in line]
+        assert [w.split(".jsonl:")[1].split(":")[0] for w in warned] == ["2", "3"], proc.stderr
+    assert changed_files(before, snapshot(home)) == []
+
+
+# -- the same refusals through a fresh process: stderr holds one line, nothing else --------------
+
+REMOTE = (
+    '<img src="http://127.0.0.1:9/a.png"><img src="http://127.0.0.1:9/b.png">'
+    '<link rel="stylesheet" href="file:///etc/passwd">'
+)
+FRESH = {
+    "tpl-cycler-globals-os-system": "disclaimer.html.j2",
+    "tpl-include-symlink-out": "outside the template folders",
+    "i18n-unknown-placeholder": "{weeek}",
+    "tpl-remote-and-file-urls": "outside the template and asset folders",
+}
+CORPUS_BY_ID = {c.id: c for c in CORPUS} | {
+    "tpl-remote-and-file-urls": Case(
+        "tpl-remote-and-file-urls",
+        BRIEF,
+        (),
+        own_template(DISCLAIMER, replaced("</section>", REMOTE + "</section>")),
+    )
+}
+
+
+@pytest.mark.parametrize("case_id", FRESH, ids=list(FRESH))
+def test_a_fresh_process_refuses_a_hostile_workspace_in_one_line(case_id, ws, demo_home):
+    case = CORPUS_BY_ID[case_id]
+    subs = {"ws": str(ws)} | (case.setup(ws) or {})
+    before = snapshot(ws.parent)
+    proc = run_out([_fill(a, subs) for a in case.args], demo_home, ws, subprocess.PIPE)
+    LEDGER["bad inputs"] += 1
+    one_line(proc, FRESH[case_id])
+    assert not (ws / MARKER).exists()
+    assert changed_files(before, snapshot(ws.parent)) == []
