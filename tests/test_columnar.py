@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screener.data import columnar
-from screener.data.cache import Attempt, Cache, utc_now
+from screener.data.cache import SCHEMA_VERSION, Attempt, Cache, utc_now
 from screener.metrics import MetricBars, market_metrics
 
 START, END = dt.date(2026, 1, 1), dt.date(2026, 6, 30)
@@ -172,7 +172,7 @@ def test_a_schema_1_cache_is_upgraded_and_its_copy_built(tmp_path):
     conn.close()
     assert_exact(path, ["A"])
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
 
 

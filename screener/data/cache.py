@@ -42,10 +42,13 @@ import numpy as np
 import pandas as pd
 
 from ..calendars import last_session, sessions
+from ..daterange import iso
 from ..errors import CacheError
 from ..fsutil import ensure_folder
 from ..settings import Settings
 from ..tickers import security
+from . import cache_schema
+from .cache_schema import SCHEMA_VERSION
 from .schema import BAR_COLUMNS, BAR_NUMERIC, FUNDAMENTAL_COLUMNS, empty_bars
 
 if TYPE_CHECKING:
@@ -53,38 +56,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: bar_changes and cache_meta (the columnar copy)
 _CHUNK = 500  # tickers per IN (...) query
-
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS securities (
-        ticker TEXT PRIMARY KEY, kind TEXT NOT NULL, market TEXT NOT NULL,
-        exchange TEXT NOT NULL, currency TEXT NOT NULL, name TEXT, updated_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS fetch_log (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, library_version TEXT,
-        ticker TEXT, what TEXT NOT NULL, range_start TEXT, range_end TEXT,
-        rows INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, error TEXT, detail TEXT,
-        started_at TEXT NOT NULL, finished_at TEXT)""",
-    """CREATE TABLE IF NOT EXISTS daily_bars (
-        ticker TEXT NOT NULL, date TEXT NOT NULL, open REAL, high REAL, low REAL,
-        close REAL NOT NULL, volume REAL, amount REAL, adj_factor REAL NOT NULL,
-        provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
-        PRIMARY KEY (ticker, date)) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS coverage (
-        ticker TEXT PRIMARY KEY, start TEXT NOT NULL, end TEXT NOT NULL,
-        provider TEXT NOT NULL, fetch_id INTEGER REFERENCES fetch_log(id),
-        updated_at TEXT NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS fundamentals (
-        ticker TEXT NOT NULL, as_of TEXT NOT NULL, name TEXT, currency TEXT,
-        market_cap REAL, pe_ttm REAL, pb REAL, sector TEXT, industry TEXT,
-        provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
-        PRIMARY KEY (ticker, as_of))""",
-    "CREATE INDEX IF NOT EXISTS fetch_log_ticker ON fetch_log (ticker, id)",
-    """CREATE TABLE IF NOT EXISTS bar_changes (
-        ticker TEXT PRIMARY KEY, since TEXT NOT NULL, version INTEGER NOT NULL) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS cache_meta (
-        key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID""",
-    "INSERT OR IGNORE INTO cache_meta (key, value) VALUES ('cache_id', lower(hex(randomblob(16))))",
+#: what a bar read for the screen must be (STRICT tables with CHECKs already refuse anything
+#: else on writing; this is the check on reading, for a file some other program wrote)
+_SOUND_BAR = (
+    "typeof(b.close) IN ('real', 'integer') AND b.close > 0"
+    " AND typeof(b.adj_factor) IN ('real', 'integer') AND b.adj_factor > 0"
+    " AND b.date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+    " AND date(julianday(b.date)) = b.date"
 )
 _JULIAN_EPOCH = 2440587  # int(julianday('1970-01-01'))
 
@@ -129,7 +108,7 @@ def _iso(day: None) -> None: ...
 def _iso(day: dt.date | pd.Timestamp | None) -> str | None:
     if day is None:
         return None
-    return pd.Timestamp(day).strftime("%Y-%m-%d")
+    return iso(pd.Timestamp(day).date())  # four-digit years (strftime writes 1-01-01)
 
 
 def _day(text: str) -> dt.date:
@@ -162,6 +141,8 @@ class Cache:
         self.as_of = as_of
         self.busy_timeout_s = busy_timeout_s
         self._wrote_bars = False
+        #: what opening this file migrated (None: it was current or new)
+        self.migration: cache_schema.Migration | None = None
         ensure_folder(
             self.path.parent,
             "the cache folder",
@@ -265,8 +246,6 @@ class Cache:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if 0 < version < SCHEMA_VERSION:
-            log.info("cache %s: schema %d -> %d", self.path, version, SCHEMA_VERSION)
         if version > SCHEMA_VERSION:
             raise CacheError(
                 f"cache {self.path} was written by a newer screener (schema {version}); "
@@ -274,10 +253,39 @@ class Cache:
             )
         if version == SCHEMA_VERSION:
             return
-        with self.transaction("creating the cache tables") as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version == 0:
+            with self.transaction("creating the cache tables") as conn:
+                cache_schema.create(conn)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
+        self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        """Copy an older cache into the current tables, in one transaction (foreign keys off
+        meanwhile: tables are dropped and renamed); damaged rows are reported, not kept."""
+        log.info("cache %s: schema %d -> %d", self.path, version, SCHEMA_VERSION)
+        with self._errors("migrating the cache"):
+            self._conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.transaction("migrating the cache to schema 3") as conn:
+                now = conn.execute("PRAGMA user_version").fetchone()[0]
+                if now == SCHEMA_VERSION:  # another process migrated it meanwhile
+                    return
+                result = cache_schema.migrate(conn)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise CacheError(
+                        f"cache {self.path}: migration left {len(broken)} row(s) pointing at "
+                        "nothing; the cache is unchanged: move it aside and run "
+                        "`screener data update` to rebuild it"
+                    )
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        finally:
+            with self._errors("migrating the cache"):
+                self._conn.execute("PRAGMA foreign_keys = ON")
+        if result.damaged:
+            log.warning("%s", result.summary(self.path))
+        self.migration = result
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -447,7 +455,7 @@ class Cache:
             for c in extra:
                 frame[c] = pd.Series(dtype="object" if c == "provider" else "int64")
             return frame
-        return _bars_frame(rows, cols)
+        return _bars_frame(rows, cols, self.path)
 
     def metric_bars(self, tickers: Sequence[str], start: dt.date, end: dt.date) -> MetricBars:
         """What :func:`~screener.metrics.market_metrics` reads for ``tickers`` from ``start``
@@ -495,16 +503,41 @@ class Cache:
         )
         conn.execute("DELETE FROM temp.wanted_bars")
         conn.executemany("INSERT INTO temp.wanted_bars VALUES (?, ?, ?)", wanted)
+        # a damaged row (text in a price, a day that is no day) reads as a price of -1, never
+        # as close*factor computed by SQLite's rules ('n/a' * 1.0 is 0.0), and is refused below
         cursor = conn.execute(
-            f"SELECT w.id, CAST(julianday(b.date) AS INTEGER) - {_JULIAN_EPOCH},"
-            " b.close * b.adj_factor, COALESCE(b.amount, b.close * b.volume, -1.0)"
+            f"SELECT w.id, COALESCE(CAST(julianday(b.date) AS INTEGER) - {_JULIAN_EPOCH}, 0),"
+            f" CASE WHEN {_SOUND_BAR} THEN b.close * b.adj_factor ELSE -1.0 END,"
+            " CASE WHEN typeof(COALESCE(b.amount, b.close * b.volume)) IN ('real', 'integer')"
+            " THEN COALESCE(b.amount, b.close * b.volume) ELSE -1.0 END"
             " FROM temp.wanted_bars w JOIN daily_bars b"
             f" ON b.ticker = w.ticker AND b.date >= w.since {where} ORDER BY w.id, b.date",
             tuple(params),
         )
         rows = np.fromiter(cursor, dtype=ROW)
         conn.execute("DELETE FROM temp.wanted_bars")
+        if len(rows) and not (rows["price"] > 0).all():
+            self._refuse_damage([t for _, t, _ in wanted])
         return rows
+
+    def _refuse_damage(self, tickers: Sequence[str]) -> None:
+        """Raise :class:`CacheError` naming the first damaged bar of ``tickers``."""
+        for chunk in _chunks(list(dict.fromkeys(tickers))):
+            marks = ",".join("?" * len(chunk))
+            found = self._conn.execute(
+                "SELECT ticker, date, close, adj_factor FROM daily_bars b"
+                f" WHERE ticker IN ({marks}) AND NOT ({_SOUND_BAR}) ORDER BY ticker, date"
+                " LIMIT 1",
+                chunk,
+            ).fetchall()
+            if found:
+                t, day, close, factor = found[0]
+                raise CacheError(
+                    f"cache {self.path}: the bar of {t} on {day!r} is damaged (close "
+                    f"{close!r}, adj_factor {factor!r}); nothing was computed from it: move "
+                    "the cache file aside and run `screener data update` to rebuild it"
+                )
+        raise CacheError(f"cache {self.path}: a bar is damaged; move the cache file aside")
 
     # -- what the columnar copy reads (screener.data.columnar) --------------------------------
 
@@ -583,7 +616,7 @@ class Cache:
             frame["provider"] = pd.Series(dtype="object")
             frame["fetched_at"] = pd.Series(dtype="object")
             return frame
-        return _bars_frame(rows, cols)
+        return _bars_frame(rows, cols, self.path)
 
     def bar_dates(self, ticker: str) -> tuple[dt.date, dt.date] | None:
         """The first and last stored bar day of ``ticker`` (not clipped), or None."""
@@ -791,7 +824,7 @@ def _text(value) -> str | None:
 def _bar_rows(ticker: str, frame: pd.DataFrame) -> list[tuple]:
     if (frame["ticker"] != ticker).any():
         raise ValueError(f"bars for {ticker} hold other tickers")
-    days = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m-%d").tolist()
+    days = [iso(d) for d in pd.to_datetime(frame["date"]).dt.date]
     values = [frame[c].astype("float64").tolist() for c in BAR_NUMERIC]
     return [
         (ticker, day, *(_num(v) for v in vals))
@@ -799,10 +832,25 @@ def _bar_rows(ticker: str, frame: pd.DataFrame) -> list[tuple]:
     ]
 
 
-def _bars_frame(rows: list[tuple], cols: Sequence[str]) -> pd.DataFrame:
+def _bars_frame(rows: list[tuple], cols: Sequence[str], where: Path) -> pd.DataFrame:
+    """Stored rows as a bar frame; a damaged row (text in a number column, a price or factor
+    not above 0, a day that is no ISO day) is refused by ticker and day, never computed with."""
     frame = pd.DataFrame(rows, columns=list(cols))
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d").astype("datetime64[ns]")
+    days = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+    bad = days.isna().to_numpy().copy()
     for col in BAR_NUMERIC:
-        frame[col] = pd.to_numeric(frame[col]).astype("float64")
+        values = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        bad |= (values.isna() & frame[col].notna()).to_numpy()
+        if col in ("close", "adj_factor"):
+            bad |= ~(values > 0).to_numpy()
+        frame[col] = values
+    if bad.any():
+        row = dict(zip(cols, rows[int(np.flatnonzero(bad)[0])], strict=True))
+        raise CacheError(
+            f"cache {where}: the bar of {row['ticker']} on {row['date']!r} is damaged (close "
+            f"{row['close']!r}, adj_factor {row['adj_factor']!r}); nothing was computed from "
+            "it: move the cache file aside and run `screener data update` to rebuild it"
+        )
+    frame["date"] = days.astype("datetime64[ns]")
     frame["ticker"] = frame["ticker"].astype("object")
     return frame

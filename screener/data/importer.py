@@ -59,7 +59,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..calendars import FIRST_DAY, LAST_DAY, sessions
+from ..calendars import sessions
+from ..daterange import FIRST_DAY, LAST_DAY
 from ..errors import InputError, TickerError
 from ..fsutil import open_regular
 from ..tickers import security

@@ -16,8 +16,10 @@ Fundamentals (one snapshot per ticker and day)
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ..daterange import RANGE, in_range
 from ..errors import ProviderError
 
 BAR_COLUMNS: tuple[str, ...] = (
@@ -71,7 +73,43 @@ def conform_bars(frame: pd.DataFrame, *, provider: str, ticker: str | None = Non
     for col in BAR_NUMERIC:
         out[col] = pd.to_numeric(out[col], errors="raise").astype("float64")
     out["ticker"] = out["ticker"].astype("object")
+    _check_values(out, provider, ticker)
     return out.sort_values(["ticker", "date"], kind="stable").reset_index(drop=True)
+
+
+def _check_values(out: pd.DataFrame, provider: str, ticker: str | None) -> None:
+    """What the cache's CHECKs demand, refused here first with the ticker, day and column:
+    days 1990..2100, close and factor positive and finite, other prices positive or missing
+    (a vendor's 0 open means "no open": it becomes NaN), volume and amount not negative."""
+    days = out["date"].dt.date
+    outside = ~days.map(in_range).astype(bool)
+    for col in ("open", "high", "low"):
+        out.loc[out[col] == 0, col] = np.nan
+    problems = {
+        "date": outside,
+        "close": ~(np.isfinite(out["close"]) & (out["close"] > 0)),
+        "adj_factor": ~(np.isfinite(out["adj_factor"]) & (out["adj_factor"] > 0)),
+        **{
+            c: ~(out[c].isna() | (np.isfinite(out[c]) & (out[c] > 0)))
+            for c in ("open", "high", "low")
+        },
+        **{
+            c: ~(out[c].isna() | (np.isfinite(out[c]) & (out[c] >= 0)))
+            for c in ("volume", "amount")
+        },
+    }
+    for col, bad in problems.items():
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            who = out["ticker"].iloc[i] if ticker is None else ticker
+            value = days.iloc[i] if col == "date" else out[col].iloc[i]
+            what = f"is outside {RANGE}" if col == "date" else "is not a price, factor or count"
+            raise ProviderError(
+                f"{provider}: bars for {who} on {days.iloc[i]}: {col} {value} {what}; "
+                "nothing stored",
+                provider=provider,
+                ticker=who,
+            )
 
 
 def conform_fundamentals(frame: pd.DataFrame, *, provider: str) -> pd.DataFrame:

@@ -353,6 +353,9 @@ PAYLOADS = {
     ),
     "unreadable-date": (_payload(_set(0, "2025-13-45", "2025-05-20")), "unreadable date"),
     "volume-in-shares": (_payload(_times(5, 100)), "volume is no longer in lots"),
+    # what the cache's CHECKs would refuse, refused first by name and day (issue 18)
+    "close-zero": (_payload(_set(2, "0.00", "2025-05-20")), "2025-05-20"),
+    "volume-negative": (_payload(_set(5, "-100", "2025-05-20")), "2025-05-20"),
 }
 
 

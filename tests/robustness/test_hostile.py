@@ -464,7 +464,8 @@ def json_text(doc) -> str:
 def test_what_used_to_be_a_traceback_is_one_line_and_changes_nothing(
     case: Case, ws: Path, demo_home: Path, briefed_home: Path
 ):
-    shutil.copy(briefed_home.parent / "briefs" / "2026-W47.manifest.json", ws / "good.json")
+    (written,) = (briefed_home.parent / "briefs").glob("2026-W47*.manifest.json")
+    shutil.copy(written, ws / "good.json")
     subs = {"ws": str(ws)} | ((case.setup(ws) or {}) if case.setup else {})
     args = [_fill(a, subs) for a in case.args]
     before = snapshot(ws.parent)
@@ -700,3 +701,189 @@ def test_a_fresh_process_refuses_a_hostile_workspace_in_one_line(case_id, ws, de
     one_line(proc, FRESH[case_id])
     assert not (ws / MARKER).exists()
     assert changed_files(before, snapshot(ws.parent)) == []
+
+
+# -- state that cannot be poisoned: STRICT tables, a migration that reports damage ---------------
+
+#: the cache tables as schema 2 declared them (no types enforced, no checks)
+SCHEMA_2 = """
+CREATE TABLE securities (ticker TEXT PRIMARY KEY, kind TEXT NOT NULL, market TEXT NOT NULL,
+    exchange TEXT NOT NULL, currency TEXT NOT NULL, name TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE fetch_log (id INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL,
+    library_version TEXT, ticker TEXT, what TEXT NOT NULL, range_start TEXT, range_end TEXT,
+    rows INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL, error TEXT, detail TEXT,
+    started_at TEXT NOT NULL, finished_at TEXT);
+CREATE TABLE daily_bars (ticker TEXT NOT NULL, date TEXT NOT NULL, open REAL, high REAL,
+    low REAL, close REAL NOT NULL, volume REAL, amount REAL, adj_factor REAL NOT NULL,
+    provider TEXT NOT NULL, fetch_id INTEGER NOT NULL REFERENCES fetch_log(id),
+    PRIMARY KEY (ticker, date)) WITHOUT ROWID;
+CREATE TABLE coverage (ticker TEXT PRIMARY KEY, start TEXT NOT NULL, end TEXT NOT NULL,
+    provider TEXT NOT NULL, fetch_id INTEGER REFERENCES fetch_log(id), updated_at TEXT NOT NULL);
+CREATE TABLE fundamentals (ticker TEXT NOT NULL, as_of TEXT NOT NULL, name TEXT, currency TEXT,
+    market_cap REAL, pe_ttm REAL, pb REAL, sector TEXT, industry TEXT, provider TEXT NOT NULL,
+    fetch_id INTEGER NOT NULL REFERENCES fetch_log(id), PRIMARY KEY (ticker, as_of));
+CREATE INDEX fetch_log_ticker ON fetch_log (ticker, id);
+CREATE TABLE bar_changes (ticker TEXT PRIMARY KEY, since TEXT NOT NULL,
+    version INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE cache_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO cache_meta VALUES ('cache_id', 'c0ffee');
+PRAGMA user_version = 2;
+"""
+GOOD_DAYS = ["2026-11-16", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+#: (ticker, day, close, factor, volume): each a way an older screener or another program
+#: spoiled a row that schema 2 stored without a word
+DAMAGE = [
+    ("NVDA", "2026-11-18", "n/a", 1.0, 1e6),  # text in a price column
+    ("AMD", "1-01-01", 120.0, 1.0, 1e6),  # strftime('%Y') of year 1
+    ("MSFT", "2026-11-19", 400.0, 0.0, 1e6),  # a factor of zero
+    ("TSM", "2026-11-19", 180.0, 1.0, -5.0),  # a negative volume
+    ("MU", "2026-02-30", 90.0, 1.0, 1e6),  # a day that is no day
+]
+
+
+def old_cache(path: Path) -> None:
+    """A schema-2 cache: five sessions for each of five tickers, covered, and :data:`DAMAGE`."""
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(SCHEMA_2)
+        db.execute(
+            "INSERT INTO fetch_log (id, provider, what, status, started_at) VALUES"
+            " (7, 'demo', 'bars', 'ok', '2026-11-21T00:00:00+00:00')"
+        )
+        for ticker in ("NVDA", "AMD", "MSFT", "TSM", "MU"):
+            for i, day in enumerate(GOOD_DAYS):
+                db.execute(
+                    "INSERT INTO daily_bars VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (ticker, day, 10.0 + i, 11.0 + i, 9.0 + i, 10.5 + i, 1e6, 1e7, 1.0, "demo", 7),
+                )
+            db.execute(
+                "INSERT INTO coverage VALUES (?,?,?,?,?,?)",
+                (ticker, GOOD_DAYS[0], GOOD_DAYS[-1], "demo", 7, "2026-11-21T00:00:00+00:00"),
+            )
+        for ticker, day, close, factor, volume in DAMAGE:
+            db.execute(
+                "INSERT OR REPLACE INTO daily_bars VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (ticker, day, 10.0, 11.0, 9.0, close, volume, 1e7, factor, "demo", 7),
+            )
+
+
+def test_an_old_cache_is_migrated_in_one_go_and_its_damage_reported(screener_home, caplog):
+    import logging
+    import sqlite3
+
+    from screener.data.cache import SCHEMA_VERSION, Cache
+
+    path = screener_home / "cache.sqlite"
+    old_cache(path)
+    damaged = {(t, d) for t, d, *_ in DAMAGE}
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT * FROM daily_bars ORDER BY ticker, date").fetchall()
+    good = [row for row in rows if (row[0], row[1]) not in damaged]
+    LEDGER["bad inputs"] += len(DAMAGE)
+    with caplog.at_level(logging.WARNING, logger="screener.data.cache"), Cache(path) as cache:
+        migration = cache.migration
+    assert migration is not None
+    assert {(t, d) for table, t, d, _ in migration.damaged} == {(t, d) for t, d, *_ in DAMAGE}
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "5 damaged row(s)" in warned[0], warned
+    for ticker, day, *_ in DAMAGE:
+        assert f"daily_bars {ticker} {day}" in warned[0]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        kept = db.execute("SELECT * FROM daily_bars ORDER BY ticker, date").fetchall()
+        assert kept == good  # every sound row, value for value
+        # a ticker that lost a bar no longer claims a complete range: the next update
+        # fetches its history again
+        assert db.execute("SELECT ticker FROM coverage").fetchall() == []
+        assert sorted(migration.uncovered) == sorted({t for t, *_ in DAMAGE})
+        assert "'n/a'" not in repr(db.execute("SELECT * FROM daily_bars").fetchall())
+        # ids and the sequence survive: a new fetch-log row follows the old ones
+        db.execute(
+            "INSERT INTO fetch_log (provider, what, status, started_at)"
+            " VALUES ('x', 'bars', 'ok', 't')"
+        )
+        assert db.execute("SELECT MAX(id) FROM fetch_log").fetchone()[0] == 8
+
+
+STRICT_REFUSALS = {
+    "text-in-close": ("close", "'n/a'"),
+    "zero-close": ("close", "0.0"),
+    "infinite-close": ("close", "9e999"),
+    "negative-factor": ("adj_factor", "-1.0"),
+    "year-1": ("date", "'1-01-01'"),
+    "february-30": ("date", "'2024-02-30'"),
+    "year-2101": ("date", "'2101-01-03'"),
+    "negative-volume": ("volume", "-1.0"),
+    "text-in-volume": ("volume", "'lots'"),
+}
+
+
+@pytest.mark.parametrize("spoil", STRICT_REFUSALS, ids=list(STRICT_REFUSALS))
+def test_the_cache_itself_refuses_a_damaged_row(home, spoil):
+    """Whoever writes (another program, an older screener): SQLite refuses the row."""
+    import sqlite3
+
+    column, value = STRICT_REFUSALS[spoil]
+    path = home / "cache.sqlite"
+    before = snapshot(home)
+    values = {"date": "'2024-01-11'", "close": "100.0", "adj_factor": "1.0", "volume": "1.0"}
+    values[column] = value
+    with sqlite3.connect(path) as db, pytest.raises(sqlite3.IntegrityError):
+        db.execute(
+            "INSERT INTO daily_bars (ticker, date, close, adj_factor, volume, provider, fetch_id)"
+            f" VALUES ('NVDA', {values['date']}, {values['close']}, {values['adj_factor']},"
+            f" {values['volume']}, 'x', (SELECT MAX(id) FROM fetch_log))"
+        )
+    LEDGER["bad inputs"] += 1
+    assert changed_files(before, snapshot(home)) == []
+
+
+def _forced(home: Path, sql: str) -> None:
+    """Write past the CHECKs, as a program that turned them off would."""
+    import sqlite3
+
+    with sqlite3.connect(home / "cache.sqlite") as db:
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute(sql)
+
+
+FORCED = {
+    "negative-close": "UPDATE daily_bars SET close = -3.0 WHERE ticker = 'NVDA' AND date = "
+    "'2026-11-18'",
+    "zero-factor": "UPDATE daily_bars SET adj_factor = 0.0 WHERE ticker = 'NVDA' AND date = "
+    "'2026-11-18'",
+}
+READERS = {
+    "screen": ("--demo", "--as-of", "2026-11-20", "screen", "--watchlist", "core"),
+    "brief": ("--demo", "--as-of", "2026-11-20", "brief", "--out", "{ws}/out"),
+}
+
+
+@pytest.mark.parametrize("reader", READERS, ids=list(READERS))
+@pytest.mark.parametrize("damage", FORCED, ids=list(FORCED))
+def test_a_read_refuses_a_damaged_row_by_ticker_and_day(ws, demo_home, reader, damage):
+    import sqlite3
+
+    path = demo_home / "demo-cache.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        db.execute(FORCED[damage])
+        assert db.total_changes == 1
+    copy = demo_home / "demo-cache.columns"  # the screen reads this copy, rebuilt from SQLite
+    if copy.is_dir():
+        shutil.rmtree(copy)
+    copy.unlink(missing_ok=True) if copy.exists() else None
+    LEDGER["faults injected"] += 1
+    args = [_fill(a, {"ws": str(ws)}) for a in READERS[reader]]
+    before = snapshot(ws)
+    result = invoke(["--workspace", str(ws), *args])
+    assert traceback_in(result) is None
+    assert changed_files(before, snapshot(ws)) == []
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "NVDA" in lines[0] and "2026-11-18" in lines[0] and "damaged" in lines[0]
