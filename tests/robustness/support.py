@@ -40,8 +40,8 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
     """Every file under ``roots`` by path: its bytes, or ``-> target`` for a symbolic link.
 
     SQLite's ``-wal``/``-shm`` side files come and go with connections and are not compared;
-    the database file itself is. Neither is ``config-cache/``: it holds only what validated
-    files parse to, and is rebuilt from them when missing.
+    the database file itself is. Neither are ``config-cache/`` (what validated files parse to)
+    and ``calendars/`` (the day's exchange sessions): both are rebuilt when missing.
     """
     out: dict[str, bytes | str] = {}
     for root in roots:
@@ -50,7 +50,10 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
         for folder, dirs, files in os.walk(root, followlinks=False):
             for name in [*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
                 path = Path(folder) / name
-                if name.endswith(("-wal", "-shm")) or path.parent.name == "config-cache":
+                if name.endswith(("-wal", "-shm")) or path.parent.name in (
+                    "config-cache",
+                    "calendars",
+                ):
                     continue
                 key = str(path)
                 if path.is_symlink():
