@@ -51,10 +51,10 @@ _EXPORTS: dict[str, str] = {
     "period_returns": ".metrics",
     "total_return_prices": ".metrics",
     "build_briefing": ".report",
-    "Filters": ".screen",
-    "ScreenResult": ".screen",
-    "run_screen": ".screen",
-    "suggest": ".screen",
+    "Filters": ".screening",
+    "ScreenResult": ".screening",
+    "run_screen": ".screening",
+    "suggest": ".screening",
     "Settings": ".settings",
     "Security": ".tickers",
     "normalize_ticker": ".tickers",
@@ -176,7 +176,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .exposure import exposure_scores, load_industry_map, segment_growth
     from .metrics import market_metrics, period_returns, total_return_prices
     from .report import build_briefing
-    from .screen import Filters, ScreenResult, run_screen, suggest
+    from .screening import Filters, ScreenResult, run_screen, suggest
     from .settings import Settings
     from .tickers import Security, normalize_ticker, security
     from .universe import refresh_universe, select_tickers

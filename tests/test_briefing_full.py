@@ -221,7 +221,7 @@ def test_missing_data_is_listed_in_the_gaps_box(tmp_path, demo_cache_home):
 @pytest.mark.slow
 def test_pdf_scores_match_the_screen(both_languages, tmp_path, demo_cache_home):
     """The cover's names to act on and the scorecard carry the screen's scores."""
-    from screener.screen import run_screen
+    from screener.screening import run_screen
 
     _, text = both_languages["en"]
     copy_demo_cache(demo_cache_home, tmp_path / "home")

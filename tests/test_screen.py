@@ -38,7 +38,7 @@ from screener.errors import (
 from screener.paths import shipped
 from screener.report.exposure_section import exposure_section_context
 from screener.report.render import template_env
-from screener.screen import (
+from screener.screening import (
     Filters,
     apply_filters,
     composite_scores,
@@ -605,7 +605,7 @@ def test_exposure_section_renders_finished_rows(demo, demo_cache, lang):
 @pytest.mark.parametrize("value", [-5.0, 100.5, 500.0])
 def test_min_exposure_outside_0_100_is_refused(value):
     from screener.errors import InputError
-    from screener.screen import Filters
+    from screener.screening import Filters
 
     with pytest.raises(InputError, match="exposures run 0-100"):
         Filters(min_exposure=value).check()

@@ -1,6 +1,6 @@
 """``screener screen``: rank names by exposure, momentum, valuation and liquidity. Thin.
 
-The work is :func:`screener.screen.run_screen`; this module parses options and prints the
+The work is :func:`screener.screening.run_screen`; this module parses options and prints the
 result as a rich table (Chinese names aligned), CSV or JSON (stdout alone). Bad names
 (universe, watchlist, scenario, calibration, sort column) are one ``error: ...`` line, exit 1;
 malformed options (a negative ``--top``) are usage errors, exit 2.
@@ -16,7 +16,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..screen import Filters, ScreenResult, run_screen
+from ..screening import Filters, ScreenResult, run_screen
 from ..settings import Settings
 from ..universe import UNIVERSES
 from . import output

@@ -1,7 +1,7 @@
 """``screener watchlist ...``: read and edit the watchlist files. Thin: parse, call, print.
 
 The logic lives in :mod:`screener.watchlists` (reading, edits, history); ``suggest`` asks
-the screen (:func:`screener.screen.suggest`).
+the screen (:func:`screener.screening.suggest`).
 """
 
 from __future__ import annotations
@@ -379,7 +379,7 @@ def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fm
       screener --demo watchlist suggest compute
       screener watchlist suggest application --universe a-share --top 20 --format csv
     """
-    from ..screen import suggest as suggest_names
+    from ..screening import suggest as suggest_names
     from .screen import emit
 
     result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)

@@ -31,7 +31,7 @@ import pandas as pd
 from ..config.model import ModelConfig
 from ..errors import CacheError
 from ..exposure import ai_growth_column, exposure_column
-from ..screen import ScreenResult, run_screen
+from ..screening import ScreenResult, run_screen
 from ..settings import Settings
 from ..tickers import security
 from ..watchlists import Watchlist
