@@ -4,6 +4,9 @@ A-share and US market data, and weekly briefing PDFs.
 The same operations as the CLI, as plain functions returning pandas objects::
 
     import screener
+    df = screener.screen(universe="watchlists", demo=True)   # DataFrame indexed by ticker
+    pdf = screener.brief(demo=True)                           # the briefing PDF's path
+    screener.plotting.use_cjk_font()                          # Chinese names in matplotlib
     screener.normalize_ticker("600519")          # '600519.SH'
     settings = screener.Settings(demo=True)
     bars = screener.load_bars(settings, ["300308.SZ"], start, end)
@@ -18,6 +21,9 @@ from typing import TYPE_CHECKING
 #: ``import screener`` (and ``screener --help``) does not load pandas, matplotlib, WeasyPrint
 #: or the vendors' libraries until a name that needs them is touched
 _EXPORTS: dict[str, str] = {
+    "screen": ".api",
+    "brief": ".api",
+    "doctor": ".checkup",
     "Config": ".config",
     "load_model": ".config",
     "cache_status": ".data",
@@ -101,10 +107,12 @@ __all__ = [
     "WatchlistError",
     "Workspace",
     "add_member",
+    "brief",
     "build_briefing",
     "cache_status",
     "changes_between",
     "create_watchlist",
+    "doctor",
     "ensure_cached",
     "exposure_scores",
     "get_watchlist",
@@ -125,6 +133,7 @@ __all__ = [
     "remove_member",
     "run_model",
     "run_screen",
+    "screen",
     "security",
     "segment_growth",
     "select_tickers",
@@ -139,6 +148,14 @@ __all__ = [
 
 
 def __getattr__(name: str):
+    if name == "__version__":
+        from .api import version
+
+        return version()
+    if (
+        name == "plotting"
+    ):  # a submodule: ``screener.plotting.use_cjk_font()`` after ``import screener``
+        return importlib.import_module(".plotting", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -152,6 +169,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .api import brief, screen
+    from .checkup import doctor
     from .config import Config, load_model
     from .data import cache_status, ensure_cached, load_bars, load_catalysts, load_fundamentals
     from .data.importer import import_bars

@@ -13,6 +13,7 @@ from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .config import Config
+    from .config.user import UserConfig
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,13 @@ class Settings:
     def cache_path(self) -> Path:
         """The embedded database: demo data lives in its own file, never mixed with real data."""
         return self.home / ("demo-cache.sqlite" if self.demo else "cache.sqlite")
+
+    @cached_property
+    def user(self) -> UserConfig:
+        """The per-user settings file (``~/.config/screener/config.toml``); defaults if none."""
+        from .config.user import load_user_config
+
+        return load_user_config()
 
     @cached_property
     def config(self) -> Config:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from . import names
 from .data.cache import Cache
 from .data.listing import market_stocks
 from .data.universes import RefreshResult, load_us_universe
@@ -22,7 +23,7 @@ from .data.update import canonical_tickers
 from .errors import CacheError, InputError, WatchlistError
 from .settings import Settings
 from .tickers import normalize_ticker, security
-from .watchlists import Watchlist, load_all, load_watchlist, watchlist_file, watchlist_paths
+from .watchlists import Watchlist, find_watchlist, load_all, load_watchlist
 
 #: the screen's universes
 UNIVERSES: tuple[str, ...] = ("watchlists", "a-share", "us", "all")
@@ -30,22 +31,41 @@ UNIVERSES: tuple[str, ...] = ("watchlists", "a-share", "us", "all")
 MARKET_UNIVERSES: dict[str, str] = {"a-share": "CN", "us": "US"}
 
 
+#: what people also call them (matched in any case, ``_`` for ``-``)
+UNIVERSE_ALIASES: dict[str, str] = {
+    "cn": "a-share", "a-shares": "a-share", "ashare": "a-share", "ashares": "a-share",
+    "china": "a-share", "a": "a-share", "A股": "a-share", "usa": "us", "us-stocks": "us",
+    "watchlist": "watchlists", "lists": "watchlists", "everything": "all",
+}  # fmt: skip
+
+
 def check_universe(universe: str | None) -> str:
+    """The universe ``universe`` means (any case, aliases such as ``cn`` or ``A-share``);
+    None: ``watchlists``."""
     name = universe or "watchlists"
-    if name not in UNIVERSES:
-        raise InputError(f"unknown universe {name!r}; choose from {', '.join(UNIVERSES)}")
-    return name
-
-
-def named_lists(lists: Sequence[Watchlist], names: Sequence[str]) -> list[Watchlist]:
-    """The watchlists called ``names``, in that order; an unknown name is refused."""
-    by_name = {wl.name: wl for wl in lists}
-    unknown = [n for n in names if n not in by_name]
-    if unknown:
-        raise WatchlistError(
-            f"no watchlist named {unknown[0]!r}; watchlists: {', '.join(by_name) or 'none'}"
+    found = names.match(name, UNIVERSES, UNIVERSE_ALIASES)
+    if found is None:
+        raise InputError(
+            f"unknown universe {name!r}{names.did_you_mean(name, UNIVERSES, UNIVERSE_ALIASES)}; "
+            f"choose from {', '.join(UNIVERSES)}"
         )
-    return [by_name[n] for n in names]
+    return found
+
+
+def named_lists(lists: Sequence[Watchlist], wanted: Sequence[str]) -> list[Watchlist]:
+    """The watchlists called ``wanted`` (any case), in that order; an unknown name is refused
+    with the nearest one."""
+    by_name = {wl.name: wl for wl in lists}
+    out = []
+    for name in wanted:
+        found = names.match(name, by_name)
+        if found is None:
+            raise WatchlistError(
+                f"no watchlist named {name!r}{names.did_you_mean(name, by_name)}; "
+                f"watchlists: {', '.join(by_name) or 'none'}"
+            )
+        out.append(by_name[found])
+    return out
 
 
 def screen_tickers(texts: Sequence[str]) -> list[str]:
@@ -142,10 +162,7 @@ def resolve_universe(
 
 def watchlist_tickers(settings: Settings, name: str) -> list[str]:
     """The members of watchlist ``name`` in the workspace (``watchlists/<name>.yaml``)."""
-    path = watchlist_file(settings.workspace.watchlists_dir, name)  # refuses '../x', '/x'
-    if not path.is_file():
-        known = ", ".join(p.stem for p in watchlist_paths(path.parent)) or "none"
-        raise InputError(f"no watchlist {name!r} ({path} does not exist); watchlists: {known}")
+    path = find_watchlist(settings.workspace.watchlists_dir, name)  # refuses '../x', '/x'
     return [m.ticker for m in load_watchlist(path).members]
 
 

@@ -1,18 +1,25 @@
 """Where ``model/``, ``watchlists/`` and ``templates/`` come from.
 
-The workspace is ``--workspace DIR``, else the current directory. ``model/`` and
-``templates/`` fall back to the shipped defaults file by file, so a user who copies one file
-overrides exactly that file; ``watchlists/`` falls back as a whole folder (a user's folder is
-the set of their lists).
+The workspace is, first found: ``--workspace DIR``, ``$SCREENER_WORKSPACE``, ``workspace`` in
+the user's config file (``~/.config/screener/config.toml``), else the per-user folder
+``<SCREENER_HOME>/workspace`` (created from the shipped defaults on the first edit). Never the
+current directory, and never the package's own checkout: its folders are the shipped
+defaults, which no command writes into. ``model/`` and ``templates/`` fall back to the
+shipped defaults file by file, so a user who copies one file overrides exactly that file;
+``watchlists/`` falls back as a whole folder (a user's folder is the set of their lists).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .paths import shipped
+from .paths import DEFAULTS_DIR, screener_home, shipped
+
+#: names a workspace folder for every command (after ``--workspace``)
+ENV_VAR = "SCREENER_WORKSPACE"
 
 
 @dataclass(frozen=True)
@@ -20,14 +27,49 @@ class Workspace:
     """The folders a user edits, resolved once."""
 
     root: Path
+    #: where the choice came from (``--workspace``, ``$SCREENER_WORKSPACE``, the config file
+    #: or the per-user default), for `screener config show` and messages
+    source: str = field(default="given", compare=False)
 
     @classmethod
     def open(cls, root: Path | str | None = None) -> Workspace:
-        """The workspace at ``root`` (default: the current directory)."""
-        path = Path(root).expanduser() if root is not None else Path.cwd()
+        """The workspace at ``root``; ``None``: resolved as the module docstring says."""
+        if root is not None:
+            return cls._existing(Path(root), "--workspace")
+        env = os.environ.get(ENV_VAR, "").strip()
+        if env:
+            return cls._existing(Path(env), f"${ENV_VAR}")
+        from .config.user import config_path, load_user_config
+
+        configured = load_user_config().workspace
+        if configured is not None:
+            return cls._existing(configured, f"workspace in {config_path()}")
+        return cls(default_root().resolve(), "per-user default")
+
+    @classmethod
+    def _existing(cls, path: Path, source: str) -> Workspace:
+        path = path.expanduser()
         if not path.is_dir():
-            raise InputError(f"workspace {path} is not a directory")
-        return cls(path.resolve())
+            shown = "workspace" if source == "--workspace" else f"workspace {source}:"
+            raise InputError(f"{shown} {path} is not a directory")
+        return cls(path.resolve(), source)
+
+    @property
+    def is_shipped(self) -> bool:
+        """True when the workspace is the package's own folder of shipped defaults (a
+        checkout or an installed wheel's copy): it is read, never written."""
+        return self.root.resolve() == DEFAULTS_DIR.resolve()
+
+    def writable_folder(self, name: str) -> Path:
+        """The user's ``name`` folder for an edit; refused when the workspace is the package's
+        own checkout (its files are the shipped defaults)."""
+        if self.is_shipped:
+            raise InputError(
+                f"workspace {self.root} is screener's own checkout: its {name}/ are the shipped "
+                f"defaults and are never edited; leave out --workspace (and ${ENV_VAR}) to use "
+                f"your per-user workspace {default_root()}, or give another folder"
+            )
+        return self.own_folder(name)
 
     def folder(self, name: str) -> Path:
         """The user's ``name`` folder when it exists, else the shipped default."""
@@ -70,3 +112,8 @@ class Workspace:
         if default not in dirs:
             dirs.append(default)
         return dirs
+
+
+def default_root() -> Path:
+    """The per-user workspace: ``<SCREENER_HOME>/workspace`` (it need not exist yet)."""
+    return screener_home() / "workspace"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from screener.config import Config
-from screener.screen import run_screen
+from screener.screening import run_screen
 from screener.settings import Settings
 from screener.tickers import security
 from screener.watchlists import load_all

@@ -50,9 +50,11 @@ OPERATIONS = {
     ("model", "run"): "run_model",
     ("model", "sensitivity"): "sensitivity",
     ("screen",): "run_screen",
+    ("doctor",): "doctor",
 }
 
 PUBLIC_API = {
+    "brief", "doctor", "screen",  # issue 16: the notebook calls and the machine check
     "CacheError", "Config", "ConfigError", "DataError", "EmptyDataError", "Filters", "InputError",
     "Member", "MissingGlyphError", "ModelRun", "ProviderError", "RateLimitError", "RenderError",
     "ScenarioError", "ScreenResult", "ScreenerError", "Security", "Settings", "TickerError",
@@ -75,7 +77,7 @@ def test_public_api_is_exported_and_frozen():
 
 
 #: commands that only show a file's contents (the library reads them through Config)
-SHOW_ONLY = {("model", "assumptions"), ("data", "universe", "show")}
+SHOW_ONLY = {("model", "assumptions"), ("data", "universe", "show"), ("config", "show")}
 
 
 def test_every_cli_operation_has_a_library_function():

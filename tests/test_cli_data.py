@@ -75,7 +75,7 @@ def test_live_update_with_the_demo_provider_is_refused():
     ("args", "message"),
     [
         (["--provider", "bloomberg", "--tickers", "NVDA"], "error: unknown provider 'bloomberg'"),
-        (["--watchlist", "nope"], "error: no watchlist 'nope'"),
+        (["--watchlist", "nope"], "error: no watchlist named 'nope'"),
         (["--tickers", "12345"], "error: ticker '12345'"),
     ],
 )

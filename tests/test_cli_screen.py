@@ -40,10 +40,10 @@ def rows_all(tmp_path_factory, demo_cache_home) -> list[dict]:
 
 def test_table_shows_demo_marking_chinese_names_and_mix_sources():
     # a fresh $SCREENER_HOME: a first demo screen quotes the shipped fallback FX rate
-    result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40")
+    result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40", "--view", "exposure")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("DEMO DATA — screen · universe all")
+    assert out.startswith("DEMO DATA — screen · 39 of 39 · universe all (39 names)")
     assert "中际旭创" in out and "北方华创" in out
     line = next(x for x in out.splitlines() if "002371.SZ" in x)
     assert "disclos" in line or "estima" in line  # the map's own row for NAURA

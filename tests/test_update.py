@@ -444,7 +444,7 @@ def test_select_tickers_from_watchlists_tickers_and_the_demo_universe(tmp_path):
     settings = Settings(workspace=Workspace.open(tmp_path), as_of=AS_OF)
     chosen = select_tickers(settings, watchlists=["mine"], tickers=["nvda,600519", "NVDA"])
     assert chosen == ["NVDA", "600519.SH", "300308.SZ"]
-    with pytest.raises(InputError, match=r"no watchlist 'other'.*watchlists: mine"):
+    with pytest.raises(InputError, match=r"no watchlist named 'other'.*lists: mine"):
         select_tickers(settings, watchlists=["other"])
     demo = Settings(workspace=Workspace.open(tmp_path), demo=True, as_of=AS_OF)
     universe = select_tickers(demo, universe="a-share")

@@ -64,6 +64,11 @@ class _Group(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = hoist_global_options(args, set(self.list_commands(ctx)))
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context):
         try:
             result = super().invoke(ctx)
@@ -98,6 +103,57 @@ class _Group(click.Group):
             sys.exit(1)
 
 
+#: the root's options, accepted anywhere on the line: flag -> takes a value
+GLOBAL_OPTIONS: dict[str, bool] = {
+    "--demo": False,
+    "-v": False,
+    "--verbose": False,
+    "--workspace": True,
+    "--as-of": True,
+}
+
+
+def hoist_global_options(args: list[str], commands: set[str]) -> list[str]:
+    """``args`` with the global options that follow the subcommand moved before it, so
+    ``screener screen --demo`` means ``screener --demo screen``. Nothing after ``--`` moves,
+    nor the value of another option."""
+    args = list(args)
+    start = None
+    i = 0
+    while i < len(args):  # the subcommand: the first word that is no global option (value)
+        word = args[i]
+        if word == "--":
+            return args
+        if GLOBAL_OPTIONS.get(word):
+            i += 2
+            continue
+        if word in commands:
+            start = i
+            break
+        i += 1
+    if start is None:
+        return args
+    moved: list[str] = []
+    rest: list[str] = args[: start + 1]
+    i = start + 1
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            rest += args[i:]
+            break
+        name = word.split("=", 1)[0] if word.startswith("--") else word
+        takes_value = GLOBAL_OPTIONS.get(name)
+        if takes_value is None:
+            rest.append(word)
+        elif takes_value and "=" not in word:
+            moved += args[i : i + 2]
+            i += 1
+        else:
+            moved.append(word)
+        i += 1
+    return moved + rest
+
+
 @click.group(
     cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
@@ -110,8 +166,9 @@ class _Group(click.Group):
     "--workspace",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder holding your model/, watchlists/ and templates/ "
-    "(default: the current directory; shipped defaults fill any gap).",
+    help="Folder holding your model/, watchlists/ and templates/ (default: $SCREENER_WORKSPACE, "
+    "else `workspace` in ~/.config/screener/config.toml, else a per-user folder; shipped "
+    "defaults fill any gap; see `screener config show`).",
 )
 @click.option(
     "--as-of",
@@ -153,6 +210,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "screener.cli.brief",
         "brief",
         "Render the weekly briefing PDF and its manifest (what went in, for --snapshot).",
+    ),
+    "config": (
+        "screener.cli.setup",
+        "config",
+        "Your settings: the config file, the workspace in use and where data and output go.",
+    ),
+    "doctor": (
+        "screener.cli.setup",
+        "doctor",
+        "Check this machine: config file, workspace vs shipped files, fonts, cache, providers.",
     ),
     "data": (
         "screener.cli.data",

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 from pathlib import Path
 
 import click
 
 from ..settings import Settings
-from .options import parse_date
+from .options import LANG_ALIASES, Choice
 
 
 @click.command()
@@ -17,9 +15,9 @@ from .options import parse_date
     "--out",
     "out",
     type=click.Path(path_type=Path),
-    default=Path("briefs"),
-    show_default=True,
-    help="Output folder (the file is named <ISO week>.<lang>.pdf) or a path ending in .pdf.",
+    default=None,
+    help="Output folder (the file is named <ISO week>.<lang>.pdf) or a path ending in .pdf "
+    "(default: `output` in the config file, else briefs/).",
 )
 @click.option(
     "--html",
@@ -33,18 +31,11 @@ from .options import parse_date
     help="The ISO week to brief: resolves to its last trading day on each market.",
 )
 @click.option(
-    "--as-of",
-    "as_of",
-    metavar="YYYY-MM-DD",
-    callback=parse_date,
-    help="Brief as of this day (same as the global --as-of).",
-)
-@click.option(
     "--lang",
-    type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="The edition: en (English) or zh (Chinese: every text, name and thesis in Chinese).",
+    type=Choice(["en", "zh"], LANG_ALIASES),
+    default=None,
+    help="The edition: en (English) or zh (Chinese: every text, name and thesis in Chinese); "
+    "zh-CN, en-US work too; default: `lang` in the config file, else en.",
 )
 @click.option(
     "--snapshot",
@@ -55,11 +46,10 @@ from .options import parse_date
 @click.pass_obj
 def brief(
     settings: Settings,
-    out: Path,
+    out: Path | None,
     html: bool,
     week: str | None,
-    as_of: dt.date | None,
-    lang: str,
+    lang: str | None,
     snapshot: Path | None,
 ) -> None:
     """Render the weekly briefing PDF and its manifest (what went in, for --snapshot).
@@ -72,9 +62,10 @@ def brief(
     """
     from ..report import build_briefing
 
-    if week and as_of:
+    if week and click.get_current_context().find_root().params.get("as_of"):
         raise click.UsageError("give --week or --as-of, not both")
-    if as_of:
-        settings = dataclasses.replace(settings, as_of=as_of)
+    user = settings.user
+    out = out if out is not None else (user.output or Path("briefs"))
+    lang = lang or user.lang or "en"
     result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
     click.echo(str(result.pdf_path))

@@ -20,8 +20,8 @@ from ..data.providers import parse_order
 from ..data.update import UpdateOptions, UpdateReport, update
 from ..errors import CacheError
 from ..settings import Settings
-from ..universe import refresh_universe, select_tickers
-from .options import format_option, parse_date
+from ..universe import UNIVERSE_ALIASES, refresh_universe, select_tickers
+from .options import Choice, format_option, parse_date
 from .output import emit_frame
 
 
@@ -124,7 +124,7 @@ def request_counts(report: UpdateReport) -> str:
 )
 @click.option(
     "--universe",
-    type=click.Choice(["a-share", "us"]),
+    type=Choice(["a-share", "us"], UNIVERSE_ALIASES),
     help="Every listed stock of a market: a-share from akshare's code list, us from the "
     "S&P 500 + Nasdaq-100 list (see `screener data universe show us`).",
 )
@@ -275,7 +275,7 @@ def status_command(settings: Settings, fmt: str) -> None:
 @click.option("--amount-col", help="Header of the traded value column.")
 @click.option(
     "--volume-unit",
-    type=click.Choice(["shares", "lots"]),
+    type=Choice(["shares", "lots"]),
     help="Unit of the volume column (default: read off amount / (volume x price) when the "
     "file has both columns; else lots for akshare files, shares otherwise).",
 )
@@ -335,7 +335,7 @@ def universe_group() -> None:
 
 
 @universe_group.command("show")
-@click.argument("name", type=click.Choice(["us", "cn-concepts"]))
+@click.argument("name", type=Choice(["us", "cn-concepts"], UNIVERSE_ALIASES))
 @format_option()
 @click.pass_obj
 def universe_show(settings: Settings, name: str, fmt: str) -> None:
@@ -354,7 +354,7 @@ def universe_show(settings: Settings, name: str, fmt: str) -> None:
 
 
 @universe_group.command("refresh")
-@click.argument("name", type=click.Choice(["us", "cn-concepts"]))
+@click.argument("name", type=Choice(["us", "cn-concepts"], UNIVERSE_ALIASES))
 @click.pass_obj
 def universe_refresh(settings: Settings, name: str) -> None:
     """Fetch a universe list again (online) and save it in $SCREENER_HOME/universes/.

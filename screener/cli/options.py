@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from ..daterange import RANGE, in_range
+from ..names import LANG_ALIASES
 
 
 class OneLineError(click.ClickException):
@@ -44,8 +45,65 @@ def format_option(choices: tuple[str, ...] = ("table", "csv", "json")):
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(list(choices)),
+        type=Choice(choices, {"excel": "xlsx", "jsonlines": "jsonl", "ndjson": "jsonl"}),
         default="table",
         show_default=True,
         help=f"table for people; {machine} (stdout alone) for pipes.",
     )
+
+
+__all__ = ["LANG_ALIASES", "Choice", "format_option", "parse_date"]
+
+
+class Choice(click.Choice):
+    """A choice typed in any case, ``_`` or ``-``, or as a common alias (``cn`` for
+    ``a-share``, ``zh-CN`` for ``zh``); a near miss is refused with "did you mean". Shell
+    completion offers the canonical names."""
+
+    def __init__(self, choices, aliases: dict[str, str] | None = None):
+        super().__init__(list(choices), case_sensitive=False)
+        self.aliases = dict(aliases or {})
+
+    def convert(self, value, param, ctx):
+        from ..names import did_you_mean, match
+
+        found = match(str(value), self.choices, self.aliases)
+        if found is not None:
+            return found
+        hint = did_you_mean(str(value), self.choices, self.aliases)
+        self.fail(f"{value!r} is not one of {', '.join(map(str, self.choices))}{hint}", param, ctx)
+
+
+# -- shell completion (click's: see README) ---------------------------------------------------
+
+
+def _settings_for_completion(ctx):
+    """The run's settings as far as the line typed so far gives them."""
+    from ..settings import Settings
+    from ..workspace import Workspace
+
+    root = ctx.find_root()
+    return Settings(workspace=Workspace.open(root.params.get("workspace")))
+
+
+def complete_watchlists(ctx, param, incomplete: str):
+    """Watchlist names of the workspace, for ``watchlist show <TAB>`` and ``--watchlist``."""
+    try:
+        from ..watchlists import watchlist_paths
+
+        folder = _settings_for_completion(ctx).workspace.watchlists_dir
+        return [p.stem for p in watchlist_paths(folder) if p.stem.startswith(incomplete)]
+    except Exception:  # completion never fails loudly
+        return []
+
+
+def complete_sort(ctx, param, incomplete: str):
+    """The screen's columns and their short names, for ``--sort <TAB>``."""
+    try:
+        from ..screening import COLUMN_ALIASES, output_columns
+
+        model = _settings_for_completion(ctx).config.model
+        names = [*output_columns(model), *(a for a in COLUMN_ALIASES if " " not in a)]
+        return [n for n in dict.fromkeys(names) if n.lower().startswith(incomplete.lower())]
+    except Exception:  # completion never fails loudly
+        return []

@@ -18,9 +18,9 @@ import pandas as pd
 
 from ..screening import Filters, ScreenResult, run_screen
 from ..settings import Settings
-from ..universe import UNIVERSES
+from ..universe import UNIVERSE_ALIASES, UNIVERSES
 from . import output
-from .options import format_option
+from .options import Choice, complete_sort, complete_watchlists, format_option
 
 _PCT = ("ret_1w", "ret_1m", "ret_3m", "ret_ytd", "vol_3m", "max_dd_1y")
 _DATES = ("fx_date", "last_date")
@@ -72,8 +72,11 @@ def emit_csv(result: ScreenResult) -> None:
 
 def _title(result: ScreenResult, what: str) -> str:
     demo = "DEMO DATA — " if result.demo else ""
+    shown, size = len(result.frame), result.universe_size
+    matched = result.matched if result.matched is not None else size
+    count = f"{shown} of {matched} after filters" if matched < size else f"{shown} of {size}"
     return (
-        f"{demo}{what} · universe {result.universe} ({result.universe_size} names) · scenario "
+        f"{demo}{what} · {count} · universe {result.universe} ({size} names) · scenario "
         f"{result.scenario} · calibration {result.calibration}{_window(result)} · as of "
         f"{result.as_of}"
     )
@@ -89,24 +92,66 @@ def _growth(value) -> str:
 
 _SOURCES = {"disclosed_line_mapped": "disclosed line", "industry map": "industry est."}
 
+
+def _bn(value) -> str:
+    return _num(value / 1e9 if not _missing(value) else value, 1)
+
+
+def _mn(value) -> str:
+    return _num(value / 1e6 if not _missing(value) else value, 1)
+
+
 # column -> (header, formatter, right-aligned)
 _TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
     "rank": ("#", lambda v: _num(v), True),
     "ticker": ("Ticker", str, False),
     "name": ("Name", str, False),
+    "name_en": ("Name (en)", str, False),
     "market": ("Mkt", str, False),
     "watchlist": ("List", str, False),
+    "currency": ("Cur", str, False),
     "exposure_estimated": ("Est.", lambda v: "est." if v else "", False),
     "mix_source": ("Mix source", lambda v: _SOURCES.get(v, v), False),
     "band": ("P10…P90", str, True),
     "p_top_decile": ("P(top 10%)", lambda v: _num(v * 100 if not _missing(v) else v) + "%", True),
     "fit": ("Fit", lambda v: _num(v, 2), True),
     "segments": ("Estimated mix", str, False),
-    "pe_ttm": ("PE", lambda v: _num(v, 1), True),
-    "market_cap_usd": ("Mcap $bn", lambda v: _num(v / 1e9 if not _missing(v) else v, 1), True),
+    "mix_basis": ("Mix basis", str, False),
+    "pe_ttm": ("P/E", lambda v: _num(v, 1), True),
+    "pb": ("P/B", lambda v: _num(v, 1), True),
+    "market_cap_usd": ("Mcap US$bn", _bn, True),
+    "market_cap": ("Mcap local bn", _bn, True),
+    "adv_20d_usd": ("ADV US$m", _mn, True),
     "score": ("Score", lambda v: _num(v, 1), True),
+    "score_valuation": ("Value score", lambda v: _num(v, 0), True),
+    "score_momentum": ("Mom. score", lambda v: _num(v, 0), True),
+    "missing": ("Missing", str, False),
 }
 _TABLE |= {c: (c.removeprefix("ret_").replace("_", " "), _pct, True) for c in _PCT}
+_TABLE["vol_3m"] = ("Vol 3m", _pct, True)
+_TABLE["max_dd_1y"] = ("Max DD", _pct, True)
+
+#: the views of ``screen --view``; ``{slot}`` is the chosen scenario's AI growth (% per year),
+#: ``{exposure}`` its 0-100 exposure, ``{growths}`` every scenario's AI growth
+VIEWS: dict[str, tuple[str, ...]] = {
+    "summary": ("rank", "ticker", "name", "score", "{slot}", "ret_1m", "ret_3m", "pe_ttm",
+                "market_cap_usd"),
+    "performance": ("rank", "ticker", "name", "ret_1w", "ret_1m", "ret_3m", "ret_ytd",
+                    "vol_3m", "max_dd_1y", "adv_20d_usd"),
+    "valuation": ("rank", "ticker", "name", "pe_ttm", "pb", "market_cap_usd", "market_cap",
+                  "currency", "score_valuation"),
+    "exposure": ("rank", "ticker", "name", "watchlist", "{growths}", "band", "p_top_decile",
+                 "{exposure}", "mix_source", "mix_basis"),
+    # text last: what does not fit the width is dropped from the end
+    "all": ("rank", "ticker", "name", "score", "{growths}", "band", "p_top_decile",
+            "{exposure}", *_PCT, "adv_20d_usd", "pe_ttm", "pb", "market_cap_usd", "market",
+            "watchlist", "mix_source", "name_en", "missing"),
+    "suggest": ("ticker", "name", "{slot}", "{exposure}", "mix_source", "fit", "score",
+                "ret_3m", "pe_ttm", "market_cap_usd"),
+}  # fmt: skip
+#: never dropped to fit the width
+_KEEP = ("ticker", "rank", "name")
+_NAME_MIN = 8
 
 
 def _is_scenario_column(column: str, prefix: str, scenarios) -> bool:
@@ -114,21 +159,9 @@ def _is_scenario_column(column: str, prefix: str, scenarios) -> bool:
     return column.startswith(prefix) and column.removeprefix(prefix) in scenarios
 
 
-_SHOWN = ("ret_1m", "ret_3m", "ret_ytd")  # the table's returns (csv/json carry every one)
-
-
-def _columns(result: ScreenResult) -> list[str]:
-    frame = result.frame
-    scenarios = list(result.model.scenarios)
-    growth = [f"ai_growth_{s}" for s in scenarios if f"ai_growth_{s}" in frame]
-    exposure = [f"exposure_{result.scenario}"] if f"exposure_{result.scenario}" in frame else []
-    if not growth:  # `watchlist suggest` shows one scenario
-        exposure = [c for c in frame.columns if _is_scenario_column(c, "exposure_", scenarios)]
-        growth = [c for c in frame.columns if _is_scenario_column(c, "ai_growth_", scenarios)]
-    order = ["rank", "ticker", "name", "market", "watchlist", *growth, "band", "p_top_decile"]
-    order += [*exposure, "mix_source", "fit", "segments", *_SHOWN, "pe_ttm", "market_cap_usd"]
-    order += ["score"]
-    return [c for c in order if c in frame.columns or (c == "band" and "ai_growth_p10" in frame)]
+def _slot(result: ScreenResult) -> str:
+    """The chosen scenario's AI-growth column (% per year)."""
+    return f"ai_growth_{result.scenario}"
 
 
 def _with_band(frame: pd.DataFrame) -> pd.DataFrame:
@@ -143,32 +176,136 @@ def _with_band(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(band=band)
 
 
-def _header(col: str) -> tuple[str, Callable[[Any], str], bool]:
+def view_columns(result: ScreenResult, view: str, columns: str | None = None) -> list[str]:
+    """The columns a view (or ``--columns a,b,c``, headers or JSON keys) shows."""
+    frame = _with_band(result.frame)
+    if columns:
+        from ..screening import column_aliases, resolve_column
+
+        aliases = column_aliases(result.scenario)
+        aliases |= {_header(c, result)[0]: c for c in frame.columns}
+        wanted = [w for w in (x.strip() for x in columns.split(",")) if w]
+        chosen = [resolve_column(w, list(frame.columns), aliases, "column") for w in wanted]
+        return list(dict.fromkeys(chosen))
+    scenarios = list(result.model.scenarios)
+    out = []
+    for col in VIEWS[view]:
+        if col == "{slot}":
+            out.append(_slot(result))
+        elif col == "{exposure}":
+            out.append(f"exposure_{result.scenario}")
+        elif col == "{growths}":
+            out += [c for c in frame.columns if _is_scenario_column(c, "ai_growth_", scenarios)]
+        else:
+            out.append(col)
+    return [c for c in dict.fromkeys(out) if c in frame.columns]
+
+
+def _header(col: str, result: ScreenResult) -> tuple[str, Callable[[Any], str], bool]:
     if col in _TABLE:
         return _TABLE[col]
-    if col.startswith("ai_growth_"):
+    scenarios = list(result.model.scenarios)
+    if col == _slot(result):
+        return ("AI %/yr", _growth, True)
+    if col == f"exposure_{result.scenario}":
+        return ("Exp.", lambda v: _num(v), True)
+    if _is_scenario_column(col, "ai_growth_", scenarios):
         return (col.removeprefix("ai_growth_")[:4] + ". %/yr", _growth, True)
-    return ("Exp. " + col.removeprefix("exposure_")[:4] + ".", lambda v: _num(v), True)
+    if _is_scenario_column(col, "exposure_", scenarios):
+        return ("Exp. " + col.removeprefix("exposure_")[:4] + ".", lambda v: _num(v), True)
+    if col.startswith("ai_growth"):
+        return (col, _growth, True)
+    return (col, lambda v: _num(v, 2) if isinstance(v, float) else str(v), True)
 
 
-def emit_table(result: ScreenResult, what: str = "screen") -> None:
+def _cells(frame: pd.DataFrame, columns: list[str], result: ScreenResult) -> dict[str, list[str]]:
+    frame = _with_band(frame)
+    out = {}
+    for col in columns:
+        fmt = _header(col, result)[1]
+        out[col] = [
+            "" if _missing(v) and fmt is str else fmt(v) for v in frame[col].astype(object).tolist()
+        ]
+    return out
+
+
+def fit_columns(
+    columns: list[str], headers: dict[str, str], cells: dict[str, list[str]], width: int
+) -> tuple[list[str], list[str]]:
+    """The columns that fit ``width`` terminal cells whole (and those dropped, last first):
+    every cell of a ticker or number shown in full; only the name may be shortened (to
+    :data:`_NAME_MIN` cells)."""
+    from rich.cells import cell_len
+
+    def need(col: str) -> int:
+        widest = max([cell_len(headers[col]), *(cell_len(c) for c in cells[col])])
+        return min(widest, _NAME_MIN) if col == "name" else widest
+
+    kept, dropped = list(columns), []
+    while kept:
+        total = sum(need(c) for c in kept) + 3 * len(kept) + 1  # padding and rules
+        if total <= width:
+            break
+        optional = [c for c in kept if c not in _KEEP]
+        victim = optional[-1] if optional else None
+        if victim is None:
+            break
+        kept.remove(victim)
+        dropped.insert(0, victim)
+    return kept, dropped
+
+
+def _width() -> int:
+    """The width to fit: ``$COLUMNS`` when set, else the terminal's, else 200 (a pipe)."""
+    import os
+    import shutil
+
+    env = os.environ.get("COLUMNS", "").strip()
+    if env.isdigit() and int(env) > 20:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return 200
+
+
+def emit_table(
+    result: ScreenResult, what: str = "screen", view: str = "summary", columns: str | None = None
+) -> None:
+    from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=_title(result, what), title_justify="left")
-    columns = _columns(result)
-    for col in columns:
-        header, _, right = _header(col)
-        table.add_column(header, justify="right" if right else "left", no_wrap=col == "name")
-    for row in _with_band(result.frame)[columns].to_dict("records"):
-        cells = []
-        for col in columns:
-            fmt = _header(col)[1]
-            cells.append(fmt(row[col]) if not (_missing(row[col]) and fmt is str) else "")
-        table.add_row(*cells)
-    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 220)
+    width = _width()
+    wanted = view_columns(result, view, columns)
+    headers = {c: _header(c, result)[0] for c in wanted}
+    cells = _cells(result.frame, wanted, result)
+    shown, dropped = fit_columns(wanted, headers, cells, width)
+    table = Table(title=_title(result, what), title_justify="left", box=box.HEAVY_HEAD)
+    fixed = sum(
+        max([cell_len(headers[c]), *(cell_len(x) for x in cells[c])]) + 3
+        for c in shown
+        if c != "name"
+    )
+    for col in shown:
+        right = _header(col, result)[2]
+        if col == "name":
+            table.add_column(headers[col], no_wrap=True, overflow="ellipsis",
+                             max_width=max(_NAME_MIN, width - fixed - 4))  # fmt: skip
+        else:
+            widest = max([cell_len(headers[col]), *(cell_len(x) for x in cells[col])])
+            table.add_column(headers[col], justify="right" if right else "left", no_wrap=True,
+                             min_width=widest)  # fmt: skip
+    for i in range(len(result.frame)):
+        table.add_row(*(cells[c][i] for c in shown))
+    console = Console(file=sys.stdout, width=width)
     console.print(table)
-    for line in _footer(result):
+    lines = _footer(result)
+    if dropped:
+        names = ", ".join(headers[c] for c in dropped)
+        lines.insert(0, f"Not shown, to fit {width} columns: {names} (a wider terminal, "
+                        "--view or --columns show them)")  # fmt: skip
+    for line in lines:
         console.print(line, highlight=False, markup=False)
 
 
@@ -198,14 +335,20 @@ def _footer(result: ScreenResult) -> list[str]:
     return lines
 
 
-def emit(result: ScreenResult, fmt: str, what: str = "screen") -> None:
+def emit(
+    result: ScreenResult,
+    fmt: str,
+    what: str = "screen",
+    view: str = "summary",
+    columns: str | None = None,
+) -> None:
     """A screen result in the chosen format on stdout."""
     if fmt == "json":
         emit_json(result)
     elif fmt == "csv":
         emit_csv(result)
     else:
-        emit_table(result, what)
+        emit_table(result, what, view, columns)
 
 
 @click.command("screen")
@@ -214,11 +357,12 @@ def emit(result: ScreenResult, fmt: str, what: str = "screen") -> None:
     "watchlists",
     multiple=True,
     metavar="NAME",
+    shell_complete=complete_watchlists,
     help="Screen these watchlists' members (repeatable); with --universe, added to it.",
 )
 @click.option(
     "--universe",
-    type=click.Choice(UNIVERSES),
+    type=Choice(UNIVERSES, UNIVERSE_ALIASES),
     default=None,
     help="watchlists (default): every member; a-share: the cached whole-market snapshot; "
     "us: S&P 500 + Nasdaq-100; all: the three together.",
@@ -259,7 +403,21 @@ def emit(result: ScreenResult, fmt: str, what: str = "screen") -> None:
 @click.option(
     "--sort",
     metavar="COLUMN[:asc|desc]",
-    help="Sort by any output column (default: rank). Numbers sort high first, text A-Z.",
+    shell_complete=complete_sort,
+    help="Sort by any column, by its header or JSON key in any case (3m, PE, ret_3m, "
+    "'Mcap US$bn'; default: rank). Numbers sort high first, text A-Z.",
+)
+@click.option(
+    "--view",
+    type=Choice(tuple(v for v in VIEWS if v != "suggest")),
+    default="summary",
+    show_default=True,
+    help="Table columns: summary (fits 100 columns), performance, valuation, exposure, all.",
+)
+@click.option(
+    "--columns",
+    metavar="A,B,C",
+    help="The table's columns instead of a view: headers or JSON keys, e.g. 3m,pe,mcap.",
 )
 @format_option()
 @click.pass_obj
@@ -275,6 +433,8 @@ def screen(
     min_mcap_usd,
     top,
     sort,
+    view,
+    columns,
     fmt,
 ) -> None:
     """Rank names by exposure to AI compute demand, momentum, valuation and liquidity.
@@ -291,7 +451,8 @@ def screen(
     Examples:
       screener --demo screen
       screener --demo screen --tickers 300308,NVDA,MU,TSM --format json
-      screener screen --watchlist compute --sort ai_growth_neutral
+      screener screen --watchlist compute --sort 3m --view performance
+      screener screen --watchlist compute --sort ai_growth_neutral --view exposure
       screener screen --universe a-share --min-exposure 30 --min-mcap-usd 2e9 --top 30
       screener screen --universe us --scenario optimistic --format csv > us.csv
     """
@@ -302,9 +463,9 @@ def screen(
         watchlists=watchlists,
         tickers=tickers,
         scenario=scenario,
-        calibration=calibration,
+        calibration=calibration or settings.user.calibration,
         filters=filters,
         sort=sort,
         top=top,
     )
-    emit(result, fmt)
+    emit(result, fmt, view=view, columns=columns)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import WatchlistError
 from ..settings import Settings
+from ..universe import UNIVERSE_ALIASES, UNIVERSES
 from ..watchlists import (
     edit,
     get_watchlist,
@@ -24,7 +25,7 @@ from ..watchlists import (
     watchlist_history,
 )
 from . import output
-from .options import format_option
+from .options import Choice, complete_watchlists, format_option
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -104,7 +105,7 @@ def list_(settings: Settings, fmt: str) -> None:
 
 
 @watchlist.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @format_option()
 @click.pass_obj
 def show(settings: Settings, name: str, fmt: str) -> None:
@@ -130,7 +131,7 @@ def show(settings: Settings, name: str, fmt: str) -> None:
 
 
 @watchlist.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_watchlists)
 @click.pass_obj
 def validate(settings: Settings, name: str | None) -> None:
     """Check one watchlist, or all of them, as the briefing and screen will load them.
@@ -159,7 +160,7 @@ def validate(settings: Settings, name: str | None) -> None:
 
 
 @watchlist.command()
-@click.argument("name", required=False)
+@click.argument("name", required=False, shell_complete=complete_watchlists)
 @click.option("--since", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or after.")
 @click.option("--until", type=_DAY, metavar="YYYY-MM-DD", help="Only changes on or before.")
 @format_option()
@@ -215,12 +216,12 @@ def history(
 
 
 @watchlist.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @click.option("--title-zh", help="Chinese title, e.g. 光模块. Default: the English title.")
 @click.option("--title-en", help="English title, e.g. 'Optical modules'. Default: NAME.")
 @click.option(
     "--side",
-    type=click.Choice(["compute", "application", "other"]),
+    type=Choice(["compute", "application", "other"]),
     default="other",
     show_default=True,
     help="Which side of the AI-compute theme the list covers.",
@@ -249,7 +250,7 @@ def create(
 
 
 @watchlist.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @click.argument("ticker")
 @_segment_option(
     "AI-driven revenue share in a model segment (0-1); repeat for several. Weights sum to at "
@@ -278,7 +279,7 @@ def add(settings: Settings, name: str, ticker: str, segments: Sequence[str], **f
 
 
 @watchlist.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @click.argument("ticker")
 @click.pass_obj
 def remove(settings: Settings, name: str, ticker: str) -> None:
@@ -292,7 +293,7 @@ def remove(settings: Settings, name: str, ticker: str) -> None:
 
 
 @watchlist.command("set")
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @click.argument("ticker")
 @_segment_option(
     "The new segment mix, replacing the old one (and its sources) entirely: give every "
@@ -349,7 +350,7 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
 
 
 @watchlist.command()
-@click.argument("name")
+@click.argument("name", shell_complete=complete_watchlists)
 @click.option(
     "--top",
     type=click.IntRange(min=0),
@@ -359,7 +360,7 @@ def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
 )
 @click.option(
     "--universe",
-    type=click.Choice(["watchlists", "a-share", "us", "all"]),
+    type=Choice(UNIVERSES, UNIVERSE_ALIASES),
     default="all",
     show_default=True,
     help="Where to look (a-share and all need the cached whole-market snapshot).",

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from .. import names
 from ..errors import ScenarioError
 from .loader import problem, raise_problems, read_yaml, validate
 
@@ -275,22 +276,26 @@ class ModelConfig:
     default_calibration: str
 
     def check_scenario(self, name: str) -> str:
-        """``name`` if it is a scenario, else :class:`ScenarioError` listing the known ones."""
-        if name not in self.scenarios:
+        """The scenario ``name`` means (any case, ``-`` for ``_``), else :class:`ScenarioError`
+        listing the known ones and the nearest."""
+        found = names.match(name, self.scenarios)
+        if found is None:
             raise ScenarioError(
-                f"unknown scenario {name!r}; {self.paths['scenarios.yaml']} defines: "
-                + ", ".join(self.scenarios)
+                f"unknown scenario {name!r}{names.did_you_mean(name, self.scenarios)}; "
+                f"{self.paths['scenarios.yaml']} defines: " + ", ".join(self.scenarios)
             )
-        return name
+        return found
 
     def check_calibration(self, name: str) -> str:
-        """``name`` if it is a calibration, else :class:`ScenarioError` listing the known ones."""
-        if name not in self.calibrations:
+        """The calibration ``name`` means (any case, ``-`` for ``_``), else
+        :class:`ScenarioError` listing the known ones and the nearest."""
+        found = names.match(name, self.calibrations)
+        if found is None:
             raise ScenarioError(
-                f"unknown calibration {name!r}; {self.paths['calibrations.yaml']} "
-                "defines: " + ", ".join(self.calibrations)
+                f"unknown calibration {name!r}{names.did_you_mean(name, self.calibrations)}; "
+                f"{self.paths['calibrations.yaml']} defines: " + ", ".join(self.calibrations)
             )
-        return name
+        return found
 
     def resolve(self, scenario: str, calibration: str | None) -> dict[str, Input]:
         """Every input after the scenario's and then the calibration's overlays (``None``: the

@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..errors import CacheError
 from ..exposure import exposure_column
-from ..screen import ScreenResult, run_screen
-from ..screen.scoring import COMPONENTS
+from ..screening import ScreenResult, run_screen
+from ..screening.scoring import COMPONENTS
 from ..settings import Settings
 from ..watchlists import Watchlist
 from .asof import AsOf

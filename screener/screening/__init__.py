@@ -5,31 +5,37 @@ from __future__ import annotations
 
 from .run import ScreenResult, run_screen, suggest
 from .scoring import (
+    COLUMN_ALIASES,
     COMPONENTS,
     RETURN_COLUMNS,
     Filters,
     ScreenInputs,
     apply_filters,
+    column_aliases,
     composite_scores,
     finish,
     output_columns,
     parse_sort,
     pct_rank,
+    resolve_column,
     screen_frame,
 )
 
 __all__ = [
+    "COLUMN_ALIASES",
     "COMPONENTS",
     "RETURN_COLUMNS",
     "Filters",
     "ScreenInputs",
     "ScreenResult",
     "apply_filters",
+    "column_aliases",
     "composite_scores",
     "finish",
     "output_columns",
     "parse_sort",
     "pct_rank",
+    "resolve_column",
     "run_screen",
     "screen_frame",
     "suggest",

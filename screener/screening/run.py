@@ -61,6 +61,7 @@ from .scoring import (
     Filters,
     ScreenInputs,
     apply_filters,
+    column_aliases,
     finish,
     mix_fit,
     output_columns,
@@ -101,6 +102,8 @@ class ScreenResult:
     ranked: int = 0
     #: sanity: (segment, scenario, % per year) above the bound
     fast: list[tuple[str, str, float]] = field(default_factory=list)
+    #: names that passed the filters (before --top); None: no filtering step ran
+    matched: int | None = None
 
     def meta(self) -> dict:
         """What JSON output carries beside the rows (plain Python; missing values None)."""
@@ -209,6 +212,21 @@ def _labels(
     return pd.DataFrame({"industries": industries, "concepts": concept}, index=list(tickers))
 
 
+def _names_en(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) -> dict[str, str]:
+    """English names: the watchlists' ``name_en``, else a US name from the provider or the US
+    list (A-share names from the market are Chinese: no English name for them)."""
+    names = dict(zip(us_list["ticker"], us_list["name"], strict=True))
+    names |= {
+        t: n
+        for t, n in zip(fund["ticker"], fund["name"], strict=True)
+        if isinstance(n, str) and n and security(t).market != "CN"
+    }
+    for wl in lists:
+        for m in wl.members:
+            names[m.ticker] = m.name_en
+    return {t: names.get(t, "") for t in tickers}
+
+
 def _names(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) -> dict[str, str]:
     names = dict(zip(us_list["ticker"], us_list["name"], strict=True))
     names |= {
@@ -253,6 +271,7 @@ def load_inputs(
         universe=uni.name,
         tickers=uni.tickers,
         names=_names(uni.tickers, lists, fund, uni.us_list),
+        names_en=_names_en(uni.tickers, lists, fund, uni.us_list),
         labels=_labels(uni.tickers, fund, uni.us_list, concepts),
         bars=bars,
         fundamentals=fund,
@@ -361,7 +380,8 @@ def run_screen(
     filters.check()
     setup = _setup(settings, scenario, calibration)
     columns = output_columns(setup.model)
-    parse_sort(sort, columns)
+    aliases = column_aliases(setup.scenario)
+    parse_sort(sort, columns, aliases)
     picked = screen_tickers(tickers) if tickers else []
     check_universe(universe)
     named_lists(setup.lists, watchlists)
@@ -369,7 +389,8 @@ def run_screen(
         raise InputError(f"--top {top}: give 0 (all rows) or more")
     result = _screen(settings, setup, universe, watchlists, picked)
     frame, notes = apply_filters(result.frame, filters, exposure_column(setup.scenario))
-    frame = finish(frame, sort, setup.config.top if top is None else top)
+    result.matched = len(frame)
+    frame = finish(frame, sort, setup.config.top if top is None else top, aliases)
     result.frame = frame[columns]
     result.notes += notes
     return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,8 +38,8 @@ from ..watchlists import Watchlist
 COMPONENTS: tuple[str, ...] = ("exposure", "momentum", "valuation", "liquidity")
 RETURN_COLUMNS: tuple[str, ...] = ("ret_1w", "ret_1m", "ret_3m", "ret_ytd")
 _TEXT_COLUMNS = (
-    "ticker", "name", "market", "watchlist", "currency", "missing", "mix_source", "mix_sources",
-    "mix_basis", "mix_flag",
+    "ticker", "name", "name_en", "market", "watchlist", "currency", "missing", "mix_source",
+    "mix_sources", "mix_basis", "mix_flag",
 )  # fmt: skip
 _ASCENDING = ("rank", *_TEXT_COLUMNS, "score_missing")
 
@@ -75,6 +75,7 @@ def output_columns(config: ModelConfig) -> list[str]:
     return [
         "ticker",
         "name",
+        "name_en",
         "market",
         "watchlist",
         *(ai_growth_column(s) for s in scenarios),
@@ -108,15 +109,58 @@ def output_columns(config: ModelConfig) -> list[str]:
     ]
 
 
-def parse_sort(text: str | None, columns: Sequence[str]) -> tuple[str, bool]:
-    """``COLUMN`` or ``COLUMN:asc|desc`` → (column, ascending). Text columns and ``rank``
+#: what people call the screen's columns (the table's headers and short forms), matched in any
+#: case with ``_`` or ``-``: ``--sort 3m``, ``--sort PE``, ``--columns "Mcap US$bn"``
+COLUMN_ALIASES: dict[str, str] = {
+    "#": "rank", "1w": "ret_1w", "1m": "ret_1m", "3m": "ret_3m", "ytd": "ret_ytd",
+    "vol": "vol_3m", "vol 3m": "vol_3m", "volatility": "vol_3m", "max dd": "max_dd_1y",
+    "drawdown": "max_dd_1y", "dd": "max_dd_1y", "pe": "pe_ttm", "p/e": "pe_ttm",
+    "p/b": "pb", "mcap": "market_cap_usd", "market cap": "market_cap_usd",
+    "mcap us$bn": "market_cap_usd", "mcap $bn": "market_cap_usd",
+    "market cap us$ bn": "market_cap_usd", "mcap local": "market_cap", "adv": "adv_20d_usd",
+    "adv us$m": "adv_20d_usd", "liquidity": "adv_20d_usd", "list": "watchlist",
+    "mkt": "market", "est.": "exposure_estimated", "estimated": "exposure_estimated",
+    "name en": "name_en", "english name": "name_en", "fx": "fx_per_usd", "last bar": "last_date",
+}  # fmt: skip
+
+
+def column_aliases(scenario: str | None = None) -> dict[str, str]:
+    """:data:`COLUMN_ALIASES`, with ``exposure`` and ``ai growth`` (``ai_growth``, the table's
+    ``AI %/yr``) meaning the chosen scenario's columns when one is given."""
+    out = dict(COLUMN_ALIASES)
+    if scenario:
+        out |= {"exposure": exposure_column(scenario), "expo": exposure_column(scenario)}
+        growth = ai_growth_column(scenario)
+        out |= {"ai growth": growth, "ai_growth": growth, "ai %/yr": growth, "ai": growth}
+    return out
+
+
+def resolve_column(name: str, columns: Sequence[str], aliases: dict[str, str] | None = None,
+                   what: str = "sort column") -> str:  # fmt: skip
+    """The column ``name`` means: a JSON key or a table header, in any case; an unknown
+    name is refused with the nearest one."""
+    from .. import names
+
+    aliases = COLUMN_ALIASES if aliases is None else aliases
+    found = names.match(name.strip(), columns, aliases)
+    if found is None:
+        near = names.did_you_mean(name, columns, aliases)
+        shown = ", ".join(c for c in columns if not _per_calibration(c))
+        raise InputError(f"unknown {what} {name!r}{near}; choose from {shown}")
+    return found
+
+
+def parse_sort(
+    text: str | None, columns: Sequence[str], aliases: dict[str, str] | None = None
+) -> tuple[str, bool]:
+    """``COLUMN`` or ``COLUMN:asc|desc`` → (column, ascending); COLUMN is a JSON key or a
+    table header in any case (``3m``, ``PE``, ``Mcap US$bn``). Text columns and ``rank``
     sort ascending by default, numbers descending."""
     if not text:
         return "rank", True
     name, _, direction = text.strip().partition(":")
-    if name not in columns:
-        shown = ", ".join(c for c in columns if not _per_calibration(c))
-        raise InputError(f"unknown sort column {name!r}; choose from {shown}")
+    name = resolve_column(name, columns, aliases)
+    direction = direction.strip().lower()
     if direction not in ("", "asc", "desc"):
         raise InputError(f"--sort {text!r}: the direction after ':' is asc or desc")
     return name, direction == "asc" if direction else name in _ASCENDING
@@ -239,6 +283,7 @@ class ScreenInputs:
     bars: MetricBars  # the universe's bars for the metric windows (Cache.metric_bars)
     fundamentals: pd.DataFrame  # schema.FUNDAMENTAL_COLUMNS, newest per ticker
     notes: tuple[str, ...] = ()
+    names_en: Mapping[str, str] = field(default_factory=dict)
 
 
 def screen_frame(
@@ -273,6 +318,7 @@ def screen_frame(
     fund = inputs.fundamentals.set_index("ticker").reindex(tickers)
     frame = pd.DataFrame(index=pd.Index(tickers, name="ticker"))
     frame["name"] = [inputs.names.get(t, "") for t in tickers]
+    frame["name_en"] = [inputs.names_en.get(t, "") for t in tickers]
     frame["market"] = [security(t).market for t in tickers]
     frame["currency"] = [security(t).currency for t in tickers]
     info = ["watchlist", "exposure_estimated", "mix_source", "mix_sources", "mix_basis"]
@@ -319,11 +365,13 @@ def _require(keep: pd.Series, values: pd.Series, test: pd.Series, flag: str, not
     return keep & test.fillna(False).astype(bool)
 
 
-def finish(frame: pd.DataFrame, sort: str | None, top: int | None) -> pd.DataFrame:
+def finish(
+    frame: pd.DataFrame, sort: str | None, top: int | None, aliases: dict[str, str] | None = None
+) -> pd.DataFrame:
     """Rank by score (1 = best; ties by ticker), sort, keep the first ``top`` (0/None: all)."""
     if top is not None and top < 0:
         raise InputError(f"--top {top}: give 0 (all rows) or more")
-    column, ascending = parse_sort(sort, [*frame.columns, "rank"])
+    column, ascending = parse_sort(sort, [*frame.columns, "rank"], aliases)
     ordered = frame.sort_values(["score", "ticker"], ascending=[False, True], na_position="last")
     ordered = ordered.assign(rank=np.arange(1, len(ordered) + 1))
     if column != "rank":

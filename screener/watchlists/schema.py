@@ -42,6 +42,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .. import names
 from ..config import mix as mixes
 from ..config.loader import describe, field_names, line_of, parse_bytes, read_bytes
 from ..config.mix import Share
@@ -237,16 +238,29 @@ def watchlist_file(folder: Path, name: str) -> Path:
 
 
 def find_watchlist(folder: Path, name: str) -> Path:
-    """The existing file of watchlist ``name`` in ``folder``; an unknown name is refused with
-    the names that exist."""
-    path = watchlist_file(folder, name)
-    if not path.is_file():
-        known = ", ".join(p.stem for p in watchlist_paths(folder)) or "none"
+    """The existing file of watchlist ``name`` in ``folder`` (any case; ``-`` for ``_``); an
+    unknown name is refused with the nearest name, or the names that exist."""
+    return watchlist_file(folder, canonical_name(folder, name))
+
+
+def canonical_name(folder: Path, name: str) -> str:
+    """The name of the watchlist in ``folder`` that ``name`` means (see
+    :func:`find_watchlist`)."""
+    stems = [p.stem for p in watchlist_paths(folder)]
+    found = names.match(name, stems) if isinstance(name, str) else None
+    if found is not None:
+        return found
+    watchlist_file(folder, name)  # a name that could never be a file is refused as such
+    best = names.near(name, stems)
+    if best is not None:
         raise WatchlistError(
-            f"no watchlist named {name!r} in {folder} (lists: {known}); "
-            f"create it with `screener watchlist create {name}`"
+            f"no watchlist named {name!r} in {folder}; did you mean {best!r}? "
+            f"(lists: {', '.join(stems)})"
         )
-    return path
+    raise WatchlistError(
+        f"no watchlist named {name!r} in {folder} (lists: {', '.join(stems) or 'none'}); "
+        f"create it with `screener watchlist create {name}`"
+    )
 
 
 def mix_text(segments: Mapping[str, Any] | None) -> str:

@@ -30,7 +30,13 @@ from ..errors import WatchlistError
 from ..fsutil import exclusive_lock, write_atomic
 from ..paths import shipped
 from ..settings import Settings
-from .schema import Watchlist, find_watchlist, load_watchlist_bytes, watchlist_file, watchlist_paths
+from .schema import (
+    Watchlist,
+    canonical_name,
+    load_watchlist_bytes,
+    watchlist_file,
+    watchlist_paths,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +73,14 @@ def own_watchlists_folder(settings: Settings) -> tuple[Path, Path | None]:
     """The folder edits go to, created from the shipped defaults if missing.
 
     Returns the folder and, when it was just created, the folder again (else ``None``)."""
-    own = settings.workspace.own_folder("watchlists")
+    own = settings.workspace.writable_folder("watchlists")
     if own.is_dir():
         return own, None
     if own.exists():
         raise WatchlistError(f"{own} exists but is not a folder; move it aside to edit watchlists")
     tmp = own.parent / f".{own.name}.{secrets.token_hex(4)}.tmp"
     try:
+        own.parent.mkdir(parents=True, exist_ok=True)  # the per-user workspace, first edit
         tmp.mkdir()
         for path in watchlist_paths(shipped("watchlists")):
             shutil.copy2(path, tmp / path.name)
@@ -100,12 +107,13 @@ def open_draft(settings: Settings, name: str, *, new: bool = False) -> Draft:
     folder = settings.workspace.watchlists_dir
     segments = frozenset(settings.config.segment_ids)
     if new:
-        target = watchlist_file(settings.workspace.own_folder("watchlists"), name)
+        target = watchlist_file(settings.workspace.writable_folder("watchlists"), name)
         for path in {target, watchlist_file(folder, name)}:
             if path.exists():
                 raise WatchlistError(f"watchlist {name!r} already exists: {path}")
         return Draft(name, target, None, segments)
-    path = find_watchlist(folder, name)
+    name = canonical_name(folder, name)
+    path = watchlist_file(folder, name)
     try:
         raw = path.read_bytes()
     except OSError as exc:
