@@ -24,16 +24,23 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	@bash scripts/ensure-python.sh "$(PYTHON)" "$(VENV)"
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "screener: installing $$(grep -c '==' constraints.txt) pinned Python packages into $(VENV)/" \
+	  "(pandas, WeasyPrint, akshare, yfinance, ...; 1-2 minutes the first time, then only when" \
+	  "pyproject.toml or constraints.txt change)" >&2
+	@start=$$(date +%s); \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' \
+	  && echo "screener: packages installed in $$(( $$(date +%s) - start )) s" >&2
 	@touch $@
 
 sysdeps:
 	@bash scripts/ensure-system-deps.sh
 
 brief: $(STAMP) sysdeps
+	@echo "screener: rendering the demo briefing (the first run also builds the demo cache)" >&2
 	$(VENV)/bin/screener --demo brief --out briefs/ $(ARGS)
 
 test: $(STAMP) sysdeps
+	@bash scripts/ensure-test-browser.sh
 	$(PYTEST) $(ARGS)
 
 test-fast: $(STAMP) sysdeps

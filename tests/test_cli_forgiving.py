@@ -83,7 +83,8 @@ def test_watchlist_show_suggests_the_nearest_name():
     line = result.output.strip()
     assert line.startswith("error: no watchlist named 'computes'")
     assert "did you mean 'compute'?" in line and "create it" not in line
-    assert invoke("watchlist", "show", "Compute").exit_code == 0
+    upper = invoke("watchlist", "show", "Compute")  # a file name: lower case, as written
+    assert upper.exit_code == 1 and "use lower-case letters" in upper.output
 
 
 def test_a_far_miss_still_offers_to_create_the_list():

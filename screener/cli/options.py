@@ -39,8 +39,9 @@ def parse_date(ctx, param, value):
     return day
 
 
-def format_option(choices: tuple[str, ...] = ("table", "csv", "json")):
-    """``--format``: a human table by default; csv or json (alone on stdout) for pipes."""
+def format_option(choices: tuple[str, ...] = ("table", "csv", "json", "jsonl", "records")):
+    """``--format``: a human table by default; the others (alone on stdout) for pipes:
+    ``jsonl`` a row per line and ``records`` a bare list, both for ``pandas.read_json``."""
     machine = " or ".join(c for c in choices if c != "table")
     return click.option(
         "--format",

@@ -1,11 +1,14 @@
-"""How every command writes its results: human tables, CSV and JSON, through one encoder.
+"""How every command writes its results: human tables, CSV, JSON, JSON lines, records, an
+Excel workbook and a self-contained HTML page, through one encoder.
 
 Data goes to stdout alone; notes and progress go to stderr. JSON is strict (no NaN): missing
-numbers are ``null``, dates ``YYYY-MM-DD``, numpy scalars plain numbers.
+numbers are ``null``, dates ``YYYY-MM-DD``, numpy scalars plain numbers. ``jsonl`` (one row
+per line) and ``records`` (a bare list) are what ``pandas.read_json`` reads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -13,6 +16,7 @@ import json
 import math
 import sys
 from collections.abc import Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +108,10 @@ def emit_frame(
     frame: pd.DataFrame, fmt: str, *, title: str = "", meta: Mapping[str, Any] | None = None
 ) -> None:
     """``frame`` in ``fmt``: ``json`` (an object with ``meta`` and ``rows`` when ``meta`` is
-    given, else a list of rows), ``csv``, or a human ``table``."""
+    given, else a list of rows), ``jsonl`` (a row per line), ``records`` (a bare list of
+    rows), ``csv``, or a human ``table``."""
+    if emit_rows(frame, fmt):
+        return
     if fmt == "json":
         rows = records(frame)
         emit_json({**meta, "rows": rows} if meta is not None else rows)
@@ -112,3 +119,178 @@ def emit_frame(
         emit_csv(frame)
     else:
         emit_table(frame, title)
+
+
+# -- formats for scripts and sharing ------------------------------------------------------------
+
+#: what every table-shaped command can write
+FRAME_FORMATS: tuple[str, ...] = ("table", "csv", "json", "jsonl", "records")
+#: the screen adds a workbook and a self-contained web page
+SCREEN_FORMATS: tuple[str, ...] = (*FRAME_FORMATS, "xlsx", "html")
+
+
+def jsonl_text(rows: list[dict[str, Any]]) -> str:
+    """One JSON object per line (``pandas.read_json(..., lines=True)`` reads it)."""
+    return "".join(
+        json.dumps(jsonable(r), ensure_ascii=False, allow_nan=False) + "\n" for r in rows
+    )
+
+
+def emit_rows(frame: pd.DataFrame, fmt: str) -> bool:
+    """Rows as ``jsonl`` or ``records`` (a bare JSON list); False for any other format."""
+    if fmt == "jsonl":
+        click.echo(jsonl_text(records(frame)), nl=False)
+    elif fmt == "records":
+        emit_json(records(frame))
+    else:
+        return False
+    return True
+
+
+def _cell(value: Any) -> Any:
+    """A value as openpyxl writes it: NaN/NaT empty, numpy scalars plain, timestamps naive."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, list | tuple | set | dict | Path):
+        return str(value)
+    return value
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """A workbook with one sheet per frame (header row bold and frozen). Text is always
+    written as text: a name or thesis starting with ``=`` never becomes a formula."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, frame in sheets.items():
+        sheet = book.create_sheet(title[:31])
+        sheet.append([str(c) for c in frame.columns])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+            for c, value in enumerate(row, start=1):
+                cell = sheet.cell(row=r, column=c, value=_cell(value))
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+                elif isinstance(cell.value, dt.datetime | dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.freeze_panes = "A2"
+        for c, name in enumerate(frame.columns, start=1):
+            sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = max(
+                10, min(40, len(str(name)) + 2)
+            )
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+_HTML_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC",sans-serif;margin:1.5em;
+color:#222}h1{font-size:1.1em}p.meta,ul.notes{color:#555;font-size:.85em}
+table{border-collapse:collapse;font-size:.9em}th,td{padding:.25em .6em;border-bottom:1px solid #ddd}
+th{background:#f3f3f3;cursor:pointer;user-select:none;position:sticky;top:0;text-align:left}
+th.num,td.num{text-align:right;font-variant-numeric:tabular-nums}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+tr:hover td{background:#fafafa}
+"""
+
+#: click a header to sort by it (again to reverse); numbers by value, missing last
+_HTML_SCRIPT = """
+(function(){
+  var table=document.getElementById('screen'), body=table.tBodies[0];
+  var heads=table.tHead.rows[0].cells;
+  function key(td, num){var v=td.getAttribute('data-v');
+    if(num){return v===null||v===''?null:parseFloat(v);} return td.textContent;}
+  function sortBy(i){
+    var th=heads[i], num=th.classList.contains('num');
+    var asc=th.getAttribute('aria-sort')!=='ascending';
+    for(var j=0;j<heads.length;j++){heads[j].removeAttribute('aria-sort');}
+    th.setAttribute('aria-sort', asc?'ascending':'descending');
+    var rows=Array.prototype.slice.call(body.rows);
+    rows.sort(function(a,b){
+      var x=key(a.cells[i],num), y=key(b.cells[i],num);
+      if(x===null&&y===null){return 0;} if(x===null){return 1;} if(y===null){return -1;}
+      var c=num?x-y:String(x).localeCompare(String(y));
+      return asc?c:-c;});
+    rows.forEach(function(r){body.appendChild(r);});
+  }
+  for(var i=0;i<heads.length;i++){(function(i){
+    heads[i].addEventListener('click',function(){sortBy(i);});})(i);}
+})();
+"""
+
+
+def html_page(
+    title: str,
+    headers: list[str],
+    rows: list[list[tuple[str, Any]]],
+    numeric: list[bool],
+    *,
+    meta: str = "",
+    notes: list[str] = (),
+) -> str:
+    """A self-contained sortable table: inline CSS and script, nothing fetched. ``rows`` hold
+    (shown text, sort value) per cell; ``numeric`` columns sort by value, missing last."""
+    from html import escape
+
+    head = "".join(
+        f'<th scope="col"{" class=num" if num else ""}>{escape(h)}</th>'
+        for h, num in zip(headers, numeric, strict=True)
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for (text, value), num in zip(row, numeric, strict=True):
+            sort = "" if value is None else (repr(float(value)) if num else str(value))
+            cls = " class=num" if num else ""
+            cells.append(f'<td{cls} data-v="{escape(sort)}">{escape(text)}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    items = "".join(f"<li>{escape(n)}</li>" for n in notes)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width"><title>{escape(title)}</title>'
+        f"<style>{_HTML_STYLE}</style></head><body><h1>{escape(title)}</h1>"
+        f'<p class="meta">{escape(meta)}</p>'
+        f'<table id="screen"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+        f'</table><ul class="notes">{items}</ul><script>{_HTML_SCRIPT}</script></body></html>\n'
+    )
+
+
+def emit_file(data: bytes, target: Path | None, kind: str) -> None:
+    """Binary or page output: to ``target`` (the path is printed on stderr), else stdout when
+    it is redirected; a terminal gets a one-line refusal instead of bytes."""
+    from ..errors import InputError
+    from ..fsutil import write_atomic
+
+    if target is not None:
+        target = Path(target).expanduser()
+        if target.is_dir():
+            raise InputError(f"--output {target} is a folder; give a file name (.{kind})")
+        write_atomic(target, data)
+        click.echo(f"wrote {target}", err=True)
+        return
+    stream = getattr(sys.stdout, "buffer", None) or sys.stdout
+    if sys.stdout.isatty():
+        raise InputError(f"--format {kind} writes a file: give --output FILE.{kind} or redirect "
+                         f"(> screen.{kind})")  # fmt: skip
+    sys.stdout.flush()
+    stream.write(data)
+    stream.flush()
+
+
+@contextmanager
+def to_file(target: Path):
+    """Send what a command echoes to stdout into ``target`` instead (written atomically)."""
+    from ..fsutil import write_atomic
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        yield
+    write_atomic(Path(target).expanduser(), buf.getvalue().encode("utf-8"))
+    click.echo(f"wrote {target}", err=True)

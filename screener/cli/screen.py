@@ -12,6 +12,7 @@ import math
 import sys
 from collections.abc import Callable
 from typing import Any
+from pathlib import Path
 
 import click
 import pandas as pd
@@ -341,14 +342,61 @@ def emit(
     what: str = "screen",
     view: str = "summary",
     columns: str | None = None,
+    target=None,
 ) -> None:
-    """A screen result in the chosen format on stdout."""
+    """A screen result in the chosen format on stdout (``xlsx`` and ``html``: to ``target``,
+    else to a redirected stdout)."""
     if fmt == "json":
         emit_json(result)
+    elif fmt in ("jsonl", "records"):
+        output.emit_rows(_plain(result.frame), fmt)
+        output.emit_notes(result.notes)
     elif fmt == "csv":
         emit_csv(result)
+    elif fmt == "xlsx":
+        output.emit_file(output.xlsx_bytes(workbook_sheets(result)), target, "xlsx")
+    elif fmt == "html":
+        output.emit_file(html_text(result, what, view, columns).encode("utf-8"), target, "html")
     else:
         emit_table(result, what, view, columns)
+
+
+def workbook_sheets(result: ScreenResult) -> dict[str, pd.DataFrame]:
+    """The screen, its notes, the FX rates used and what it was computed as of, one sheet
+    each."""
+    meta = result.meta()
+    about = [(k, meta[k]) for k in ("as_of", "demo", "universe", "universe_size", "scenario",
+                                    "calibration")]  # fmt: skip
+    about.append(("rows", len(result.frame)))
+    notes = [*result.notes, *_footer(result)[1:]]
+    fx = result.fx.reset_index().rename(columns={"index": "currency"})
+    return {
+        "screen": result.frame,
+        "notes": pd.DataFrame({"note": list(dict.fromkeys(notes))}),
+        "FX": fx,
+        "as-of": pd.DataFrame(about, columns=["key", "value"]).astype({"value": str}),
+    }
+
+
+def html_text(
+    result: ScreenResult, what: str = "screen", view: str = "summary", columns: str | None = None
+) -> str:
+    """The screen as a self-contained, sortable web page (nothing fetched)."""
+    wanted = view_columns(result, view, columns)
+    cells = _cells(result.frame, wanted, result)
+    numeric = [_header(c, result)[2] and result.frame[c].dtype.kind in "iufb" for c in wanted]
+    rows = []
+    for i, raw in enumerate(result.frame[wanted].astype(object).to_numpy().tolist()):
+        row = []
+        for j, col in enumerate(wanted):
+            value = raw[j]
+            sort = None if _missing(value) else value
+            row.append((cells[col][i], sort))
+        rows.append(row)
+    headers = [_header(c, result)[0] for c in wanted]
+    title = _title(result, what)
+    meta = "Click a column header to sort; click again to reverse."
+    return output.html_page(title, headers, rows, numeric, meta=meta, notes=_footer(result))
 
 
 @click.command("screen")
@@ -419,7 +467,14 @@ def emit(
     metavar="A,B,C",
     help="The table's columns instead of a view: headers or JSON keys, e.g. 3m,pe,mcap.",
 )
-@format_option()
+@format_option(output.SCREEN_FORMATS)
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the xlsx or html (or any format) to this file instead of stdout.",
+)
 @click.pass_obj
 def screen(
     settings: Settings,
@@ -436,6 +491,7 @@ def screen(
     view,
     columns,
     fmt,
+    target,
 ) -> None:
     """Rank names by exposure to AI compute demand, momentum, valuation and liquidity.
 
@@ -455,6 +511,9 @@ def screen(
       screener screen --watchlist compute --sort ai_growth_neutral --view exposure
       screener screen --universe a-share --min-exposure 30 --min-mcap-usd 2e9 --top 30
       screener screen --universe us --scenario optimistic --format csv > us.csv
+      screener screen --universe all --format xlsx -o screen.xlsx
+      screener screen --format html -o screen.html        a sortable page to share
+      screener screen --format jsonl > screen.jsonl   pandas.read_json(path, lines=True)
     """
     filters = Filters(min_exposure=min_exposure, max_pe=max_pe, min_mcap_usd=min_mcap_usd)
     result = run_screen(
@@ -468,4 +527,8 @@ def screen(
         sort=sort,
         top=top,
     )
-    emit(result, fmt, view=view, columns=columns)
+    if target is not None and fmt not in ("xlsx", "html"):
+        with output.to_file(target):
+            emit(result, fmt, view=view, columns=columns)
+        return
+    emit(result, fmt, view=view, columns=columns, target=target)

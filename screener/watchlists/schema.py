@@ -238,7 +238,7 @@ def watchlist_file(folder: Path, name: str) -> Path:
 
 
 def find_watchlist(folder: Path, name: str) -> Path:
-    """The existing file of watchlist ``name`` in ``folder`` (any case; ``-`` for ``_``); an
+    """The existing file of watchlist ``name`` in ``folder`` (``-`` for ``_`` works); an
     unknown name is refused with the nearest name, or the names that exist."""
     return watchlist_file(folder, canonical_name(folder, name))
 
@@ -246,11 +246,11 @@ def find_watchlist(folder: Path, name: str) -> Path:
 def canonical_name(folder: Path, name: str) -> str:
     """The name of the watchlist in ``folder`` that ``name`` means (see
     :func:`find_watchlist`)."""
+    watchlist_file(folder, name)  # a name that could never be a file is refused as such
     stems = [p.stem for p in watchlist_paths(folder)]
-    found = names.match(name, stems) if isinstance(name, str) else None
+    found = names.match(name, stems)
     if found is not None:
         return found
-    watchlist_file(folder, name)  # a name that could never be a file is refused as such
     best = names.near(name, stems)
     if best is not None:
         raise WatchlistError(
