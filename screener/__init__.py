@@ -24,6 +24,9 @@ _EXPORTS: dict[str, str] = {
     "screen": ".api",
     "brief": ".api",
     "doctor": ".checkup",
+    "undo_edit": ".curate",
+    "import_watchlist": ".curate",
+    "export_watchlist": ".curate",
     "Config": ".config",
     "load_model": ".config",
     "cache_status": ".data",
@@ -114,9 +117,11 @@ __all__ = [
     "create_watchlist",
     "doctor",
     "ensure_cached",
+    "export_watchlist",
     "exposure_scores",
     "get_watchlist",
     "import_bars",
+    "import_watchlist",
     "list_watchlists",
     "load_all",
     "load_bars",
@@ -141,6 +146,7 @@ __all__ = [
     "set_member",
     "suggest",
     "total_return_prices",
+    "undo_edit",
     "update",
     "validate_watchlists",
     "watchlist_history",
@@ -172,6 +178,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .api import brief, screen
     from .checkup import doctor
     from .config import Config, load_model
+    from .curate import export_watchlist, import_watchlist, undo_edit
     from .data import cache_status, ensure_cached, load_bars, load_catalysts, load_fundamentals
     from .data.importer import import_bars
     from .data.universes import load_us_universe

@@ -51,3 +51,12 @@ LANG_ALIASES = {
     "en-us": "en", "en-gb": "en", "english": "en", "zh-cn": "zh", "zh-hans": "zh",
     "zh-sg": "zh", "cn": "zh", "chinese": "zh", "中文": "zh",
 }  # fmt: skip
+
+
+def is_cjk(text: str) -> bool:
+    """True when ``text`` is written in Chinese (or other CJK) script: a name for
+    ``name_zh``; Latin script goes to ``name_en``."""
+    return any(
+        "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\uf900" <= ch <= "\ufaff"
+        for ch in str(text)
+    )

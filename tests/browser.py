@@ -5,13 +5,15 @@ through the ``websockets`` package, on the loopback only."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack
 import urllib.request
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 CANDIDATES = ("chromium-headless-shell", "/usr/lib/chromium/headless_shell", "chromium")
@@ -41,13 +43,21 @@ class Page:
              "--remote-debugging-address=127.0.0.1", f"--user-data-dir={self._profile.name}",
              "--no-first-run", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,  # Debian's launcher is a shell script: end the whole group
         )  # fmt: skip
-        port = self._port(timeout_s)
+        self._stack = ExitStack()
+        try:
+            self._open(url, timeout_s, connect)
+        except BaseException:
+            self.close()  # never leave a browser behind
+            raise
+
+    def _open(self, url: str, timeout_s: float, connect) -> None:
+        port = self._read_port(timeout_s)
         direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only
         with direct.open(f"http://127.0.0.1:{port}/json/list", timeout=timeout_s) as r:
             targets = json.load(r)
         page = next(t for t in targets if t.get("type") == "page")
-        self._stack = ExitStack()
         self._ws = self._stack.enter_context(
             connect(page["webSocketDebuggerUrl"], open_timeout=timeout_s, max_size=None, proxy=None)
         )
@@ -59,7 +69,7 @@ class Page:
                 raise TimeoutError("the page did not finish loading")
             time.sleep(0.05)
 
-    def _port(self, timeout_s: float) -> int:
+    def _read_port(self, timeout_s: float) -> int:
         deadline = time.monotonic() + timeout_s
         assert self._proc.stderr is not None
         while time.monotonic() < deadline:
@@ -92,7 +102,8 @@ class Page:
         try:
             self._stack.close()
         finally:
-            self._proc.kill()
+            with suppress(ProcessLookupError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait(timeout=30)
             if self._proc.stderr:
                 self._proc.stderr.close()

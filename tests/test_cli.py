@@ -51,10 +51,13 @@ OPERATIONS = {
     ("model", "sensitivity"): "sensitivity",
     ("screen",): "run_screen",
     ("doctor",): "doctor",
+    ("watchlist", "undo"): "undo_edit",
+    ("watchlist", "import"): "import_watchlist",
+    ("watchlist", "export"): "export_watchlist",
 }
 
 PUBLIC_API = {
-    "brief", "doctor", "screen",  # issue 16: the notebook calls and the machine check
+    "brief", "doctor", "screen", "undo_edit", "import_watchlist", "export_watchlist",  # issue 16
     "CacheError", "Config", "ConfigError", "DataError", "EmptyDataError", "Filters", "InputError",
     "Member", "MissingGlyphError", "ModelRun", "ProviderError", "RateLimitError", "RenderError",
     "ScenarioError", "ScreenResult", "ScreenerError", "Security", "Settings", "TickerError",

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -49,8 +50,11 @@ def files(ws: Path) -> dict[str, bytes]:
 
 def test_every_subcommand_has_help_with_an_example():
     runner = CliRunner()
-    group = main.commands["watchlist"]
+    group = main.get_command(click.Context(main), "watchlist")  # loaded on first use
     assert set(group.commands) == {
+        "undo",
+        "import",
+        "export",
         "suggest",
         "list",
         "show",
@@ -186,8 +190,11 @@ REFUSED = [
     ),
     (["add", "handwritten", "603019", "--segment", "servers", *SUGON], "SEGMENT=WEIGHT"),
     (["add", "handwritten", "603019", "--segment", "servers=lots", *SUGON], "not a number"),
-    (["add", "handwritten", "603019", "--name", "中科曙光"], "a thesis is required"),
-    (["add", "handwritten", "603019", "--thesis", "x"], "no name for 603019.SH"),
+    (["add", "handwritten", "600519", "--name", "贵州茅台"], "600519.SH: no segment mix known"),
+    (
+        ["add", "handwritten", "603019", "--thesis", "x", "--segment", "servers=0.5"],
+        "no name for 603019.SH",
+    ),
     (["add", "nope", "603019", *SUGON], "no watchlist named 'nope'"),
     (["add", "../watchlists/compute", "603019", *SUGON], "watchlist name '../watchlists/compute'"),
     (["add", "/etc/passwd", "603019", *SUGON], "watchlist name '/etc/passwd'"),
@@ -270,7 +277,17 @@ def test_killing_the_command_before_the_rename_loses_nothing(ws, tmp_path):
     path = ws / "watchlists" / "compute.yaml"
     original = path.read_bytes()
     marker = tmp_path / "marker"
-    args = ["--workspace", str(ws), "watchlist", "add", "compute", "603019", *SUGON]
+    args = [
+        "--workspace",
+        str(ws),
+        "watchlist",
+        "add",
+        "compute",
+        "603019",
+        "--segment",
+        "servers=0.8",
+        *SUGON,
+    ]
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_CLI, str(marker), *args],
         stdout=subprocess.PIPE,
@@ -295,7 +312,7 @@ def test_killing_the_command_before_the_rename_loses_nothing(ws, tmp_path):
     validated = run(ws, "validate")
     assert validated.exit_code == 0
     assert "left over from an interrupted write" in validated.stdout
-    assert run(ws, "add", "compute", "603019", *SUGON).exit_code == 0
+    assert run(ws, "add", "compute", "603019", "--segment", "servers=0.8", *SUGON).exit_code == 0
 
 
 def test_thesis_zh_is_set_and_a_cli_mix_is_an_unsourced_estimate(ws):

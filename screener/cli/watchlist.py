@@ -203,12 +203,13 @@ def history(
             "action": r.get("action"),
             "ticker": r.get("ticker") or "",
             "summary": r.get("summary", ""),
+            "change": change_text(r),
         }
         for r in records
     ]
     frame = pd.DataFrame(rows)
     if fmt == "table":
-        frame = frame[["when", "list", "summary"]]  # the summary names action and ticker
+        frame = frame[["when", "list", "summary", "change"]]  # the summary names the ticker
     _emit(frame, fmt, title="watchlist changes")
 
 
@@ -251,31 +252,57 @@ def create(
 
 @watchlist.command()
 @click.argument("name", shell_complete=complete_watchlists)
-@click.argument("ticker")
+@click.argument("tickers", nargs=-1, required=True, metavar="TICKER...")
 @_segment_option(
     "AI-driven revenue share in a model segment (0-1); repeat for several. Weights sum to at "
     "most 1; the rest counts as `other`. Given here a share is an unsourced estimate (flagged); "
-    "write {share, as_of, estimated, source} in the file to source it."
+    "write {share, as_of, estimated, source} in the file to source it. Without it, the mix the "
+    "industry map (model/industry_map.yaml) gives the name is used and said so."
 )
 @_member_options
 @click.pass_obj
-def add(settings: Settings, name: str, ticker: str, segments: Sequence[str], **fields) -> None:
-    """Add TICKER to watchlist NAME.
+def add(settings: Settings, name: str, tickers: tuple[str, ...], segments, **fields) -> None:
+    """Add one or more TICKERs to watchlist NAME.
 
-    TICKER may be bare (300502 becomes 300502.SZ) or canonical (688256.SH, NVDA). --thesis is
-    required. Names come from the market-data cache when it has them; otherwise give --name
-    and --name-en. The member is dated today and marked added_by: us.
+    A TICKER may be bare (300502 becomes 300502.SZ), canonical (688256.SH, NVDA) or as
+    brokers write it (sh600519, SSE:600519, NASDAQ:NVDA). Without --segment each name gets
+    the mix the screen estimates from its industry (refused when its industry maps to no
+    segment). Names come from the market-data cache, each into the field of its script
+    (Chinese: name_zh, Latin: name_en); --name and --name-en give them for one ticker.
+    Without --thesis the member is saved with "no thesis yet": add one with `set`.
 
     \b
-    Example:
+    Examples:
+      screener --demo watchlist add compute MU AMD
       screener watchlist add compute 300502 --segment optical=0.95 \\
           --thesis "400G/800G transceivers for AI clusters" --name 新易盛 --name-en Eoptolink
     """
+    from ..curate import add_members
+
     tags = fields.pop("tags")
-    result = edit.add_member(
-        settings, name, ticker, segments=edit.parse_segments(segments), tags=tags, **fields
-    )
-    _report(result)
+    done, failed = add_members(
+        settings, name, tickers, segments=edit.parse_segments(segments) if segments else None,
+        tags=tags, note=_note, keep_going=len(tickers) > 1, **fields,
+    )  # fmt: skip
+    for result in done:
+        _report(result)
+    for _, reason in failed:
+        click.echo(f"error: {reason}", err=True)
+    if failed:
+        click.echo(f"{len(done)} of {len(tickers)} added; not added: "
+                   f"{', '.join(t for t, _ in failed)}", err=True)  # fmt: skip
+        raise click.exceptions.Exit(3)
+
+
+def add_command(list_name: str, ticker: str, segments: str) -> str:
+    """A ready ``screener watchlist add`` line for a suggested name and its estimated mix."""
+    import shlex
+
+    parts = ["screener", "watchlist", "add", list_name, ticker]
+    for pair in segments.split():
+        parts += ["--segment", pair]
+    parts += ["--thesis", "WHY IT BELONGS"]
+    return shlex.join(parts)
 
 
 @watchlist.command()
@@ -327,21 +354,6 @@ def set_(settings: Settings, name: str, ticker: str, segments: Sequence[str], **
 # -- printing -----------------------------------------------------------------------------------
 
 
-def _report(result: edit.EditResult) -> None:
-    if result.seeded_folder is not None:
-        click.echo(
-            f"note: created {result.seeded_folder} from the shipped default watchlists; "
-            "your edits go there",
-            err=True,
-        )
-    if result.action == "unchanged":
-        click.echo(f"no change: {result.ticker} on {result.list_name} already has those values")
-        return
-    click.echo(result.summary)
-    kept = f"; previous version in {result.backup.name}" if result.backup else ""
-    click.echo(f"  saved {result.path}{kept}")
-
-
 def _emit(frame: pd.DataFrame, fmt: str, title: str = "") -> None:
     if fmt == "table":
         output.emit_table(frame, title, fold=True)
@@ -384,4 +396,14 @@ def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fm
     from .screen import emit
 
     result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)
-    emit(result, fmt, what=f"suggestions for {name}")
+    emit(result, fmt, what=f"suggestions for {name}", view="suggest")
+    if fmt == "table" and len(result.frame):
+        click.echo("To add them (check each estimated mix and write a thesis first):")
+        for _, row in result.frame.iterrows():
+            click.echo("  " + add_command(name, row["ticker"], row["segments"]))
+
+
+from .watchlist_more import _note, _report, change_text, export, import_, undo  # noqa: E402
+
+for _command in (undo, import_, export):
+    watchlist.add_command(_command)

@@ -94,7 +94,9 @@ def _member_row(m, row: Row, scenarios, scenario, others, t, lang, bands: bool) 
     top = row.get("p_top_decile", math.nan)
     return {
         "ticker": m.ticker,
-        "name": m.name_zh if lang == "zh" or security(m.ticker).market == "CN" else m.name_en,
+        "name": m.name
+        if lang == "zh" or security(m.ticker).market == "CN"
+        else (m.name_en or m.name),
         "growth": [_growth(row.get(ai_growth_column(s)), na) for s in scenarios],
         "band": _band(row, na) if bands else na,
         "top": f"{100 * top:.0f}%" if _finite(top) else na,
@@ -231,14 +233,14 @@ def _warnings(result: ScreenResult, model: ModelConfig, lists, lang: str, t) -> 
     ]
     if len(flagged):
         names = t["list_sep"].join(
-            f"{members[str(tk)].name_zh} ({_flag_text(str(flag), segment)})"
+            f"{members[str(tk)].name} ({_flag_text(str(flag), segment)})"
             for tk, flag in zip(flagged["ticker"], flagged["mix_flag"], strict=True)
         )
         share = f"{result.config.max_estimated_share:g}"
         out.append(t["warn_estimate"].format(names=names, share=share))
     unknown = [tk for tk in result.unknown_mixes.index if tk in members]
     if unknown:
-        names = t["list_sep"].join(f"{members[tk].name_zh} ({tk})" for tk in unknown)
+        names = t["list_sep"].join(f"{members[tk].name} ({tk})" for tk in unknown)
         out.append(t["warn_unknown"].format(names=names))
     return out
 
@@ -251,7 +253,7 @@ def _flag_text(flag: str, segment: dict[str, str]) -> str:
 def _leaders(result: ScreenResult, lists: Sequence[Watchlist], model, lang: str) -> dict:
     """The three watchlist members with the highest ai_growth under the chosen scenario."""
     col = ai_growth_column(result.scenario)
-    names = {m.ticker: m.name_zh for wl in lists for m in wl.members}
+    names = {m.ticker: m.name for wl in lists for m in wl.members}
     members = result.frame[result.frame["ticker"].isin(names)].dropna(subset=[col])
     return {
         "scenario": _label(model.scenarios[result.scenario], lang),

@@ -3,7 +3,7 @@ Pure scoring in :mod:`.scoring`; reading the cache and running it in :mod:`.run`
 
 from __future__ import annotations
 
-from .run import ScreenResult, run_screen, suggest
+from .run import ScreenResult, estimate_members, run_screen, suggest
 from .scoring import (
     COLUMN_ALIASES,
     COMPONENTS,
@@ -31,6 +31,7 @@ __all__ = [
     "apply_filters",
     "column_aliases",
     "composite_scores",
+    "estimate_members",
     "finish",
     "output_columns",
     "parse_sort",

@@ -223,7 +223,7 @@ def _names_en(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) 
     }
     for wl in lists:
         for m in wl.members:
-            names[m.ticker] = m.name_en
+            names[m.ticker] = m.name_en or names.get(m.ticker, "")
     return {t: names.get(t, "") for t in tickers}
 
 
@@ -234,7 +234,7 @@ def _names(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) -> 
     }
     for wl in lists:
         for m in wl.members:
-            names[m.ticker] = m.name_zh if security(m.ticker).market == "CN" else m.name_en
+            names[m.ticker] = m.name if security(m.ticker).market == "CN" else m.name_en or m.name
     return {t: names.get(t, "") for t in tickers}
 
 
@@ -436,3 +436,35 @@ def suggest(
         f"{setup.config.suggest_min_exposure:g}, mix similar to the list's (fit >= {fit:g})"
     )
     return result
+
+
+def estimate_members(settings: Settings, tickers: Sequence[str]) -> pd.DataFrame:
+    """What ``screener watchlist add`` needs for names given without ``--segment``: per
+    ticker (canonical, in order) the segment mix estimated from its industry and concept
+    boards (``model/industry_map.yaml``, as the screen estimates names on no watchlist),
+    ``mix_basis`` (which label matched), ``matched`` (False: no label maps, no mix known),
+    and the names the cache holds (``name``, ``name_en``). In demo mode the demo cache is
+    filled for them first."""
+    from ..data.universes import load_us_universe
+    from ..exposure import universe_mixes
+
+    wanted = list(dict.fromkeys(tickers))
+    if settings.demo or settings.cache_path.is_file():
+        with Cache.open(settings) as cache:
+            ensure_cached(settings, wanted, settings.as_of, fundamentals=True, cache=cache)
+            fund = cache.latest_fundamentals(wanted, settings.as_of)
+    else:  # no cache yet: never create one for a question
+        fund = pd.DataFrame(columns=["ticker", "name", "sector", "industry"])
+    us_list = load_us_universe(settings)
+    concepts = concepts_by_ticker(load_cn_concepts(settings))
+    labels = _labels(wanted, fund, us_list, concepts)
+    segments = list(settings.config.model.segments)
+    mixes = universe_mixes(wanted, [], labels, settings.config.industry_map, segments)
+    out = mixes[segments].copy()
+    out["mix_basis"] = mixes["mix_basis"]
+    out["matched"] = mixes["mix_known"].astype(bool)
+    names = _names(wanted, [], fund, us_list)
+    names_en = _names_en(wanted, [], fund, us_list)
+    out["name"] = [names.get(t, "") for t in wanted]
+    out["name_en"] = [names_en.get(t, "") for t in wanted]
+    return out

@@ -5,7 +5,9 @@ the history (:mod:`.history`)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from ..errors import CacheError, WatchlistError
+from ..names import is_cjk
 from ..settings import Settings
 from ..tickers import normalize_ticker, security
 from . import history
@@ -32,6 +35,9 @@ from .splice import (
 from .transaction import Draft, edit_lock, open_draft, retarget, save_draft
 
 log = logging.getLogger(__name__)
+
+#: the thesis of a member added without one (the CLI says so and how to write one)
+NO_THESIS = "no thesis yet"
 
 
 @dataclass(frozen=True)
@@ -110,30 +116,34 @@ def names_from_cache(settings: Settings, ticker: str) -> dict[str, str]:
     names = [n.strip() for n in frame.get("name", []) if isinstance(n, str) and n.strip()]
     if not names:
         return {}
-    return {"name_zh" if security(ticker).market == "CN" else "name_en": names[0]}
+    return {"name_zh" if is_cjk(names[0]) else "name_en": names[0]}
+
+
+def by_script(*names: str | None) -> dict[str, str]:
+    """Names sorted into the field of their script: Chinese to ``name_zh``, Latin to
+    ``name_en`` (the first of each wins)."""
+    out: dict[str, str] = {}
+    for name in names:
+        text = (name or "").strip()
+        if text:
+            out.setdefault("name_zh" if is_cjk(text) else "name_en", text)
+    return out
 
 
 def _member_names(
     settings: Settings, ticker: str, name_zh: str | None, name_en: str | None
 ) -> tuple[str, str]:
-    name_zh, name_en = (name_zh or "").strip() or None, (name_en or "").strip() or None
-    found = {} if name_zh and name_en else names_from_cache(settings, ticker)
-    name_zh = name_zh or found.get("name_zh")
-    name_en = name_en or found.get("name_en")
-    if not name_zh and not name_en:
+    """The member's names: those given (each to the field of its script, whichever option
+    carried it), then the cache's; one is enough."""
+    given = by_script(name_zh, name_en)
+    found = {} if len(given) == 2 else names_from_cache(settings, ticker)
+    names = found | given
+    if not names:
         raise WatchlistError(
             f"no name for {ticker}: the market-data cache has none; give it with "
-            "--name (Chinese name) and --name-en (English name)"
+            "--name (Chinese name) or --name-en (English name)"
         )
-    if not name_zh or not name_en:
-        log.warning(
-            "%s: only one name known (%s); using it as both name_zh and name_en; change it with "
-            "`screener watchlist set LIST %s --name .. --name-en ..`",
-            ticker,
-            name_zh or name_en,
-            ticker,
-        )
-    return (name_zh or name_en or ""), (name_en or name_zh or "")
+    return names.get("name_zh", ""), names.get("name_en", "")
 
 
 def _refuse_duplicate(draft: Draft, ticker: str) -> None:
@@ -221,7 +231,8 @@ def add_member(
         _refuse_duplicate(draft, canonical)
         check_mix(canonical, mix, draft.segments)
         zh, en = _member_names(settings, canonical, name_zh, name_en)
-        values: dict[str, Any] = {"ticker": canonical, "name_zh": zh, "name_en": en}
+        values: dict[str, Any] = {"ticker": canonical}
+        values |= {k: v for k, v in (("name_zh", zh), ("name_en", en)) if v}
         values |= {"segments": mix, "mix_source": (mix_source or "").strip() or "estimate"}
         if note := (mix_note or "").strip():
             values["mix_note"] = note
@@ -357,7 +368,7 @@ def _header(watchlist: Watchlist) -> dict:
 
 def _summary(action, list_name, ticker, before, after, changed) -> str:
     member = after or before or {}
-    who = f"{ticker} {member.get('name_zh', '')}".strip()
+    who = f"{ticker} {member.get('name_zh') or member.get('name_en') or ''}".strip()
     if action == "created":
         return f"created watchlist {list_name}"
     if action == "added":
@@ -368,3 +379,47 @@ def _summary(action, list_name, ticker, before, after, changed) -> str:
         old, new = mix_text(before["segments"]), mix_text(after["segments"])
         return f"re-weighted {who} on {list_name}: {old} → {new}"
     return f"edited {who} on {list_name}: {', '.join(changed)}"
+
+
+def undo_last(settings: Settings, list_name: str | None = None) -> EditResult:
+    """Undo the last recorded edit to this workspace's watchlists (of ``list_name`` when
+    given): the file goes back to the bytes it had before that edit (kept in its ``.bak``),
+    validated and written like any edit, and the undo is recorded. Refused when the file
+    changed since that edit (a hand edit: its ``.bak`` is no longer the version before).
+    Undoing twice redoes."""
+    from .transaction import BACKUP_SUFFIX
+
+    records = [r for r in history.watchlist_history(settings, list_name) if r.get("file")]
+    if not records:
+        where = f" to {list_name}" if list_name else ""
+        raise WatchlistError(f"nothing to undo: no recorded edit{where} in this workspace")
+    last = records[-1]
+    path = Path(last["file"])
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    with edit_lock(settings):
+        current = path.read_bytes() if path.is_file() else None
+        digest = hashlib.sha256(current).hexdigest() if current is not None else None
+        if digest != last.get("sha256"):
+            raise WatchlistError(
+                f"{path} changed since the last recorded edit ({last['at']}: "
+                f"{last.get('summary', '')}); nothing undone: edit it by hand"
+            )
+        if last.get("action") == "created":
+            os.replace(path, backup)  # kept beside, never loaded (not a *.yaml)
+            result = EditResult(last["list"], path, "undone", None, last.get("after"), None,
+                                summary=f"undid: {last.get('summary')}", backup=backup)  # fmt: skip
+            history.record(settings, result)
+            return result
+        if not backup.is_file():
+            raise WatchlistError(f"nothing to undo: {backup} (the version before) is missing")
+        draft = open_draft(settings, last["list"])
+        text = backup.read_bytes().decode("utf-8")
+        _, saved = save_draft(draft, text)
+    ticker = last.get("ticker")
+    result = EditResult(
+        list_name=last["list"], path=draft.path, action="undone", ticker=ticker,
+        before=last.get("after"), after=last.get("before"), changed=tuple(last.get("changed", ())),
+        summary=f"undid: {last.get('summary')}", backup=saved,
+    )  # fmt: skip
+    history.record(settings, result)
+    return result

@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .. import names
 from ..config import mix as mixes
@@ -64,8 +64,10 @@ class Member(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ticker: str
-    name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
+    #: the name in Chinese script and in Latin script; a member has at least one (a US name
+    #: often has no Chinese one, a small A-share no English one)
+    name_zh: str = ""
+    name_en: str = ""
     #: segment -> revenue share (short or long form); None: the mix is unknown
     segments: dict[str, Share] | None = Field(default_factory=dict)
     mix_source: str = Field(min_length=1)
@@ -88,6 +90,17 @@ class Member(BaseModel):
     @classmethod
     def _weights(cls, value: dict[str, Share] | None) -> dict[str, Share] | None:
         return None if value is None else dict(mixes.check_sum(value))
+
+    @model_validator(mode="after")
+    def _a_name(self) -> Member:
+        if not self.name_zh.strip() and not self.name_en.strip():
+            raise ValueError("give name_zh (Chinese name) or name_en (English name), or both")
+        return self
+
+    @property
+    def name(self) -> str:
+        """The name to show: the Chinese one when there is one, else the English one."""
+        return self.name_zh or self.name_en
 
     @property
     def weights(self) -> dict[str, float] | None:

@@ -556,7 +556,11 @@ CLI_ARGS = [
         ("'/etc/passwd'",),
     ),
     Case("add-duplicate", (*ADD, "nvda", *NAMES), ("NVDA is already on core", "core.yaml:16")),
-    Case("add-no-thesis", (*ADD, "688256", "--name", "寒武纪"), ("688256.SH", "--thesis")),
+    Case(
+        "add-no-mix",
+        (*ADD, "688256", "--name", "寒武纪"),
+        ("688256.SH", "no segment mix known", "--segment"),
+    ),
     Case(
         "remove-absent",
         ("watchlist", "remove", "core", "688256"),

@@ -28,7 +28,16 @@ from screener.paths import shipped
 from .support import LEDGER, changed_files, invoke, snapshot, traceback_in
 
 AS_OF = ("--as-of", "2026-11-20")
-NAMES = ("--thesis", "why", "--name", "寒武纪", "--name-en", "Cambricon")
+NAMES = (
+    "--thesis",
+    "why",
+    "--name",
+    "寒武纪",
+    "--name-en",
+    "Cambricon",
+    "--segment",
+    "accelerators=0.5",
+)
 BAD_NAMES = ["../evil", "/tmp/evil", "a/b", "..", ".hidden", "core.yaml", "Core", "a" * 41]
 BAD_NAMES += ["nul\x00name", "new\nline", "~", "con:"]
 COMMANDS = {
