@@ -43,6 +43,13 @@ from .options import LANG_ALIASES, Choice
     help="Re-render the numbers of an earlier briefing from its manifest "
     "(<week>.<lang>.manifest.json), offline, from the cache.",
 )
+@click.option(
+    "--email",
+    "email",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Also send the PDF to ADDRESS (repeatable) through [smtp] in the config file.",
+)
 @click.pass_obj
 def brief(
     settings: Settings,
@@ -51,6 +58,7 @@ def brief(
     week: str | None,
     lang: str | None,
     snapshot: Path | None,
+    email: tuple[str, ...],
 ) -> None:
     """Render the weekly briefing PDF and its manifest (what went in, for --snapshot).
 
@@ -59,13 +67,30 @@ def brief(
       screener --demo brief --out briefs/           briefs/<this ISO week>.en.pdf, demo data
       screener brief --week 2026-W47 --lang zh      last week's briefing, in Chinese
       screener brief --snapshot briefs/2026-W47.en.manifest.json --out again.pdf
+      screener brief --email me@example.com         and send it (SMTP from the config file)
     """
     from ..report import build_briefing
 
     if week and click.get_current_context().find_root().params.get("as_of"):
         raise click.UsageError("give --week or --as-of, not both")
     user = settings.user
+    if email:
+        from ..mail import check_addresses, require_smtp
+
+        require_smtp(user.smtp)  # refuse before the work, not after it
+        check_addresses(email)
     out = out if out is not None else (user.output or Path("briefs"))
     lang = lang or user.lang or "en"
     result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
     click.echo(str(result.pdf_path))
+    if email:
+        from ..mail import send_file
+
+        demo = "DEMO DATA: " if settings.demo else ""
+        send_file(
+            user.smtp, email, result.pdf_path,
+            subject=f"{demo}screener briefing {result.iso_week}",
+            body=f"{demo}The weekly briefing for {result.iso_week} (as of {settings.as_of}), "
+            f"{result.pages} pages, snapshot {result.snapshot_id}.\n",
+        )  # fmt: skip
+        click.echo(f"emailed {result.pdf_path.name} to {', '.join(email)}", err=True)
