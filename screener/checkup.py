@@ -55,7 +55,10 @@ def doctor(
         why = "--demo" if settings.demo else "--offline"
         checks.append(Check("providers", "ok", f"not checked ({why}: no network needed)"))
     else:
-        checks += _providers(PROVIDER_HOSTS if hosts is None else hosts, deadline_s)
+        chosen: dict[str, Iterable[tuple[str, int]]] = dict(
+            PROVIDER_HOSTS if hosts is None else hosts
+        )
+        checks += _providers(chosen, deadline_s)
     return checks
 
 

@@ -145,7 +145,8 @@ def import_watchlist(
                for t in wanted if not known.loc[t, "matched"]]  # fmt: skip
     wanted = [t for t in wanted if known.loc[t, "matched"]]
     names = {t: n for t, n in entries if n}
-    done, failed = ([], [])
+    done: list[EditResult] = []
+    failed: list[tuple[str, str]] = []
     if wanted:
         done, failed = add_members(settings, list_name, wanted, thesis=thesis, names=names,
                                    note=note, keep_going=True)  # fmt: skip

@@ -53,6 +53,7 @@ def send_file(smtp: Smtp, to: Sequence[str], path: Path, *, subject: str, body: 
                            filename=path.name)  # fmt: skip
     where = f"{smtp.host}:{smtp.port}"
     try:
+        server: smtplib.SMTP
         if smtp.ssl:
             server = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s,
                                       context=ssl.create_default_context())  # fmt: skip

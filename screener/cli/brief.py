@@ -84,11 +84,11 @@ def brief(
     result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
     click.echo(str(result.pdf_path))
     if email:
-        from ..mail import send_file
+        from ..mail import require_smtp, send_file
 
         demo = "DEMO DATA: " if settings.demo else ""
         send_file(
-            user.smtp, email, result.pdf_path,
+            require_smtp(user.smtp), email, result.pdf_path,
             subject=f"{demo}screener briefing {result.iso_week}",
             body=f"{demo}The weekly briefing for {result.iso_week} (as of {settings.as_of}), "
             f"{result.pages} pages, snapshot {result.snapshot_id}.\n",

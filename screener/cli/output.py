@@ -15,7 +15,7 @@ import io
 import json
 import math
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -233,7 +233,7 @@ def html_page(
     numeric: list[bool],
     *,
     meta: str = "",
-    notes: list[str] = (),
+    notes: Sequence[str] = (),
 ) -> str:
     """A self-contained sortable table: inline CSS and script, nothing fetched. ``rows`` hold
     (shown text, sort value) per cell; ``numeric`` columns sort by value, missing last."""
@@ -275,7 +275,7 @@ def emit_file(data: bytes, target: Path | None, kind: str) -> None:
         write_atomic(target, data)
         click.echo(f"wrote {target}", err=True)
         return
-    stream = getattr(sys.stdout, "buffer", None) or sys.stdout
+    stream: Any = getattr(sys.stdout, "buffer", None) or sys.stdout
     if sys.stdout.isatty():
         raise InputError(f"--format {kind} writes a file: give --output FILE.{kind} or redirect "
                          f"(> screen.{kind})")  # fmt: skip

@@ -212,9 +212,9 @@ def _header(col: str, result: ScreenResult) -> tuple[str, Callable[[Any], str], 
 
 def _cells(frame: pd.DataFrame, columns: list[str], result: ScreenResult) -> dict[str, list[str]]:
     frame = _with_band(frame)
-    out = {}
+    out: dict[str, list[str]] = {}
     for col in columns:
-        fmt = _header(col, result)[1]
+        fmt: Callable[[Any], str] = _header(col, result)[1]
         out[col] = [
             "" if _missing(v) and fmt is str else fmt(v) for v in frame[col].astype(object).tolist()
         ]
@@ -233,7 +233,7 @@ def fit_columns(
         widest = max([cell_len(headers[col]), *(cell_len(c) for c in cells[col])])
         return min(widest, _NAME_MIN) if col == "name" else widest
 
-    kept, dropped = list(columns), []
+    kept, dropped = list(columns), list[str]()
     while kept:
         total = sum(need(c) for c in kept) + 3 * len(kept) + 1  # padding and rules
         if total <= width:

@@ -133,9 +133,9 @@ def parse_user_config(path: Path, raw: bytes) -> UserConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
-        line = match.group(1) if match else "1"
+        at = match.group(1) if match else "1"
         what = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise ConfigError(f"{path}:{line}: (toml): {what}") from exc
+        raise ConfigError(f"{path}:{at}: (toml): {what}") from exc
     try:
         return UserConfig.model_validate(data)
     except ValidationError as exc:
