@@ -81,7 +81,12 @@ def brief(
         check_addresses(email)
     out = out if out is not None else (user.output or Path("briefs"))
     lang = lang or user.lang or "en"
-    result = build_briefing(settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot)
+    from . import output
+
+    with output.working(f"rendering the {lang} briefing"):
+        result = build_briefing(
+            settings, out, write_html=html, lang=lang, week=week, snapshot=snapshot
+        )
     click.echo(str(result.pdf_path))
     if email:
         from ..mail import require_smtp, send_file

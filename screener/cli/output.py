@@ -294,3 +294,19 @@ def to_file(target: Path):
         yield
     write_atomic(Path(target).expanduser(), buf.getvalue().encode("utf-8"))
     click.echo(f"wrote {target}", err=True)
+
+
+@contextmanager
+def working(what: str):
+    """A spinner with the elapsed time on stderr while something slow runs (a terminal only;
+    nothing in pipes, cron or tests)."""
+    if not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as progress:  # fmt: skip
+        progress.add_task(what, total=None)
+        yield

@@ -166,17 +166,19 @@ def screen(
       screener screen --format jsonl > screen.jsonl   pandas.read_json(path, lines=True)
     """
     filters = Filters(min_exposure=min_exposure, max_pe=max_pe, min_mcap_usd=min_mcap_usd)
-    result = run_screen(
-        settings,
-        universe=universe,
-        watchlists=watchlists,
-        tickers=tickers,
-        scenario=scenario,
-        calibration=calibration or settings.user.calibration,
-        filters=filters,
-        sort=sort,
-        top=top,
-    )
+    demo = " (the first --demo run builds the demo cache)" if settings.demo else ""
+    with output.working(f"screening{demo}"):
+        result = run_screen(
+            settings,
+            universe=universe,
+            watchlists=watchlists,
+            tickers=tickers,
+            scenario=scenario,
+            calibration=calibration or settings.user.calibration,
+            filters=filters,
+            sort=sort,
+            top=top,
+        )
     if target is not None and fmt not in ("xlsx", "html"):
         with output.to_file(target):
             emit(result, fmt, view=view, columns=columns)

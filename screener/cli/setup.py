@@ -90,7 +90,8 @@ def doctor(settings: Settings, offline: bool, fmt: str) -> None:
     from ..checkup import doctor as run_checks
     from ..errors import ScreenerError
 
-    checks = run_checks(settings, offline=offline)
+    with output.working("checking"):
+        checks = run_checks(settings, offline=offline)
     if fmt == "json":
         output.emit_json([dataclasses.asdict(c) for c in checks])
     else:

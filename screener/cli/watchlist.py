@@ -395,7 +395,8 @@ def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fm
     from ..screening import suggest as suggest_names
     from .screen import emit
 
-    result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)
+    with output.working(f"looking for candidates for {name}"):
+        result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)
     emit(result, fmt, what=f"suggestions for {name}", view="suggest")
     if fmt == "table" and len(result.frame):
         click.echo("To add them (check each estimated mix and write a thesis first):")
