@@ -91,4 +91,4 @@ def test_use_cjk_font_draws_chinese_without_missing_glyphs(recwarn):
 @pytest.mark.slow
 def test_brief_returns_the_pdf_path(tmp_path):
     pdf = screener.brief(tmp_path / "b", demo=True, as_of=AS_OF, lang="zh-CN")
-    assert pdf == tmp_path / "b" / "2026-W47.pdf" and pdf.is_file()
+    assert pdf == tmp_path / "b" / "2026-W47.zh.pdf" and pdf.is_file()

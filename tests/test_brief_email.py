@@ -55,15 +55,15 @@ def test_brief_is_emailed_as_a_pdf_attachment(tmp_path, inbox):
             "--email", "analyst@example.com"]  # fmt: skip
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert "emailed 2026-W47.pdf to analyst@example.com" in result.stderr
+    assert "emailed 2026-W47.en.pdf to analyst@example.com" in result.stderr
     [(rcpt, raw)] = inbox.messages
     assert rcpt == ["analyst@example.com"]
     message = email.message_from_bytes(raw, policy=policy.default)
     assert message["Subject"] == "DEMO DATA: screener briefing 2026-W47"
     assert message["From"] == "screener@example.com"
     [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == "2026-W47.pdf"
-    assert attachment.get_content() == (tmp_path / "b" / "2026-W47.pdf").read_bytes()
+    assert attachment.get_filename() == "2026-W47.en.pdf"
+    assert attachment.get_content() == (tmp_path / "b" / "2026-W47.en.pdf").read_bytes()
 
 
 def test_email_without_smtp_settings_is_refused_before_any_work(tmp_path):
