@@ -587,10 +587,16 @@ def test_names_come_from_the_cache_when_it_has_them(ws, caplog):
     result = add_sugon(ws, name_zh=None, name_en="Sugon Information Industry")
     assert result.after["name_zh"] == "中科曙光"
     assert result.after["name_en"] == "Sugon Information Industry"
-    with caplog.at_level(logging.WARNING, logger="screener.watchlists.splice"):
-        result = add_sugon(ws, "compute", name_zh=None, name_en=None)
-    assert result.after["name_zh"] == result.after["name_en"] == "中科曙光"
-    assert "only one name known" in caplog.text
+    result = add_sugon(ws, "compute", name_zh=None, name_en=None)
+    # one name known: it goes to the field of its script, never copied into the other (issue 16)
+    assert (result.after["name_zh"], result.after["name_en"]) == ("中科曙光", "")
+    assert (
+        "name_en"
+        not in (ws.workspace.own_folder("watchlists") / "compute.yaml")
+        .read_text(encoding="utf-8")
+        .split("603019.SH")[1]
+        .split("- ticker")[0]
+    )
 
 
 # -- property: any text a person types goes in and comes out exactly --------------------------
