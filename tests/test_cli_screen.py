@@ -51,7 +51,7 @@ def test_table_shows_demo_marking_chinese_names_and_mix_sources():
     assert "disclos" in nvda
     assert "ai_growth: % per year" in out and "the same in any universe" in out
     assert "with an unknown segment mix" in out and "000858.SZ" in out
-    assert "USD values at 7.17 CNY/USD (2025-06-30" in out
+    assert "USD values at 7.1354 CNY/USD (2026-11-20; demo FX" in out  # fetched with the bars
 
 
 def test_json_is_stdout_alone_with_flags_and_meta():
@@ -78,7 +78,7 @@ def test_json_is_stdout_alone_with_flags_and_meta():
     assert rows["NVDA"]["mix_source"] == "disclosed" and "FY2026" in rows["NVDA"]["mix_sources"]
     assert rows["META"]["ai_growth_neutral"] is None and rows["META"]["score"] is None
     assert (
-        rows["NVDA"]["last_date"] == "2026-11-20" and rows["300308.SZ"]["fx_date"] == "2025-06-30"
+        rows["NVDA"]["last_date"] == "2026-11-20" and rows["300308.SZ"]["fx_date"] == "2026-11-20"
     )
     assert rows["NVDA"]["fx_date"] is None  # USD needs no rate
 

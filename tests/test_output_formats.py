@@ -76,9 +76,9 @@ def test_xlsx_has_screen_notes_fx_and_as_of_sheets(tmp_path, rows):
     about = dict(book["as-of"].iter_rows(min_row=2, values_only=True))
     assert about["as_of"] == "2026-11-20" and about["demo"] == "True"
     fx = [row for row in book["FX"].iter_rows(min_row=2, values_only=True)]
-    assert any(r[0] == "CNY" and r[1] == pytest.approx(7.17) for r in fx)
+    assert any(r[0] == "CNY" and r[1] == pytest.approx(7.1354) for r in fx)
     notes = [r[0] for r in book["notes"].iter_rows(min_row=2, values_only=True)]
-    assert any("USD values at 7.17 CNY/USD" in n for n in notes)
+    assert any("USD values at 7.1354 CNY/USD" in n for n in notes)
 
 
 def test_xlsx_text_is_never_a_formula(tmp_path):

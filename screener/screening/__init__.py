@@ -3,7 +3,8 @@ Pure scoring in :mod:`.scoring`; reading the cache and running it in :mod:`.run`
 
 from __future__ import annotations
 
-from .run import ScreenResult, estimate_members, run_screen, suggest
+from .members import estimate_members
+from .run import ScreenResult, run_screen, suggest
 from .scoring import (
     COLUMN_ALIASES,
     COMPONENTS,

@@ -302,8 +302,11 @@ def _setup(settings: Settings, scenario: str | None, calibration: str | None) ->
 
 def _screen(settings: Settings, setup: _Setup, universe, watchlists, tickers=()) -> ScreenResult:
     """The unfiltered, unranked screen of a universe."""
-    imap, fx_table = settings.config.industry_map, load_fx_table(settings)
+    # the files first: a bad model/fx.yaml or industry map is the error, before any work
+    imap, _ = settings.config.industry_map, settings.config.fx_table
     inputs = load_inputs(settings, universe, watchlists, setup.lists, tickers)
+    # the rates after the inputs: filling the (demo) cache fetches them with the bars
+    fx_table = load_fx_table(settings)
     model, cal, as_of = setup.model, setup.calibration, settings.as_of
     runs = settings.config.model_run
     growth = segment_growth(model, as_of=as_of, runs=runs)
@@ -436,35 +439,3 @@ def suggest(
         f"{setup.config.suggest_min_exposure:g}, mix similar to the list's (fit >= {fit:g})"
     )
     return result
-
-
-def estimate_members(settings: Settings, tickers: Sequence[str]) -> pd.DataFrame:
-    """What ``screener watchlist add`` needs for names given without ``--segment``: per
-    ticker (canonical, in order) the segment mix estimated from its industry and concept
-    boards (``model/industry_map.yaml``, as the screen estimates names on no watchlist),
-    ``mix_basis`` (which label matched), ``matched`` (False: no label maps, no mix known),
-    and the names the cache holds (``name``, ``name_en``). In demo mode the demo cache is
-    filled for them first."""
-    from ..data.universes import load_us_universe
-    from ..exposure import universe_mixes
-
-    wanted = list(dict.fromkeys(tickers))
-    if settings.demo or settings.cache_path.is_file():
-        with Cache.open(settings) as cache:
-            ensure_cached(settings, wanted, settings.as_of, fundamentals=True, cache=cache)
-            fund = cache.latest_fundamentals(wanted, settings.as_of)
-    else:  # no cache yet: never create one for a question
-        fund = pd.DataFrame(columns=["ticker", "name", "sector", "industry"])
-    us_list = load_us_universe(settings)
-    concepts = concepts_by_ticker(load_cn_concepts(settings))
-    labels = _labels(wanted, fund, us_list, concepts)
-    segments = list(settings.config.model.segments)
-    mixes = universe_mixes(wanted, [], labels, settings.config.industry_map, segments)
-    out = mixes[segments].copy()
-    out["mix_basis"] = mixes["mix_basis"]
-    out["matched"] = mixes["mix_known"].astype(bool)
-    names = _names(wanted, [], fund, us_list)
-    names_en = _names_en(wanted, [], fund, us_list)
-    out["name"] = [names.get(t, "") for t in wanted]
-    out["name_en"] = [names_en.get(t, "") for t in wanted]
-    return out
