@@ -509,7 +509,8 @@ def run_model(
     if not names:
         raise ScenarioError("no scenario to run; name one, or none for all")
     results = {
-        config.check_scenario(n): run_scenario(config, n, calibration) for n in dict.fromkeys(names)
+        s: run_scenario(config, s, calibration)
+        for s in dict.fromkeys(config.check_scenario(n) for n in names)
     }
     reference = results.get(config.default_scenario) or next(iter(results.values()))
     p = reference.inputs

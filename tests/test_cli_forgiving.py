@@ -67,6 +67,10 @@ def test_scenario_and_calibration_in_any_case():
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert (payload["scenario"], payload["calibration"]) == ("neutral", "corrected_dynamic")
+    model = invoke("model", "run", "--scenario", "Neutral", "--calibration", "AS-REPORTED",
+                   "--format", "json")  # fmt: skip
+    assert model.exit_code == 0, model.output
+    assert list(json.loads(model.stdout)["scenarios"]) == ["neutral"]
 
 
 def test_a_mistyped_scenario_or_calibration_names_the_nearest():
@@ -75,6 +79,14 @@ def test_a_mistyped_scenario_or_calibration_names_the_nearest():
     assert "did you mean 'optimistic'?" in result.output
     result = invoke(*DEMO, "model", "run", "--calibration", "as_reportd")
     assert "did you mean 'as_reported'?" in result.output
+
+
+def test_an_unknown_sort_column_lists_the_columns_not_every_calibration():
+    result = invoke(*DEMO, "screen", "--sort", "3mm")
+    assert result.exit_code == 1
+    assert "did you mean 'ret_3m'?" in result.output
+    assert "ai_growth_p10" in result.output and "ai_growth_neutral," in result.output
+    assert "_as_reported" not in result.output and "pessimistic_corrected" not in result.output
 
 
 def test_watchlist_show_suggests_the_nearest_name():

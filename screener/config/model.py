@@ -300,10 +300,10 @@ class ModelConfig:
     def resolve(self, scenario: str, calibration: str | None) -> dict[str, Input]:
         """Every input after the scenario's and then the calibration's overlays (``None``: the
         scenario as written, no calibration)."""
-        self.check_scenario(scenario)
+        scenario = self.check_scenario(scenario)  # any case: `Neutral` is neutral
         layers = [("scenario", self.scenarios, scenario)]
         if calibration is not None:
-            self.check_calibration(calibration)
+            calibration = self.check_calibration(calibration)
             layers.append(("calibration", self.calibrations, calibration))
         out = dict(self.inputs)
         for kind, overlays, name in layers:
