@@ -168,8 +168,8 @@ def parse_sort(
 
 def _per_calibration(column: str) -> bool:
     """``exposure_<s>_<c>`` and ``ai_growth_<s>_<c>``: too many to list in an error."""
-    if column.startswith("ai_growth_"):
-        return column.count("_") > 2 and not column.startswith("ai_growth_p")
+    if column.startswith("ai_growth_"):  # not the bands, ai_growth_p10 ...
+        return column.count("_") > 2
     return column.startswith("exposure_") and column.count("_") > 1
 
 
