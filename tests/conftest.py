@@ -137,7 +137,7 @@ def demo_cache_home(tmp_path_factory) -> Path:
     and the shipped demo briefing read as of DEMO_AS_OF, filled once, through the ordinary
     update path (copy it with ``copy_demo_cache``; never write to it)."""
     from screener.report import briefing_html
-    from screener.screen import run_screen
+    from screener.screening import run_screen
 
     root = tmp_path_factory.mktemp("demo-cache")
     home = root / "home"

@@ -39,7 +39,7 @@ def rows_all(tmp_path_factory, demo_cache_home) -> list[dict]:
 
 
 def test_table_shows_demo_marking_chinese_names_and_mix_sources():
-    # a fresh $SCREENER_HOME: a first demo screen quotes the shipped fallback FX rate
+    # a fresh $SCREENER_HOME: the first demo screen fills the cache, FX rates with the bars
     result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40", "--view", "exposure")
     assert result.exit_code == 0, result.output
     out = result.stdout
@@ -55,7 +55,7 @@ def test_table_shows_demo_marking_chinese_names_and_mix_sources():
 
 
 def test_json_is_stdout_alone_with_flags_and_meta():
-    # a fresh $SCREENER_HOME: a first demo screen quotes the shipped fallback FX rate
+    # a fresh $SCREENER_HOME: the first demo screen fills the cache, FX rates with the bars
     result = CliRunner().invoke(main, [*DEMO, "screen", "--universe", "all", "--format", "json"])
     assert result.exit_code == 0
     payload = json.loads(result.stdout)

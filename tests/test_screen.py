@@ -192,8 +192,8 @@ def demo(tmp_path) -> Settings:
 
 
 def test_demo_screen_of_every_universe(demo):
-    """(A fresh $SCREENER_HOME, not the session's demo cache: a first demo screen quotes the
-    shipped fallback FX rate, as checked here; the rates its fill fetches are read next time.)"""
+    """(A fresh $SCREENER_HOME, not the session's demo cache: a first demo screen fills the
+    cache and then reads the FX rates fetched with the bars, as checked here.)"""
     result = run_screen(demo, universe="all", top=0)
     f = result.frame.set_index("ticker")
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
