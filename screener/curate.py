@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .errors import ScreenerError, WatchlistError
+from .fsutil import ensure_folder
 from .settings import Settings
 from .tickers import normalize_ticker, security
 from .watchlists import edit
@@ -70,6 +71,10 @@ def add_members(
     if len(canonical) > 1 and (name_zh or name_en):
         raise WatchlistError("--name and --name-en name one ticker: add the others separately")
     current = get_watchlist(settings, list_name)  # a bad or unknown name first, nothing read
+    # a home that cannot be a folder first: the estimate below would read no cache in it and
+    # blame the mix, and the edit itself needs it for its lock and history
+    ensure_folder(settings.home, "$SCREENER_HOME", "set $SCREENER_HOME to a folder you can "
+                  "write (it holds the cache and the watchlist history)")  # fmt: skip
     list_name = current.name
     failed: list[tuple[str, str]] = []
     if segments is None:  # no mix to estimate for a name the list already has

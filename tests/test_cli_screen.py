@@ -40,7 +40,8 @@ def rows_all(tmp_path_factory, demo_cache_home) -> list[dict]:
 
 def test_table_shows_demo_marking_chinese_names_and_mix_sources():
     # a fresh $SCREENER_HOME: the first demo screen fills the cache, FX rates with the bars
-    result = invoke(*DEMO, "screen", "--universe", "all", "--top", "40", "--view", "exposure")
+    args = [*DEMO, "screen", "--universe", "all", "--top", "40", "--view", "exposure"]
+    result = CliRunner().invoke(main, args, env={"COLUMNS": "200"})  # every column fits
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("DEMO DATA — screen · 39 of 39 · universe all (39 names)")
