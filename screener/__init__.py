@@ -39,7 +39,11 @@ _EXPORTS: dict[str, str] = {
     "update": ".data.update",
     "ModelRun": ".demand",
     "run_model": ".demand",
-    "sensitivity": ".demand",
+    "segment_cagr": ".demand",
+    "backtest": ".model_backtest",
+    "bands": ".model_bands",
+    "segment_cagr_draws": ".model_bands",
+    "sensitivity": ".model_bands",
     "CacheError": ".errors",
     "ConfigError": ".errors",
     "DataError": ".errors",
@@ -110,6 +114,8 @@ __all__ = [
     "WatchlistError",
     "Workspace",
     "add_member",
+    "backtest",
+    "bands",
     "brief",
     "build_briefing",
     "cache_status",
@@ -140,6 +146,8 @@ __all__ = [
     "run_screen",
     "screen",
     "security",
+    "segment_cagr",
+    "segment_cagr_draws",
     "segment_growth",
     "select_tickers",
     "sensitivity",
@@ -183,7 +191,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .data.importer import import_bars
     from .data.universes import load_us_universe
     from .data.update import update
-    from .demand import ModelRun, run_model, sensitivity
+    from .demand import ModelRun, run_model, segment_cagr
     from .errors import (
         CacheError,
         ConfigError,
@@ -201,6 +209,8 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     )
     from .exposure import exposure_scores, load_industry_map, segment_growth
     from .metrics import market_metrics, period_returns, total_return_prices
+    from .model_backtest import backtest
+    from .model_bands import bands, segment_cagr_draws, sensitivity
     from .report import build_briefing
     from .screening import Filters, ScreenResult, run_screen, suggest
     from .settings import Settings

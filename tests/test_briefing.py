@@ -44,16 +44,19 @@ def demo_settings(root, home) -> Settings:
 def test_the_model_runs_once_per_calibration(tmp_path, screener_home, demo_cache, monkeypatch):
     real, calls = demand.run_model, []
 
-    def counted(config, calibration=None, scenarios=None):
-        calls.append((calibration, None if scenarios is None else tuple(scenarios)))
-        return real(config, calibration, scenarios)
+    def counted(config, calibration=None, scenarios=None, as_of=None):
+        calls.append((calibration, None if scenarios is None else tuple(scenarios), as_of))
+        return real(config, calibration, scenarios, as_of=as_of)
 
     config_store.clear()
     monkeypatch.setattr(demand, "run_model", counted)
     monkeypatch.setattr(exposure_growth, "run_model", counted)
     briefing_html(demo_settings(tmp_path, screener_home))
+    # once per calibration and as-of day: the model reads growth from the as-of day, and the
+    # briefing screens as of its day and as of the end of the previous week (rank changes)
     assert calls, "the briefing ran no model: the count is not looking"
     assert len(calls) == len(set(calls)), calls
+    assert len({day for *_, day in calls}) <= 2, calls
 
 
 def independent_return(ticker: str, days_back: int | None) -> float:
@@ -76,7 +79,7 @@ def test_writes_the_iso_week_pdf(briefing):
     assert result.pdf_path.name == "2026-W47.en.pdf"
     assert result.pdf_path.read_bytes().startswith(b"%PDF")
     assert result.html_path is not None and result.html_path.exists()
-    assert 5 <= result.pages <= 14
+    assert 5 <= result.pages <= 16  # the model section holds the backtest and the bands
 
 
 @pytest.mark.slow
@@ -167,12 +170,17 @@ def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
     _, text = briefing
     config = load_model(shipped("model"))
     flat = " ".join(text.split())
-    for calibration in ("as_reported", "corrected"):
-        run = run_model(config, calibration=calibration).to_dict()
+    for calibration in config.calibrations:
+        run = run_model(config, calibration=calibration, as_of=AS_OF).to_dict()
+        assert run["base_date"] in flat
         for name, scenario in run["scenarios"].items():
-            years = scenario["crossover_years"]
-            cell = f"{years:.1f} y ({scenario['crossover_date']})"
+            if scenario["crossover_date"] is None:
+                continue
+            delta = scenario["years_from_as_of"]
+            status = f"passed {abs(delta):.1f} y ago" if delta <= 0 else f"in {delta:.1f} y"
+            cell = f"{scenario['crossover_date']} {status}"
             assert cell in flat, (calibration, name, cell)
+    assert f"As of {AS_OF.isoformat()}, on Current inputs" in flat
 
 
 def test_a_change_made_through_the_cli_is_in_the_briefing(

@@ -61,12 +61,12 @@ def test_a_near_miss_choice_says_did_you_mean():
 
 def test_scenario_and_calibration_in_any_case():
     result = invoke(
-        *DEMO, "screen", "--scenario", "Neutral", "--calibration", "Corrected-Dynamic",
+        *DEMO, "screen", "--scenario", "Neutral", "--calibration", "As-Reported",
         "--format", "json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert (payload["scenario"], payload["calibration"]) == ("neutral", "corrected_dynamic")
+    assert (payload["scenario"], payload["calibration"]) == ("neutral", "as_reported")
     model = invoke("model", "run", "--scenario", "Neutral", "--calibration", "AS-REPORTED",
                    "--format", "json")  # fmt: skip
     assert model.exit_code == 0, model.output

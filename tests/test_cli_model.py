@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -47,24 +48,64 @@ def one_line_error(result) -> str:
     return lines[0]
 
 
+AS_OF = ("--as-of", "2026-11-28")
+
+
+def invoke_as_of(runner: CliRunner, workspace: Path, *args: str):
+    return runner.invoke(main, ["--workspace", str(workspace), *AS_OF, "model", *args])
+
+
 def test_run_json_has_the_contracted_shape(runner, workspace):
-    result = invoke(runner, workspace, "run", "--format", "json")
+    result = invoke_as_of(runner, workspace, "run", "--calibration", "as_reported",
+                          "--format", "json")  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)  # stdout holds the JSON alone
     assert data["calibration"] == "as_reported"
+    assert data["base_date"] == "2023-03" and data["as_of"] == "2026-11-28"
     assert data["btc_kwh_per_day"] == pytest.approx(2.2e8, rel=0.03)
     assert data["aigc_kwh_per_day_today"] == pytest.approx(2.6e4, rel=0.05)
     assert set(data["scenarios"]) == {"neutral", "optimistic", "pessimistic"}
-    for scenario, (low, high) in {
-        "neutral": (3.6, 4.4),
-        "optimistic": (1.4, 1.8),
-        "pessimistic": (7.0, 8.0),
-    }.items():
+    expected = {"neutral": (3.6, 4.4, "ahead"), "optimistic": (1.4, 1.8, "passed"),
+                "pessimistic": (7.0, 8.0, "ahead")}  # fmt: skip
+    for scenario, (low, high, status) in expected.items():
         entry = data["scenarios"][scenario]
         assert low <= entry["crossover_years"] <= high
         assert len(entry["crossover_date"]) == 7 and entry["crossover_date"][4] == "-"
+        assert entry["crossover_status"] == status
+        assert (entry["years_from_as_of"] < 0) == (status == "passed")
         for segment in entry["segments"].values():
-            assert isinstance(segment["cagr_3y"], float)
+            assert segment["window"] == ["2026-11", "2029-11"]
+            assert segment["cagr_3y"] is None or isinstance(segment["cagr_3y"], float)
+
+
+def test_run_current_as_of_the_issue_day(runner, workspace):
+    data = json.loads(invoke_as_of(runner, workspace, "run", "--format", "json").stdout)
+    assert data["calibration"] == "current" and data["base_date"] >= "2025-01"
+    assert 4.0e8 <= data["btc_kwh_per_day"] <= 6.5e8
+    assert 1.0e8 <= data["aigc_kwh_per_day_today"] <= 8.0e8
+    for entry in data["scenarios"].values():
+        assert entry["crossover_status"] in ("passed", "ahead", "never", "already_above")
+        assert all(isinstance(s["cagr_3y"], float) for s in entry["segments"].values())
+    assumptions = json.loads(invoke_as_of(runner, workspace, "assumptions", "--format",
+                                          "json").stdout)["inputs"]  # fmt: skip
+    for key in ("btc_hashrate_eh_s", "btc_fleet_efficiency_j_per_th", "aigc_power_gw"):
+        assert "20" in assumptions[key]["source"] and assumptions[key]["low"] is not None
+
+
+def test_run_with_bands_adds_p10_p50_p90(runner, workspace):
+    result = invoke_as_of(runner, workspace, "run", "--scenario", "neutral", "--bands",
+                          "--seed", "5", "--format", "json")  # fmt: skip
+    data = json.loads(result.stdout)
+    assert data["bands"]["draws"] >= 2000 and data["bands"]["seed"] == 5
+    neutral = data["scenarios"]["neutral"]
+    assert set(neutral["bands"]) == {"p10", "p50", "p90"}
+    optical = neutral["segments"]["optical"]["bands"]
+    assert optical["p10"] <= neutral["segments"]["optical"]["cagr_3y"] <= optical["p90"]
+    again = invoke_as_of(runner, workspace, "run", "--scenario", "neutral", "--bands",
+                         "--seed", "5", "--format", "json")  # fmt: skip
+    assert again.stdout == result.stdout
+    table = invoke_as_of(runner, workspace, "run", "--bands").stdout
+    assert "P10-P90" in table and "…" in table
 
 
 def test_run_one_scenario_under_the_corrected_calibration(runner, workspace):
@@ -77,9 +118,10 @@ def test_run_one_scenario_under_the_corrected_calibration(runner, workspace):
 
 
 def test_run_table_shows_crossovers_and_segments(runner, workspace):
-    result = invoke(runner, workspace, "run")
+    result = invoke_as_of(runner, workspace, "run", "--calibration", "as_reported")
     assert result.exit_code == 0, result.output
-    for text in ("3.86 y", "2027-01", "1.62 y", "7.72 y", "optical", "+272%", "2.20×10⁸"):
+    for text in ("3.86 y", "2027-01", "1.62 y", "7.72 y", "optical", "at ceiling", "2.20×10⁸",
+                 "passed", "ahead", "2026-11 to 2029-11"):  # fmt: skip
         assert text in result.stdout
 
 
@@ -89,10 +131,34 @@ def test_never_crossing_is_null_and_the_table_says_so(runner, own_model):
     old = "      parameter_doubling_months:\n        value: 12\n"
     assert old in text
     path.write_text(text.replace(old, old.replace("12", "240")), encoding="utf-8")
-    data = json.loads(invoke(runner, own_model, "run", "--format", "json").stdout)
+    args = ("run", "--calibration", "as_reported")
+    data = json.loads(invoke(runner, own_model, *args, "--format", "json").stdout)
     assert data["scenarios"]["pessimistic"]["crossover_years"] is None
     assert data["scenarios"]["pessimistic"]["crossover_date"] is None
-    assert "not within 20 y" in invoke(runner, own_model, "run").stdout
+    assert data["scenarios"]["pessimistic"]["crossover_status"] == "never"
+    assert "not within 20 y" in invoke(runner, own_model, *args).stdout
+
+
+def test_backtest_json_and_table(runner, workspace):
+    result = invoke_as_of(runner, workspace, "backtest", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["as_of"] == "2026-11-28"
+    assert {"as_reported", "corrected"} <= set(data["calibrations"])
+    for cal in data["calibrations"].values():
+        assert cal["followed"] in ("neutral", "optimistic", "pessimistic")
+        assert cal["points"] and all(p["source"] for p in cal["points"])
+        series = {p["series"] for p in cal["points"]}
+        assert {"btc_twh", "ai_twh", "accelerators", "chatgpt_users"} <= series
+    table = invoke_as_of(runner, workspace, "backtest").stdout
+    assert "reality followed" in table and "realised" in table
+
+
+def test_backtest_never_looks_ahead(runner, workspace):
+    args = ["--workspace", str(workspace), "--as-of", "2024-06-30", "model", "backtest"]
+    data = json.loads(runner.invoke(main, [*args, "--format", "json"]).stdout)
+    for cal in data["calibrations"].values():
+        assert all(p["period"] <= "2024-06" for p in cal["points"])
 
 
 def test_unknown_scenario_is_one_clear_line(runner, workspace):
@@ -118,21 +184,23 @@ def test_bad_model_file_is_one_line_naming_file_line_and_key(runner, own_model):
 def test_sensitivity_json_and_table(runner, workspace):
     result = invoke(runner, workspace, "sensitivity", "--format", "json")
     data = json.loads(result.stdout)
-    assert data["scenario"] == "neutral" and data["step_fraction"] == 0.2
-    swings = [row["swing_years"] for row in data["rows"]]
+    assert data["scenario"] == "neutral" and data["calibration"] == "current"
+    swings = [math.inf if r["swing_years"] is None else r["swing_years"] for r in data["rows"]]
     assert swings == sorted(swings, reverse=True)
-    table = invoke(runner, workspace, "sensitivity", "--scenario", "pessimistic").stdout
-    assert "parameter_doubling_months" in table and "pessimistic" in table
+    table = invoke(runner, workspace, "sensitivity", "--scenario", "optimistic").stdout
+    assert "tokens_growth_now_per_year" in table and "optimistic" in table
+    assert "btc_today: Bitcoin network hashrate" in table
 
 
 def test_assumptions_lists_sources(runner, workspace):
-    result = invoke(runner, workspace, "assumptions", "--format", "json")
+    result = invoke(runner, workspace, "assumptions", "--calibration", "as_reported",
+                    "--format", "json")  # fmt: skip
     data = json.loads(result.stdout)
     hashrate = data["inputs"]["btc_hashrate_eh_s"]
     assert hashrate["value"] == 319 and hashrate["unit"] == "EH/s" and hashrate["source"]
 
 
-@pytest.mark.parametrize("args", [[], ["run"], ["sensitivity"], ["assumptions"]])
+@pytest.mark.parametrize("args", [[], ["run"], ["sensitivity"], ["assumptions"], ["backtest"]])
 def test_every_help_explains_itself_with_an_example(runner, workspace, args):
     result = invoke(runner, workspace, *args, "--help")
     assert result.exit_code == 0

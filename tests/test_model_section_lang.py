@@ -3,6 +3,7 @@ and the partial ``templates/partials/model.html.j2``."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import re
 from collections import Counter
@@ -14,23 +15,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from screener.config.model import load_model
 from screener.config.texts import MODEL_SECTIONS as TEXT_SECTIONS
-from screener.demand import run_model, sensitivity
+from screener.demand import run_model
 from screener.errors import ConfigError, InputError
+from screener.model_bands import sensitivity
 from screener.paths import shipped
 from screener.report import model_charts
 from screener.report.formats import fmt_years
 from screener.report.model_section import model_section_context
 from screener.settings import Settings
 from screener.workspace import Workspace
-
-
-def shipped_settings() -> Settings:
-    return Settings(workspace=Workspace(shipped("model").parent))
-
-
-def model_texts(lang: str) -> dict:
-    return shipped_settings().config.model_texts(lang)
-
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 NUMBER = re.compile(r"\d[\d,.]*\d|\d")
@@ -40,9 +33,21 @@ ENGLISH_PHRASES = (
     "Assumptions", "Driver", "Unit", "Value", "Source", "Input", "Method", "Inference",
     "Training", "Total", "Bitcoin", "kWh/day", "not within", "never", "today", "y",
     "solid", "dashed", "dots", "Neutral", "Optimistic", "Pessimistic", "As reported",
-    "Corrected", "with dynamics", "Sensitivity", "electricity", "year", "beyond horizon",
-    "baseline", "tokens", "fleet", "AI accelerators", "Networking", "log scale",
+    "Corrected", "Current", "Sensitivity", "electricity", "year", "beyond horizon",
+    "baseline", "tokens", "fleet", "AI accelerators", "Networking", "log scale", "passed",
+    "ahead", "Realised", "Backtest", "as of", "reality", "followed", "stated", "ceiling",
 )  # fmt: skip
+
+
+AS_OF = dt.date(2026, 11, 28)
+
+
+def shipped_settings() -> Settings:
+    return Settings(workspace=Workspace(shipped("model").parent), as_of=AS_OF)
+
+
+def model_texts(lang: str) -> dict:
+    return shipped_settings().config.model_texts(lang)
 
 
 @pytest.fixture(scope="module")
@@ -74,53 +79,62 @@ def english_left(text: str) -> list[str]:
     return [p for p in ENGLISH_PHRASES if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", text)]
 
 
-# --- English: as before -------------------------------------------------------------------
+# --- English ------------------------------------------------------------------------------
 
 
-def test_english_is_the_default_and_unchanged(en):
-    assert en["lang"] == "en"
+def test_english_is_the_default_and_leads_with_the_current_calibration(en):
+    assert en["lang"] == "en" and en["as_of"] == "2026-11-28"
+    assert en["calibration"]["id"] == "current" and en["calibration"]["label"] == "Current"
     assert en["crossovers"][0]["scenario"] == "Neutral"
     assert en["crossovers"][0]["scenario_zh"] == "中性"
-    assert en["crossovers"][0]["cells"][0] == {
-        "years": "3.9 y",
-        "date": "2027-01",
-        "closed_form": "3.9 y",
-    }
-    assert en["crossovers"][2]["cells"][2]["years"] == "9.2 y"
-    assert en["calibration"]["label"] == "As reported"
+    report_cell = en["crossovers"][0]["cells"][0]  # the report's neutral path, as reported
+    assert report_cell["date"] == "2027-01" and report_cell["status"] == "in 0.1 y"
+    assert report_cell["closed_form"] == "3.9 y" and report_cell["band"] == ""
+    current_cell = en["crossovers"][0]["cells"][2]
+    assert current_cell["band"].startswith("P10–P90 ")
     assert en["aigc_today"][1]["method"] == "fleet"
     assert en["segments"][0]["name"] == "AI accelerators"
     assert en["text"]["heading"] == "Compute-demand model · 算力需求模型"
     assert en["closed_form_check"].startswith("With the closed form's simplifications")
-    assert en["sensitivity_note"] == (
-        "Neutral scenario, As reported: each input moved −20% and +20% within its plausible "
-        "range (base crossover 3.9 y); inputs at zero or without effect are left out. The top "
-        "bar switches today's AIGC baseline to the other method."
-    )
-    assert en["baseline_note"].endswith(
-        "Corrected, with dynamics: 6.28×10⁵ kWh/day today, neutral crossover 2.1 y. "
-        "This section's charts and assumptions use As reported."
-    )
+    assert en["sensitivity_note"].startswith("Neutral scenario, Current: each input at the low")
+    assert en["baseline_note"].endswith("This section's charts, bands and assumptions use Current.")
     layers = {r["key"]: (r["layer"], r["layer_note"]) for r in en["assumptions"]}
-    assert layers["dau_ramp_months"] == ("calibration as_reported", "(calibration as_reported)")
-    assert layers["report_date"] == ("base", "")
+    assert layers["aigc_power_gw"] == ("calibration current", "(calibration Current)")
+    assert layers["tokens_growth_now_per_year"][1] == "(calibration Current, Neutral)"
+    assert "aigc_gpu_utilisation" not in layers  # read only by the tokens method
+
+
+def test_summary_says_what_the_model_says_as_of_the_date(en):
+    lead, others, *reports, growth = en["summary"]
+    run = run_model(load_model(shipped("model")), "current", as_of=AS_OF).to_dict()
+    neutral = run["scenarios"]["neutral"]
+    assert lead.startswith("As of 2026-11-28, on Current inputs (base 2025-01)")
+    assert neutral["crossover_date"] in lead and "P10–P90" in lead
+    assert others.startswith("Other scenarios: Optimistic")
+    assert len(reports) == 2  # the two calibrations marked for the backtest
+    assert "expected the crossover in 2027-01, still ahead" in reports[0]
+    assert "reality has followed its" in reports[0]
+    window = neutral["segments"]["cloud"]["window"]
+    assert growth.startswith(f"Over {window[0]} to {window[1]}, Neutral demand grows fastest")
 
 
 def test_english_partial_shows_the_same_text(en):
     text = visible_text(render(en))
     for phrase in (
         "1 · Compute-demand model · 算力需求模型",
-        "Bitcoin mining today: 2.20×10⁸ kWh/day. Paths start 2023-03; this section uses the "
-        "As reported calibration (按报告).",
-        "Crossover: years until AIGC electricity passes Bitcoin's (month of crossing)",
-        "Neutral 中性 3.9 y (2027-01) closed form 3.9 y",
-        "As reported: The report's figure",
-        "Assumptions (Neutral scenario, As reported calibration)",
-        "InputValueUnitSource",
+        "What the model says as of 2026-11-28",
+        en["summary"][0],
+        "When AI electricity passes Bitcoin's: month of crossing, read against 2026-11-28",
+        "Neutral 中性 2027-01 in 0.1 y closed form 3.9 y",
+        "Current: A January 2025 base",
+        "Backtest: the 2023 paths against realised, dated figures known by 2026-11-28",
+        "Reality followed:",
+        "Assumptions (Neutral scenario, Current calibration)",
+        "InputValueOwn rangeUnitSource",
         "AI accelerators AI加速芯片",
-        "(calibration as_reported)",
+        "(calibration Current)",
     ):
-        assert phrase in text
+        assert phrase in text, phrase
 
 
 def test_years_format_per_language():
@@ -139,19 +153,23 @@ def test_chinese_labels_and_headings(zh):
     assert zh["text"]["heading"] == "算力需求模型"
     assert [r["scenario"] for r in zh["crossovers"]] == ["中性", "乐观", "悲观"]
     assert zh["scenario_columns"] == ["中性", "乐观", "悲观"]
-    assert [c["label"] for c in zh["crossover_columns"]] == ["按报告", "修正基数", "修正基数＋动态"]
+    assert [c["label"] for c in zh["crossover_columns"]] == ["按报告", "修正基数", "当前"]
     assert zh["segments"][1]["name"] == "光模块与光连接"
-    assert zh["crossovers"][0]["cells"][0]["years"] == "3.9 年"
+    assert zh["crossovers"][0]["cells"][0]["closed_form"] == "3.9 年"
+    assert zh["summary"][0].startswith("截至 2026-11-28，按“当前”口径的输入（基准 2025-01）")
     for key, text in zh["text"].items():
         assert key == "label_sep" or CJK.search(text), key
     html = render(zh)
     assert "<h2>1 · 算力需求模型</h2>" in html
-    assert "3.9 年 (2027-01)" in visible_text(html)
+    assert "2027-01 0.1 年后" in visible_text(html)
 
 
 def test_chinese_numbers_equal_english(en, zh):
-    for key in ("btc_kwh_per_day", "report_date", "segments", "scenario_inputs"):
+    for key in ("btc_kwh_per_day", "report_date", "scenario_inputs", "as_of", "base_date"):
         assert _cells(zh[key]) == _cells(en[key]), key
+    assert [[c["growth"] for c in r["cells"]] for r in zh["segments"]] == [
+        [c["growth"] for c in r["cells"]] for r in en["segments"]
+    ]
     for a, b in zip(en["aigc_today"], zh["aigc_today"], strict=True):
         assert {k: v for k, v in a.items() if k.endswith(("_day", "multiple"))} == {
             k: v for k, v in b.items() if k.endswith(("_day", "multiple"))
@@ -160,16 +178,16 @@ def test_chinese_numbers_equal_english(en, zh):
         assert [NUMBER.findall(str(c)) for c in a["cells"]] == [
             NUMBER.findall(str(c)) for c in b["cells"]
         ]
-    assert [r["value"] for r in en["assumptions"] if r["key"] != "aigc_baseline_method"] == [
-        r["value"] for r in zh["assumptions"] if r["key"] != "aigc_baseline_method"
+    assert [r["value"] for r in en["assumptions"] if "method" not in r["key"]] == [
+        r["value"] for r in zh["assumptions"] if "method" not in r["key"]
     ]
-    notes = ["baseline_note", "closed_form_check", "sensitivity_note"]
-    descriptions = [c["description"] for c in en["crossover_columns"]]
-    for a, b in zip(
-        [en[k] for k in notes] + descriptions,
-        [zh[k] for k in notes] + [c["description"] for c in zh["crossover_columns"]],
-        strict=True,
-    ):
+    assert en["backtest"]["rows"] and [r["cells"] for r in en["backtest"]["rows"]] == [
+        r["cells"] for r in zh["backtest"]["rows"]
+    ]
+    for a, b in zip(en["summary"], zh["summary"], strict=True):
+        assert Counter(NUMBER.findall(a)) == Counter(NUMBER.findall(b)), (a, b)
+    notes = ["baseline_note", "closed_form_check", "sensitivity_note", "bands_note"]
+    for a, b in zip([en[k] for k in notes], [zh[k] for k in notes], strict=True):
         assert Counter(NUMBER.findall(a)) == Counter(NUMBER.findall(b)), b
 
 
@@ -188,8 +206,9 @@ def test_chinese_has_no_english_fixed_text(zh):
     for item in sorted(data | units, key=len, reverse=True):  # model-file wording, English only
         text = text.replace(item, " ")
     assert english_left(text) == []
-    fixed = [*zh["text"].values(), zh["baseline_note"], zh["closed_form_check"]]
+    fixed = [*zh["text"].values(), zh["baseline_note"], zh["closed_form_check"], *zh["summary"]]
     fixed += [zh["sensitivity_note"], *(c["description"] for c in zh["crossover_columns"])]
+    fixed += [zh["bands_note"], zh["definition_note"]]
     assert english_left(" ".join(fixed)) == []
     assert "{" not in text and "}" not in text
 
@@ -208,25 +227,22 @@ def svg_texts(svg: str) -> str:
 
 def test_charts_speak_the_language():
     config = load_model(shipped("model"))
-    run, sens = run_model(config, "as_reported"), sensitivity(config, "neutral", "as_reported")
+    run = run_model(config, "current", as_of=AS_OF)
+    sens = sensitivity(config, "neutral", "current")
     inputs = set(sens.table["label"])
-    labels = {
-        "neutral": "中性",
-        "optimistic": "乐观",
-        "pessimistic": "悲观",
-        "as_reported": "按报告",
-    }
+    labels = {"neutral": "中性", "optimistic": "乐观", "pessimistic": "悲观", "current": "当前"}
+    date = run.scenarios["neutral"].crossover.date
     for lang in ("en", "zh"):
         texts = model_texts(lang)
         paths = svg_texts(model_charts.crossover_chart_svg(run, texts, labels, lang=lang))
         tornado = svg_texts(model_charts.tornado_chart_svg(sens, texts, lang=lang, labels=labels))
         if lang == "en":
-            assert "year (projection starts 2023-03; calibration as_reported)" in paths
-            assert "Sensitivity: neutral, as_reported" in tornado and "3.9 y\n2027-01" in paths
+            assert "year (calibration current, base 2025-01)" in paths
+            assert "as of 2026-11-28" in paths and date in paths
+            assert "Sensitivity: neutral, current" in tornado and "all high" in tornado
             continue
-        assert "AIGC，中性" in paths and "3.9 年\n2027-01" in paths and "按报告口径" in paths
-        assert "敏感性分析：中性情景，按报告口径" in tornado
-        assert "AIGC 基数：token 法 → 服务器法" in tornado
+        assert "AI，中性" in paths and "截至 2026-11-28" in paths and "当前口径" in paths
+        assert "敏感性分析：中性情景，当前口径" in tornado and "全部取上限" in tornado
         shown = "\n".join(line for line in tornado.splitlines() if line not in inputs)
         assert english_left(paths + "\n" + shown) == []
 
@@ -272,7 +288,7 @@ def test_a_bad_language_is_refused(lang):
 
 
 def test_partial_renders_in_both_languages(en, zh):
-    for section, cell in ((en, "3.9 y (2027-01)"), (zh, "3.9 年 (2027-01)")):
+    for section, cell in ((en, "closed form 3.9 y"), (zh, "闭式解 3.9 年")):
         html = render(section)
         assert html.count("<img") == 2 and "&lt;svg" not in html
         assert cell in visible_text(html)

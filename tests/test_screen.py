@@ -77,7 +77,7 @@ def test_shipped_screen_config(config):
         "valuation": 0.15,
         "liquidity": 0.15,
     }
-    assert config.calibration == "corrected_dynamic" and config.top == 50
+    assert config.calibration == "current" and config.top == 50
 
 
 @pytest.mark.parametrize(
@@ -308,7 +308,8 @@ def test_suggest_lists_fitting_names_on_no_watchlist(demo, demo_cache):
     lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
     on_lists = {t for wl in lists for t in wl.tickers}
     assert len(f) and not set(f["ticker"]) & on_lists
-    assert (f["fit"] >= 0.3).all() and (f["exposure_neutral"] >= 20).all()
+    floor = demo.config.screen.suggest_min_exposure
+    assert (f["fit"] >= 0.3).all() and (f["exposure_neutral"] >= floor).all()
     assert f["exposure_neutral"].is_monotonic_decreasing
     assert "KO" not in set(f["ticker"])
     assert all("=" in s for s in f["segments"])

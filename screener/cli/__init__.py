@@ -229,7 +229,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "model": (
         "screener.cli.model",
         "model",
-        "The compute-demand model: when AIGC electricity passes Bitcoin's, and segment growth.",
+        "The compute-demand model: when AI electricity passes Bitcoin's, segment growth, how "
+        "sure the model is, and whether the 2023 calls came true.",
     ),
     "screen": (
         "screener.cli.screen",

@@ -1,17 +1,27 @@
-"""Loading and validating ``model/``: the compute-demand model's inputs, scenarios, calibrations
-and segments.
+"""The model files (``model/``): the compute-demand model's inputs, scenarios, calibrations,
+segments and the dated anchors the backtest compares paths with.
 
 Files (all YAML, read with ruamel.yaml's round-trip loader so every key keeps its line):
 
-- ``assumptions.yaml``: ``defaults`` (scenario, calibration) and ``inputs``, each input a
-  mapping of label, value, unit, range, source and note;
+- ``assumptions.yaml``: ``defaults`` (scenario, calibration), ``monte_carlo`` (draws, seed),
+  ``plausibility`` (bounds the outputs are checked against) and ``inputs``, each input a mapping
+  of label, value, unit, range, source, note and, when it is uncertain, ``low``/``high`` (its own
+  range, with the source of that range) and a ``distribution``;
 - ``scenarios.yaml`` and ``calibrations.yaml``: named overlays, each with a label, a
-  description, an optional ``extends`` and a ``set`` mapping of input -> {value, source, note};
-- ``segments.yaml``: the industry segments, each with a driver and optional ratio inputs.
+  description, an optional ``extends`` and a ``set`` mapping of input -> {value, source, note,
+  low, high}; a calibration also states its ``base_date`` (month zero of its paths) and may set
+  values per scenario (``scenarios: {optimistic: {set: ...}}``);
+- ``segments.yaml``: the industry segments, each driven by a flow with optional value inputs;
+- ``anchors.yaml``: realised, sourced and dated figures (:mod:`screener.model_backtest`).
+
+Resolution order for one scenario under one calibration: the base inputs, the scenario's
+overlays (root of its ``extends`` chain first), the calibration's ``set`` and then the
+calibration's own values for that scenario. A value set by an overlay without ``low``/``high``
+is fixed (not drawn in the Monte Carlo, not in the tornado).
 
 Validation runs in two passes: pydantic checks shapes, types, units and hard limits (a share
 is at most 1, a count at least 1); then ranges and references (scenario names, ``extends``,
-segment ratios) are checked across files. Every failure is a :class:`ConfigError` whose first
+segment inputs) are checked across files. Every failure is a :class:`ConfigError` whose first
 line reads ``path:line: key: problem``. The numbers live in the files; this module only knows
 which inputs exist, their units and what kind of number each is.
 """
@@ -19,7 +29,7 @@ which inputs exist, their units and what kind of number each is.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,46 +39,75 @@ from .. import names
 from ..errors import ScenarioError
 from .loader import problem, raise_problems, read_yaml, validate
 
-FILES = ("assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml")
-METHODS = ("tokens", "fleet")
-DRIVERS = ("new_accelerators", "cloud_electricity", "edge_inference", "queries", "tokens")
+FILES = (
+    "assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml", "anchors.yaml",
+)  # fmt: skip
+#: how today's AIGC electricity is set: the report's stated figure, rebuilt from tokens, from
+#: the broker's serving fleet, or from a dated estimate of AI power demand
+METHODS = ("stated", "tokens", "fleet", "power")
+#: how today's Bitcoin electricity is set: the report's stated figure or hashrate x efficiency
+BTC_METHODS = ("stated", "hashrate")
+#: the engine's yearly flows a segment can be driven by (screener/demand.py)
+DRIVERS = (
+    "it_capacity_added",        # W of AI data-centre IT capacity bought (growth + replacement)
+    "facility_capacity_added",  # the same in facility W (x PUE): power and cooling
+    "accelerators_bought",      # accelerators bought (units)
+    "edge_capacity_added",      # data-centre-equivalent W of inference capacity added on devices
+    "tokens_served",            # tokens served (all users, all models)
+    "compute_served",           # AI compute sold, in kWh at the base date's efficiency
+)  # fmt: skip
+DISTRIBUTIONS = ("triangular", "uniform", "loguniform")
 
 
 @dataclass(frozen=True)
 class InputSpec:
     """What the engine expects of one input: its unit, the kind of number, its role.
 
-    ``group`` is ``settings`` (run settings), ``crossover`` (moves the crossover; varied in the
-    sensitivity analysis unless ``vary`` is false) or ``segments`` (segment demand only).
+    ``group`` is ``settings`` (run settings and physical bounds), ``crossover`` (moves the
+    crossover) or ``segments`` (segment demand only).
     """
 
     unit: str
     kind: str
     group: str = "crossover"
-    vary: bool = True
 
 
-def _crossover(unit: str, kind: str, vary: bool = True) -> InputSpec:
-    return InputSpec(unit, kind, "crossover", vary)
+def _crossover(unit: str, kind: str) -> InputSpec:
+    return InputSpec(unit, kind, "crossover")
 
 
 def _segments(unit: str, kind: str) -> InputSpec:
-    return InputSpec(unit, kind, "segments", False)
+    return InputSpec(unit, kind, "segments")
+
+
+def _settings(unit: str, kind: str) -> InputSpec:
+    return InputSpec(unit, kind, "settings")
 
 
 #: every input the engine reads, by name; names carry their units (STYLE.md 9)
 INPUT_SPECS: dict[str, InputSpec] = {
-    "report_date": InputSpec("YYYY-MM", "month", "settings", False),
-    "horizon_months": InputSpec("months", "whole", "settings", False),
-    "sensitivity_step_fraction": InputSpec("fraction", "positive_fraction", "settings", False),
+    # run settings and physical bounds
+    "horizon_months": _settings("months", "whole"),
+    "world_electricity_twh_per_year": _settings("TWh/year", "positive"),
+    "world_electricity_reference_month": _settings("YYYY-MM", "month"),
+    "world_electricity_growth_per_year": _settings("1/year", "rate"),
+    "ai_ceiling_share_of_world_electricity": _settings("fraction", "positive_fraction"),
+    "ceiling_saturation_exponent": _settings("exponent", "positive"),
+    # Bitcoin
+    "btc_method": _crossover("method", "btc_method"),
+    "btc_stated_kwh_per_day": _crossover("kWh/day", "positive"),
     "btc_hashrate_eh_s": _crossover("EH/s", "positive"),
     "btc_fleet_efficiency_j_per_th": _crossover("J/TH", "positive"),
     "btc_pue": _crossover("ratio", "pue"),
     "btc_growth_per_year": _crossover("1/year", "rate"),
-    "aigc_baseline_method": _crossover("method", "method", vary=False),
+    # AI electricity at the base date
+    "aigc_baseline_method": _crossover("method", "method"),
+    "aigc_stated_kwh_per_day": _crossover("kWh/day", "positive"),
+    "aigc_power_gw": _crossover("GW", "positive"),
+    "aigc_inference_share": _crossover("fraction", "positive_fraction"),
     "aigc_visits_per_day": _crossover("visits/day", "positive"),
     "aigc_tokens_per_visit": _crossover("tokens/visit", "positive"),
-    "aigc_flops_per_param_per_token": _crossover("FLOP/parameter/token", "positive", vary=False),
+    "aigc_flops_per_param_per_token": _crossover("FLOP/parameter/token", "positive"),
     "aigc_model_parameters": _crossover("parameters", "positive"),
     "aigc_gpu_peak_flop_s": _crossover("FLOP/s", "positive"),
     "aigc_gpu_utilisation": _crossover("fraction", "positive_fraction"),
@@ -79,23 +118,43 @@ INPUT_SPECS: dict[str, InputSpec] = {
     "aigc_fleet_servers": _crossover("servers", "positive"),
     "aigc_fleet_kw_per_server": _crossover("kW", "positive"),
     "aigc_fleet_load_factor": _crossover("fraction", "positive_fraction"),
-    "dau_target_users_per_day": _crossover("users/day", "positive"),
+    # scenario drivers
+    "dau_multiple": _crossover("multiple", "count"),
     "models_count": _crossover("models", "count"),
     "parameter_doubling_months": _crossover("months", "positive"),
     "dau_ramp_months": _crossover("months", "nonneg"),
     "models_entry_months": _crossover("months", "nonneg"),
+    "tokens_growth_now_per_year": _crossover("1/year", "rate"),
+    "tokens_growth_long_run_per_year": _crossover("1/year", "rate"),
+    "tokens_growth_fade_months": _crossover("months", "nonneg"),
     "hardware_efficiency_gain_per_year": _crossover("1/year", "rate"),
     "training_extra_growth_per_year": _crossover("1/year", "rate"),
+    "training_user_scaling": _crossover("fraction", "fraction"),
     "edge_share_today": _crossover("fraction", "fraction"),
     "edge_share_target": _crossover("fraction", "fraction"),
     "edge_ramp_months": _crossover("months", "nonneg"),
+    # from the paths to segment flows and values
     "accelerator_service_life_years": _segments("years", "positive"),
-    "optical_modules_per_accelerator": _segments("modules/accelerator", "nonneg"),
-    "optical_modules_per_accelerator_target": _segments("modules/accelerator", "nonneg"),
-    "switches_per_accelerator": _segments("switches/accelerator", "nonneg"),
-    "switches_per_accelerator_target": _segments("switches/accelerator", "nonneg"),
-    "servers_idc_value_per_accelerator_value": _segments("ratio", "positive"),
-    "segment_mix_ramp_months": _segments("months", "nonneg"),
+    "accelerator_power_growth_per_year": _segments("1/year", "rate"),
+    "edge_device_life_years": _segments("years", "positive"),
+    "accelerators_usd_per_w": _segments("USD/W", "positive"),
+    "accelerators_value_growth_per_year": _segments("1/year", "rate"),
+    "memory_usd_per_w": _segments("USD/W", "positive"),
+    "memory_value_growth_per_year": _segments("1/year", "rate"),
+    "foundry_usd_per_w": _segments("USD/W", "positive"),
+    "foundry_value_growth_per_year": _segments("1/year", "rate"),
+    "optical_usd_per_w": _segments("USD/W", "positive"),
+    "optical_value_growth_per_year": _segments("1/year", "rate"),
+    "networking_usd_per_w": _segments("USD/W", "positive"),
+    "networking_value_growth_per_year": _segments("1/year", "rate"),
+    "servers_usd_per_w": _segments("USD/W", "positive"),
+    "servers_value_growth_per_year": _segments("1/year", "rate"),
+    "power_usd_per_w": _segments("USD/W", "positive"),
+    "power_value_growth_per_year": _segments("1/year", "rate"),
+    "cloud_usd_per_kwh": _segments("USD/kWh", "positive"),
+    "cloud_price_growth_per_year": _segments("1/year", "rate"),
+    "applications_usd_per_mtok": _segments("USD/Mtoken", "positive"),
+    "applications_price_growth_per_year": _segments("1/year", "rate"),
 }
 
 _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -104,6 +163,7 @@ _MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 MAX_MAGNITUDE = 1e20
 #: a growth rate above 10,000% per period is a typo, and compounding it overflows
 MAX_RATE = 100.0
+Month = Annotated[str, StringConstraints(strict=True, pattern=_MONTH_PATTERN)]
 #: the pydantic type of each kind of value: hard limits only; plausible ranges live in the files
 _VALUE_TYPES: dict[str, Any] = {
     "whole": Annotated[int, Field(strict=True, ge=1, le=10**15)],
@@ -114,10 +174,11 @@ _VALUE_TYPES: dict[str, Any] = {
     "rate": Annotated[float, Field(strict=True, gt=-1, le=MAX_RATE, allow_inf_nan=False)],
     "pue": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
     "count": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
-    "month": Annotated[str, StringConstraints(strict=True, pattern=_MONTH_PATTERN)],
+    "month": Month,
     "method": Literal[METHODS],
+    "btc_method": Literal[BTC_METHODS],
 }
-_NON_NUMERIC = ("month", "method")
+_NON_NUMERIC = ("month", "method", "btc_method")
 
 
 def is_numeric(key: str) -> bool:
@@ -142,6 +203,20 @@ class Defaults(_Strict):
     calibration: str
 
 
+class MonteCarlo(_Strict):
+    """How the bands are drawn: ``draws`` (at least 2,000) and the ``seed``."""
+
+    draws: Annotated[int, Field(strict=True, ge=2000, le=200_000)]
+    seed: Annotated[int, Field(strict=True, ge=0)]
+
+
+class Plausibility(_Strict):
+    """Bounds the outputs are checked against (tests and the output's flags)."""
+
+    segment_growth_max_per_year: Annotated[float, Field(strict=True, gt=0)]
+    accelerators_vs_shipments_max_multiple: Annotated[float, Field(strict=True, gt=1)]
+
+
 def _input_model(key: str, spec: InputSpec) -> type[BaseModel]:
     """The shape of one input in assumptions.yaml: its unit is the one its name promises."""
     value_type = _VALUE_TYPES[spec.kind]
@@ -155,17 +230,31 @@ def _input_model(key: str, spec: InputSpec) -> type[BaseModel]:
     if spec.kind not in _NON_NUMERIC:
         # a type chosen at run time from the spec: mypy sees a variable, not a type
         fields["range"] = (tuple[value_type, value_type], ...)  # type: ignore[valid-type]
+        fields.update(_uncertainty_fields(value_type))
+        fields["group"] = (str | None, None)
     return create_model(f"Input_{key}", __base__=_Strict, **fields)
+
+
+def _uncertainty_fields(value_type: Any) -> dict[str, Any]:
+    return {
+        "low": (value_type | None, None),
+        "high": (value_type | None, None),
+        "distribution": (Literal[DISTRIBUTIONS] | None, None),
+        "range_source": (str, ""),
+    }
 
 
 def _overlay_value_model(key: str, spec: InputSpec) -> type[BaseModel]:
     """The shape of one overlay entry: a value with its own source; the unit is optional."""
+    value_type = _VALUE_TYPES[spec.kind]
     fields: dict[str, Any] = {
-        "value": (_VALUE_TYPES[spec.kind], ...),
+        "value": (value_type, ...),
         "source": (str, ...),
         "note": (str, ""),
         "unit": (Literal[spec.unit] | None, None),
     }
+    if spec.kind not in _NON_NUMERIC:
+        fields.update(_uncertainty_fields(value_type))
     return create_model(f"Overlay_{key}", __base__=_Strict, **fields)
 
 
@@ -181,6 +270,8 @@ _OverlaySet = create_model("OverlaySet", __base__=_Strict, **_overlay_fields)
 
 class _AssumptionsFile(_Strict):
     defaults: Defaults
+    monte_carlo: MonteCarlo
+    plausibility: Plausibility
     inputs: _Inputs
 
 
@@ -191,12 +282,24 @@ class _OverlayModel(_Strict):
     set: _OverlaySet = Field(default_factory=_OverlaySet)
 
 
+class _ScenarioSet(_Strict):
+    set: _OverlaySet = Field(default_factory=_OverlaySet)
+
+
+class _CalibrationModel(_OverlayModel):
+    base_date: Month
+    base_date_source: str
+    definition: str = ""
+    backtest: bool = False
+    scenarios: dict[str, _ScenarioSet] = Field(default_factory=dict)
+
+
 class _ScenariosFile(_Strict):
     scenarios: dict[str, _OverlayModel] = Field(min_length=1)
 
 
 class _CalibrationsFile(_Strict):
-    calibrations: dict[str, _OverlayModel] = Field(min_length=1)
+    calibrations: dict[str, _CalibrationModel] = Field(min_length=1)
 
 
 class _SegmentModel(_Strict):
@@ -206,7 +309,7 @@ class _SegmentModel(_Strict):
     driver: Literal[DRIVERS]  # type: ignore[valid-type]
     unit: str
     per_driver: str | None = None
-    per_driver_target: str | None = None
+    per_driver_growth: str | None = None
     note: str = ""
 
 
@@ -214,12 +317,44 @@ class _SegmentsFile(_Strict):
     segments: dict[str, _SegmentModel] = Field(min_length=1)
 
 
+class _AnchorPoint(_Strict):
+    """One realised figure: a calendar-year total (``year``) or a rate at a month (``date``)."""
+
+    year: Annotated[int, Field(strict=True, ge=2000, le=2100)] | None = None
+    date: Month | None = None
+    value: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+    source: Annotated[str, StringConstraints(min_length=1)]
+    note: str = ""
+
+
+#: the model quantities an anchor series can be compared with (screener/model_backtest.py)
+ANCHOR_QUANTITIES = ("btc_twh_per_year", "ai_twh_per_year", "accelerators_bought",
+                     "chatgpt_users", "segment")  # fmt: skip
+
+
+class _AnchorSeries(_Strict):
+    label: Label
+    unit: str
+    model: Literal[ANCHOR_QUANTITIES]  # type: ignore[valid-type]
+    segment: str | None = None
+    note: str = ""
+    points: list[_AnchorPoint] = Field(min_length=1)
+
+
+class _AnchorsFile(_Strict):
+    anchors: dict[str, _AnchorSeries] = Field(min_length=1)
+
+
 # --- the loaded model -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Input:
-    """One input as resolved for a scenario and calibration, with where its value came from."""
+    """One input as resolved for a scenario and calibration, with where its value came from.
+
+    ``low``/``high`` (with ``distribution``) are its own uncertainty range; ``None`` when the
+    value is fixed. ``group`` names inputs that move together in the tornado (collinear ones).
+    """
 
     key: str
     label: str
@@ -228,8 +363,17 @@ class Input:
     source: str
     note: str
     range: tuple[float, float] | None
-    #: ``base``, ``scenario <name>`` or ``calibration <name>``
+    #: ``base``, ``scenario <name>``, ``calibration <name>`` or ``calibration <name>/<scenario>``
     layer: str = "base"
+    low: float | None = None
+    high: float | None = None
+    distribution: str = "triangular"
+    range_source: str = ""
+    group: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        return self.low is not None and self.high is not None and self.low < self.high
 
 
 @dataclass(frozen=True)
@@ -237,11 +381,18 @@ class OverlayValue:
     value: float | str
     source: str
     note: str
+    low: float | None = None
+    high: float | None = None
+    distribution: str | None = None
+    range_source: str = ""
 
 
 @dataclass(frozen=True)
 class Overlay:
-    """A named scenario or calibration: input values applied over the base."""
+    """A named scenario or calibration: input values applied over the base.
+
+    Calibrations also carry ``base_date`` (month zero of their paths), its source, the
+    ``definition`` of what is compared, and values per scenario (``per_scenario``)."""
 
     name: str
     label_en: str
@@ -249,6 +400,12 @@ class Overlay:
     description: str
     extends: str | None
     values: dict[str, OverlayValue]
+    base_date: str | None = None
+    base_date_source: str = ""
+    definition: str = ""
+    per_scenario: dict[str, dict[str, OverlayValue]] = field(default_factory=dict)
+    #: whether `screener model backtest` holds this calibration against the anchors
+    backtest: bool = False
 
 
 @dataclass(frozen=True)
@@ -259,7 +416,34 @@ class Segment:
     driver: str
     unit: str
     per_driver: str | None
-    per_driver_target: str | None
+    per_driver_growth: str | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AnchorPoint:
+    year: int | None
+    date: str | None
+    value: float
+    source: str
+    note: str
+
+    @property
+    def label(self) -> str:
+        return str(self.year) if self.year is not None else str(self.date)
+
+
+@dataclass(frozen=True)
+class AnchorSeries:
+    id: str
+    label_en: str
+    label_zh: str
+    unit: str
+    model: str
+    note: str
+    points: tuple[AnchorPoint, ...]
+    #: the segment id, when ``model`` is ``segment`` (its value per year)
+    segment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -274,6 +458,11 @@ class ModelConfig:
     segments: dict[str, Segment]
     default_scenario: str
     default_calibration: str
+    monte_carlo_draws: int = 2000
+    monte_carlo_seed: int = 0
+    max_segment_growth_per_year: float = 1.5
+    max_accelerators_vs_shipments: float = 3.0
+    anchors: dict[str, AnchorSeries] = field(default_factory=dict)
 
     def check_scenario(self, name: str) -> str:
         """The scenario ``name`` means (any case, ``-`` for ``_``), else :class:`ScenarioError`
@@ -297,34 +486,42 @@ class ModelConfig:
             )
         return found
 
+    def base_date(self, calibration: str) -> str:
+        """Month zero of ``calibration``'s paths (its own, else the calibration it extends)."""
+        for step in reversed(overlay_chain(self.calibrations, self.check_calibration(calibration))):
+            date = self.calibrations[step].base_date
+            if date is not None:
+                return date
+        raise ScenarioError(f"calibration {calibration!r} states no base_date")  # pragma: no cover
+
     def resolve(self, scenario: str, calibration: str | None) -> dict[str, Input]:
         """Every input after the scenario's and then the calibration's overlays (``None``: the
         scenario as written, no calibration)."""
         scenario = self.check_scenario(scenario)  # any case: `Neutral` is neutral
-        layers = [("scenario", self.scenarios, scenario)]
+        out = dict(self.inputs)
+        for step in overlay_chain(self.scenarios, scenario):
+            _apply(out, self.scenarios[step].values, f"scenario {step}")
         if calibration is not None:
             calibration = self.check_calibration(calibration)
-            layers.append(("calibration", self.calibrations, calibration))
-        out = dict(self.inputs)
-        for kind, overlays, name in layers:
-            for step in overlay_chain(overlays, name):
-                for key, ov in overlays[step].values.items():
-                    old = out[key]
-                    out[key] = Input(
-                        key,
-                        old.label,
-                        ov.value,
-                        old.unit,
-                        ov.source,
-                        ov.note or old.note,
-                        old.range,
-                        f"{kind} {step}",
-                    )
+            for step in overlay_chain(self.calibrations, calibration):
+                cal = self.calibrations[step]
+                _apply(out, cal.values, f"calibration {step}")
+                _apply(out, cal.per_scenario.get(scenario, {}), f"calibration {step}/{scenario}")
         return out
 
     def values(self, scenario: str, calibration: str) -> dict[str, float | str]:
         """The resolved input values alone, by name."""
         return {k: inp.value for k, inp in self.resolve(scenario, calibration).items()}
+
+
+def _apply(out: dict[str, Input], values: dict[str, OverlayValue], layer: str) -> None:
+    for key, ov in values.items():
+        old = out[key]
+        out[key] = Input(
+            key, old.label, ov.value, old.unit, ov.source, ov.note or old.note, old.range, layer,
+            low=ov.low, high=ov.high, distribution=ov.distribution or old.distribution,
+            range_source=ov.range_source, group=old.group,
+        )  # fmt: skip
 
 
 def overlay_chain(overlays: dict[str, Overlay], name: str) -> list[str]:
@@ -340,7 +537,10 @@ def overlay_chain(overlays: dict[str, Overlay], name: str) -> list[str]:
 # --- reading ---------------------------------------------------------------------------------
 
 #: every key of the files' shapes, for "did you mean" on an unknown key
-_KNOWN_KEYS = (*INPUT_SPECS, "defaults", "inputs", "scenarios", "calibrations", "segments")
+_KNOWN_KEYS = (
+    *INPUT_SPECS, "defaults", "inputs", "scenarios", "calibrations", "segments", "anchors",
+    "monte_carlo", "plausibility",
+)  # fmt: skip
 _MISSING_HINT = "a model folder holds " + ", ".join(FILES) + " (copy the shipped model/ folder)"
 
 
@@ -353,6 +553,7 @@ def load_model(model_dir: Path | str) -> ModelConfig:
 
 def load_model_files(paths: Mapping[str, Path]) -> ModelConfig:
     """Read and validate the model from ``paths`` (file name -> path, one per :data:`FILES`)."""
+    paths = dict(paths)
     docs = {name: read_yaml(path, hint=_MISSING_HINT) for name, path in paths.items()}
 
     def check(name: str, schema: type[BaseModel]) -> Any:
@@ -362,14 +563,21 @@ def load_model_files(paths: Mapping[str, Path]) -> ModelConfig:
     scenarios = check("scenarios.yaml", _ScenariosFile)
     calibrations = check("calibrations.yaml", _CalibrationsFile)
     segments = check("segments.yaml", _SegmentsFile)
+    anchors = check("anchors.yaml", _AnchorsFile)
+    plausibility = assumptions.plausibility
     config = ModelConfig(
-        paths=dict(paths),
+        paths=paths,
         inputs=_inputs(assumptions),
         scenarios=_overlays(scenarios.scenarios),
         calibrations=_overlays(calibrations.calibrations),
         segments=_segments_of(segments),
         default_scenario=assumptions.defaults.scenario,
         default_calibration=assumptions.defaults.calibration,
+        monte_carlo_draws=assumptions.monte_carlo.draws,
+        monte_carlo_seed=assumptions.monte_carlo.seed,
+        max_segment_growth_per_year=plausibility.segment_growth_max_per_year,
+        max_accelerators_vs_shipments=plausibility.accelerators_vs_shipments_max_multiple,
+        anchors=_anchors_of(anchors),
     )
     raise_problems(_cross_checks(config, paths, docs))
     return config
@@ -378,28 +586,67 @@ def load_model_files(paths: Mapping[str, Path]) -> ModelConfig:
 def _inputs(parsed: Any) -> dict[str, Input]:
     out = {}
     for key in INPUT_SPECS:
-        entry = getattr(parsed.inputs, key)
-        rng = getattr(entry, "range", None)
-        out[key] = Input(key, entry.label, entry.value, entry.unit, entry.source, entry.note, rng)
+        e = getattr(parsed.inputs, key)
+        rng = getattr(e, "range", None)
+        out[key] = Input(
+            key, e.label, e.value, e.unit, e.source, e.note, rng,
+            low=getattr(e, "low", None), high=getattr(e, "high", None),
+            distribution=getattr(e, "distribution", None) or "triangular",
+            range_source=getattr(e, "range_source", ""), group=getattr(e, "group", None),
+        )  # fmt: skip
     return out
+
+
+def _overlay_values(parsed_set: Any) -> dict[str, OverlayValue]:
+    return {
+        key: OverlayValue(
+            e.value,
+            e.source,
+            e.note,
+            getattr(e, "low", None),
+            getattr(e, "high", None),
+            getattr(e, "distribution", None),
+            getattr(e, "range_source", ""),
+        )
+        for key in INPUT_SPECS
+        if (e := getattr(parsed_set, key)) is not None
+    }
 
 
 def _overlays(parsed: dict[str, Any]) -> dict[str, Overlay]:
     out = {}
     for name, ov in parsed.items():
-        values = {
-            key: OverlayValue(entry.value, entry.source, entry.note)
-            for key in INPUT_SPECS
-            if (entry := getattr(ov.set, key)) is not None
-        }
-        out[name] = Overlay(name, ov.label.en, ov.label.zh, ov.description, ov.extends, values)
+        per_scenario = {s: _overlay_values(v.set) for s, v in getattr(ov, "scenarios", {}).items()}
+        out[name] = Overlay(
+            name, ov.label.en, ov.label.zh, ov.description, ov.extends, _overlay_values(ov.set),
+            base_date=getattr(ov, "base_date", None),
+            base_date_source=getattr(ov, "base_date_source", ""),
+            definition=getattr(ov, "definition", ""), per_scenario=per_scenario,
+            backtest=getattr(ov, "backtest", False),
+        )  # fmt: skip
     return out
 
 
 def _segments_of(parsed: Any) -> dict[str, Segment]:
     return {
-        sid: Segment(sid, s.en, s.zh, s.driver, s.unit, s.per_driver, s.per_driver_target)
+        sid: Segment(sid, s.en, s.zh, s.driver, s.unit, s.per_driver, s.per_driver_growth, s.note)
         for sid, s in parsed.segments.items()
+    }
+
+
+def _anchors_of(parsed: Any) -> dict[str, AnchorSeries]:
+    return {
+        aid: AnchorSeries(
+            aid,
+            a.label.en,
+            a.label.zh,
+            a.unit,
+            a.model,
+            a.note,
+            tuple(AnchorPoint(p.year, p.date, p.value, p.source, p.note) for p in a.points),
+            a.segment,
+        )
+        for aid, a in parsed.anchors.items()
     }
 
 
@@ -411,6 +658,7 @@ def _cross_checks(
         *_range_problems(config, paths, docs),
         *_reference_problems(config, paths, docs),
         *_segment_problems(config, paths["segments.yaml"], docs["segments.yaml"]),
+        *_anchor_problems(config, paths["anchors.yaml"], docs["anchors.yaml"]),
     ]
 
 
@@ -427,6 +675,26 @@ def _range_text(inp: Input, value: float) -> str:
     )
 
 
+def _uncertainty_problems(
+    inp: Input, value: Any, low: Any, high: Any, dist: str | None
+) -> list[tuple[str, str]]:
+    """(field, message) for a bad ``low``/``high``/``distribution`` beside ``value``."""
+    if low is None and high is None:
+        return [("distribution", "needs `low` and `high`")] if dist is not None else []
+    if low is None or high is None:
+        return [("low" if low is None else "high", "`low` and `high` come together")]
+    out = []
+    if not low <= value <= high:
+        message = f"the value {value:g} must lie within [low, high] = [{low:g}, {high:g}]"
+        out.append(("low", message))
+    for name, bound in (("low", low), ("high", high)):
+        if inp.range is not None and _outside(float(bound), inp.range):
+            out.append((name, _range_text(inp, bound)))
+    if dist == "loguniform" and low <= 0:
+        out.append(("distribution", "loguniform needs low > 0"))
+    return out
+
+
 def _range_problems(
     config: ModelConfig, paths: Mapping[str, Path], docs: dict[str, Any]
 ) -> list[str]:
@@ -439,13 +707,26 @@ def _range_problems(
             out.append(problem(a_path, a_doc, ("inputs", key, "range"), "low end above high end"))
         elif _outside(value := float(inp.value), inp.range):
             out.append(problem(a_path, a_doc, ("inputs", key, "value"), _range_text(inp, value)))
+        for fld, msg in _uncertainty_problems(inp, inp.value, inp.low, inp.high, None):
+            out.append(problem(a_path, a_doc, ("inputs", key, fld), msg))
     for file, top, overlays in _overlay_files(config):
         for name, ov in overlays.items():
-            for key, entry in ov.values.items():
-                inp = config.inputs[key]
-                if inp.range is not None and _outside(value := float(entry.value), inp.range):
-                    loc = (top, name, "set", key, "value")
-                    out.append(problem(paths[file], docs[file], loc, _range_text(inp, value)))
+            sets: list[tuple[tuple[str, ...], dict[str, Any]]] = [(("set",), ov.values)]
+            sets += [(("scenarios", s, "set"), v) for s, v in ov.per_scenario.items()]
+            for where, values in sets:
+                for key, entry in values.items():
+                    inp = config.inputs[key]
+                    loc = (top, name, *where, key)
+                    if inp.range is not None and _outside(value := float(entry.value), inp.range):
+                        msg = _range_text(inp, value)
+                        out.append(problem(paths[file], docs[file], (*loc, "value"), msg))
+                    if not is_numeric(key):
+                        continue
+                    checks = _uncertainty_problems(
+                        inp, entry.value, entry.low, entry.high, entry.distribution
+                    )
+                    for fld, msg in checks:
+                        out.append(problem(paths[file], docs[file], (*loc, fld), msg))
     return out
 
 
@@ -461,10 +742,11 @@ def _reference_problems(
 ) -> list[str]:
     out = []
     a_path, a_doc = paths["assumptions.yaml"], docs["assumptions.yaml"]
-    for field, known in (("scenario", config.scenarios), ("calibration", config.calibrations)):
-        name = getattr(config, f"default_{field}")
+    for field_name, known in (("scenario", config.scenarios), ("calibration", config.calibrations)):
+        name = getattr(config, f"default_{field_name}")
         if name not in known:
-            out.append(problem(a_path, a_doc, ("defaults", field), _unknown(field, name, known)))
+            loc: tuple[str, ...] = ("defaults", field_name)
+            out.append(problem(a_path, a_doc, loc, _unknown(field_name, name, known)))
     for file, top, overlays in _overlay_files(config):
         for name, ov in overlays.items():
             loc = (top, name, "extends")
@@ -473,6 +755,11 @@ def _reference_problems(
                 out.append(problem(paths[file], docs[file], loc, message))
             elif ov.extends is not None and _cycles(overlays, name):
                 out.append(problem(paths[file], docs[file], loc, "`extends` forms a cycle"))
+            for scenario in ov.per_scenario:
+                if scenario not in config.scenarios:
+                    loc = (top, name, "scenarios", scenario)
+                    message = _unknown("scenario", scenario, config.scenarios)
+                    out.append(problem(paths[file], docs[file], loc, message))
     return out
 
 
@@ -491,15 +778,38 @@ def _cycles(overlays: dict[str, Overlay], name: str) -> bool:
     return False
 
 
+#: the unit a segment's trend input must have
+_TREND_UNIT = "1/year"
+
+
 def _segment_problems(config: ModelConfig, path: Path, doc: Any) -> list[str]:
     out = []
     for sid, seg in config.segments.items():
-        for field in ("per_driver", "per_driver_target"):
-            key = getattr(seg, field)
-            if key is not None and (key not in INPUT_SPECS or not is_numeric(key)):
+        for fld in ("per_driver", "per_driver_growth"):
+            key = getattr(seg, fld)
+            if key is None:
+                continue
+            if key not in INPUT_SPECS or not is_numeric(key):
                 message = f"{key!r} is not a numeric input in assumptions.yaml"
-                out.append(problem(path, doc, ("segments", sid, field), message))
-        if seg.per_driver_target is not None and seg.per_driver is None:
-            message = "a target ratio needs `per_driver` (today's ratio) too"
-            out.append(problem(path, doc, ("segments", sid, "per_driver_target"), message))
+                out.append(problem(path, doc, ("segments", sid, fld), message))
+            elif fld == "per_driver_growth" and INPUT_SPECS[key].unit != _TREND_UNIT:
+                message = f"{key!r} is in {INPUT_SPECS[key].unit}; a trend is in {_TREND_UNIT}"
+                out.append(problem(path, doc, ("segments", sid, fld), message))
+    return out
+
+
+def _anchor_problems(config: ModelConfig, path: Path, doc: Any) -> list[str]:
+    out = []
+    for aid, series in config.anchors.items():
+        if (series.model == "segment") != (series.segment is not None):
+            message = "`segment` names a segment exactly when `model` is `segment`"
+            out.append(problem(path, doc, ("anchors", aid, "model"), message))
+        elif series.segment is not None and series.segment not in config.segments:
+            message = _unknown("segment", series.segment, config.segments)
+            out.append(problem(path, doc, ("anchors", aid, "segment"), message))
+        for i, point in enumerate(series.points):
+            if (point.year is None) == (point.date is None):
+                loc = ("anchors", aid, "points", i)
+                out.append(problem(path, doc, loc, "give either `year` (a calendar-year total) "
+                                   "or `date` (a rate at that month), not both"))  # fmt: skip
     return out

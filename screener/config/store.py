@@ -11,6 +11,7 @@ is read again.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -56,16 +57,18 @@ class Config:
         paths = {name: self.model_file(name) for name in MODEL_FILES}
         return self._memo("model", list(paths.values()), lambda: load_model_files(paths))
 
-    def model_run(self, calibration: str | None = None) -> ModelRun:
-        """Every scenario of the model under ``calibration`` (default: the model's), run once
-        for as long as the model's files are unchanged: a briefing's sections, its takeaways
-        and its screen share one run per calibration. Treat the result as read-only."""
+    def model_run(self, calibration: str | None = None, as_of: dt.date | None = None) -> ModelRun:
+        """Every scenario of the model under ``calibration`` (default: the model's) as of
+        ``as_of`` (default: today), run once for as long as the model's files are unchanged: a
+        briefing's sections, its takeaways and its screen share one run per calibration and
+        day. Treat the result as read-only."""
         from ..demand import run_model
 
         model = self.model
         name = model.check_calibration(calibration or model.default_calibration)
+        day = as_of or dt.date.today()
         paths = [self.model_file(n) for n in MODEL_FILES]
-        return memo("model-run", paths, lambda: run_model(model, name), name)
+        return memo("model-run", paths, lambda: run_model(model, name, as_of=day), name, day)
 
     @property
     def screen(self) -> ScreenConfig:

@@ -5,7 +5,7 @@ Everything in it is optional; a missing file means every default::
     workspace = "~/research/screener"   # where your model/, watchlists/, templates/ live
     lang = "zh"                         # the briefing's default --lang
     output = "~/briefs"                 # the briefing's default --out folder
-    calibration = "corrected_dynamic"   # default --calibration of screen and model run
+    calibration = "current"             # default --calibration of screen and model run
 
     [smtp]                              # for `screener brief --email TO`
     host = "smtp.example.com"

@@ -18,10 +18,12 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from ..config.model import ModelConfig
-from ..demand import ModelRun, run_model
+from ..demand import DemandInputs, ModelRun, run_model
+from ..demand import growth_window as demand_window
+from ..model_bands import segment_cagr_draws
 
-#: a calibration's run of every scenario, e.g. ``settings.config.model_run`` (shared by the
-#: briefing's sections)
+#: a calibration's run of every scenario as of the same day, e.g.
+#: ``lambda c: settings.config.model_run(c, as_of)`` (shared by the briefing's sections)
 Runs = Callable[[str], ModelRun]
 
 
@@ -35,13 +37,18 @@ def segment_growth(
 ) -> pd.DataFrame:
     """Each segment's annualised demand growth (rows, the model's order) per calibration and
     scenario (columns, a MultiIndex ``(calibration, scenario)``); every calibration and
-    scenario of the model unless named. NaN where the model reports no growth it stands by.
+    scenario of the model unless named, over the three years from ``as_of`` (default: today).
+    NaN where the model reports no growth it stands by (a path held at the physical ceiling).
     ``runs`` gives a calibration's run of every scenario when one is already made. Unknown
     names raise :class:`~screener.errors.ScenarioError`."""
     columns: dict[tuple[str, str], pd.Series] = {}
     for cal in calibrations or list(config.calibrations):
         shared = runs is not None and scenarios is None
-        run = runs(cal) if runs is not None and shared else run_model(config, cal, scenarios)
+        run = (
+            runs(cal)
+            if runs is not None and shared
+            else run_model(config, cal, scenarios, as_of=as_of)
+        )
         for name, result in run.scenarios.items():
             columns[(cal, name)] = result.segments.cagr_3y.reindex(list(config.segments))
     growth = pd.DataFrame(columns)
@@ -52,8 +59,12 @@ def segment_growth(
 def growth_window(
     config: ModelConfig, calibration: str, as_of: dt.date | None = None
 ) -> tuple[str, str] | None:
-    """The months the growth of ``calibration`` is measured between (None: not stated)."""
-    return None
+    """The months the growth of ``calibration`` is measured between: the three years from
+    ``as_of`` (default: today), moved only where the calibration's horizon forces it."""
+    calibration = config.check_calibration(calibration)
+    p = DemandInputs.from_config(config, config.default_scenario, calibration)
+    window = demand_window(p, as_of or dt.date.today())
+    return (window.labels[0], window.labels[1])
 
 
 def growth_draws(
@@ -65,10 +76,11 @@ def growth_draws(
     runs: Runs | None = None,
 ) -> tuple[pd.DataFrame, int | None]:
     """Draws x segments of growth for one scenario and calibration, and the seed that drew
-    them (None: the model gives no draws, and the frame is the point estimate alone)."""
-    growth = segment_growth(config, [calibration], as_of=as_of, runs=runs)
-    point = growth[(calibration, scenario)].fillna(0.0)
-    return pd.DataFrame([point.to_numpy()], columns=list(point.index)), None
+    them: the model's seeded Monte Carlo (``monte_carlo`` in model/assumptions.yaml), the same
+    row one state of the world for every segment. ``runs`` is accepted for symmetry with
+    :func:`segment_growth`; the draws are made afresh."""
+    draws = segment_cagr_draws(config, scenario, calibration, as_of)
+    return draws.reindex(columns=list(config.segments)), config.monte_carlo_seed
 
 
 __all__ = ["growth_draws", "growth_window", "segment_growth"]

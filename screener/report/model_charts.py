@@ -15,12 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..demand import ModelRun, Sensitivity
+from ..demand import ModelRun
+from ..model_bands import Sensitivity
 from .svgplot import Bar, Line, Mark, bar_chart, line_chart, nice_ticks, superscript_power
 
 #: scenario colours by their order in model/scenarios.yaml, the same in every model chart
 SCENARIO_PALETTE = ("#1f4e79", "#548235", "#c55a11", "#7030a0", "#00808f", "#bf9000", "#843c0c")
 BTC_COLOUR = "#7f7f7f"
+AS_OF_COLOUR = "#262626"
 LOW_COLOUR, HIGH_COLOUR = "#2e75b6", "#c55a11"
 
 
@@ -39,11 +41,20 @@ def _decimal_year(path: pd.DataFrame) -> np.ndarray:
 
 
 def _x_limit(run: ModelRun) -> float:
-    """Years to show: past the latest crossover, within the horizon."""
+    """Years to show: past the latest crossover and the as-of day, within the horizon."""
     first = next(iter(run.scenarios.values()))
     horizon = float(first.path["years"].iloc[-1])
     found = [r.crossover.years for r in run.scenarios.values() if r.crossover.years is not None]
-    return horizon if len(found) < len(run.scenarios) else min(horizon, math.ceil(max(found) + 2))
+    as_of = _as_of_year(run) - _decimal_year(first.path)[0] if run.as_of is not None else 0.0
+    if len(found) < len(run.scenarios):
+        return min(horizon, max(math.ceil(as_of + 4), 10))
+    return min(horizon, math.ceil(max(*found, as_of) + 2))
+
+
+def _as_of_year(run: ModelRun) -> float:
+    day = run.as_of
+    assert day is not None
+    return day.year + (day.timetuple().tm_yday - 1) / 365.25
 
 
 def crossover_chart_svg(
@@ -62,6 +73,11 @@ def crossover_chart_svg(
     lines, marks = _paths(run, labels, limit, t)
     first = next(iter(run.scenarios.values())).path
     start = _decimal_year(first)[0]
+    y_range = _path_limits(run)
+    if run.as_of is not None and start <= _as_of_year(run) <= start + limit:
+        x = _as_of_year(run)  # the as-of day: a dotted vertical line, named in the legend
+        label = t["chart"]["as_of_mark"].format(date=run.as_of.isoformat())
+        lines.append(Line(label, [x, x], list(y_range), AS_OF_COLOUR, 0.7, True))
     xlabel = t["chart"]["paths_xlabel"].format(
         start=first.index[0],
         calibration=_label(labels, run.calibration),
@@ -75,7 +91,7 @@ def crossover_chart_svg(
         x_ticks=[(y, f"{y:g}") for y in years],
         x_range=(start, start + limit),
         y_format=superscript_power,
-        y_range=_path_limits(run),
+        y_range=y_range,
         y_log=True,
         x_label=xlabel,
         y_label=t["chart"]["paths_ylabel"],
@@ -125,7 +141,7 @@ def _crossover(r: Any, colour: str, t: Mapping[str, Any]) -> Mark | None:
     months = r.path["years"].to_numpy()
     y = float(np.exp(np.interp(years, months, np.log(r.path["btc_kwh_per_day"].to_numpy()))))
     text = t["chart"]["crossover_mark"].format(
-        years=t["formats"]["years"].format(years=f"{years:.1f}"), date=r.crossover.date
+        years=t["formats"]["years"].format(years=f"{years:.1f}"), date=r.crossover.date or ""
     )
     return Mark(x, y, colour, text)
 
@@ -137,7 +153,8 @@ def tornado_chart_svg(
     lang: str = "en",
     labels: Mapping[str, str] | None = None,
 ) -> str:
-    """The crossover's shift for each input moved down / up (years; base marked).
+    """The crossover's shift for each input (or group of collinear inputs) at its own low and
+    high end (years from the base date; the base marked).
 
     ``lang`` (``en`` or ``zh``): the language of the axis, title and bar notes (carried by
     ``texts``); ``labels``: display names of the scenario and calibration by id (default: the
@@ -150,7 +167,6 @@ def tornado_chart_svg(
         (_row_label(row, t), _tornado_bars(row, base, sens.horizon_years, t))
         for _, row in table.iterrows()
     ]
-    step = round(sens.step_fraction * 100)
     title = t["chart"]["tornado_title"].format(
         scenario=_label(labels, sens.scenario), scenario_id=sens.scenario,
         calibration=_label(labels, sens.calibration), calibration_id=sens.calibration,
@@ -159,7 +175,7 @@ def tornado_chart_svg(
         rows,
         width_in=7.2,
         x_range=_tornado_limits(table, base, sens.horizon_years),
-        x_label=t["chart"]["tornado_xlabel"].format(base=f"{base:.2f}", step=step),
+        x_label=t["chart"]["tornado_xlabel"].format(base=f"{base:.2f}", base_date=sens.base_date),
         title=title,
         base=base,
     )
@@ -173,13 +189,21 @@ def _tornado_bars(row: pd.Series, base: float, horizon: float, t: Mapping[str, A
         target = horizon if beyond else float(years)
         if target == base:
             continue
-        note = t["chart"]["beyond_horizon"] if beyond else _short(row[f"{end}_value"], t)
+        value = row[f"{end}_value"]
+        if beyond:
+            note = t["chart"]["beyond_horizon"]
+        elif value is None or (isinstance(value, float) and math.isnan(value)):
+            note = t["chart"][f"group_{end}"]  # a group: every member at that end
+        else:
+            note = _short(value)
         bars.append(Bar(base, target, colour, hatched=beyond, note=note))
     return bars
 
 
 def _tornado_limits(rows: pd.DataFrame, base: float, horizon: float) -> tuple[float, float]:
     """Room on both sides for the value labels."""
+    if rows.empty:
+        return max(base - 1, 0.0), base + 1
     ends = rows[["crossover_low_years", "crossover_high_years"]].to_numpy(dtype=float)
     ends = np.where(np.isnan(ends), horizon, ends)
     low, high = min(base, *ends.ravel()), max(base, *ends.ravel())
@@ -187,13 +211,10 @@ def _tornado_limits(rows: pd.DataFrame, base: float, horizon: float) -> tuple[fl
     return max(low - pad, 0.0), high + pad
 
 
-def _short(value: Any, t: Mapping[str, Any]) -> str:
-    """A bar end's input value: a method by its display name, a number in 3 digits."""
-    return t["methods"].get(value, value) if isinstance(value, str) else f"{value:.3g}"
+def _short(value: Any) -> str:
+    """A bar end's input value in 3 digits."""
+    return f"{value:.3g}"
 
 
 def _row_label(row: pd.Series, t: Mapping[str, Any]) -> str:
-    if row["input"] == "aigc_baseline_method":
-        low, high = (_short(row[f"{end}_value"], t) for end in ("low", "high"))
-        return t["chart"]["baseline_row"].format(low=low, high=high)
     return str(row["label"])

@@ -8,7 +8,7 @@ labels: no calibration or scenario is named here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config.model import ModelConfig
 from ..settings import Settings
@@ -17,33 +17,60 @@ from .formats import fmt_pct, fmt_years
 
 @dataclass(frozen=True)
 class CalibrationNumbers:
-    """What the takeaways and risks quote of one calibration."""
+    """What the takeaways and risks quote of one calibration, as of the briefing's day."""
 
     name: str
     label: str
     aigc_kwh_per_day: float
     horizon_years: float
-    #: scenario id -> crossover in years from the model's base date (None: not within horizon)
+    #: scenario id -> crossover in years from the calibration's base date (None: not within)
     years: dict[str, float | None]
+    base_date: str = ""
+    #: scenario id -> the crossover's month (None: not within the horizon, or above at base)
+    dates: dict[str, str | None] = field(default_factory=dict)
+    #: scenario id -> passed, ahead, never or already_above (relative to the as-of day)
+    statuses: dict[str, str] = field(default_factory=dict)
+    #: scenario id -> years from the as-of day to the crossover (negative: passed)
+    from_as_of: dict[str, float | None] = field(default_factory=dict)
 
 
 def model_numbers(settings: Settings, lang: str) -> list[CalibrationNumbers]:
-    """Crossover years and today's AIGC electricity for each calibration the note shows."""
+    """Each calibration the note shows: its base date, AIGC electricity there, and each
+    scenario's crossover read against the briefing's as-of day."""
     config: ModelConfig = settings.config.model
     out = []
     for name in settings.config.briefing.calibrations:
-        run = settings.config.model_run(name)
+        run = settings.config.model_run(name, settings.as_of)
         first = next(iter(run.scenarios.values()))
+        crossings = {s: r.crossover for s, r in run.scenarios.items()}
         out.append(
             CalibrationNumbers(
                 name=name,
                 label=getattr(config.calibrations[name], f"label_{lang}"),
                 aigc_kwh_per_day=run.aigc_today.total_kwh_per_day,
                 horizon_years=first.inputs.horizon_months / 12,
-                years={s: r.crossover.years for s, r in run.scenarios.items()},
+                years={s: c.years for s, c in crossings.items()},
+                base_date=run.base_date,
+                dates={s: c.date for s, c in crossings.items()},
+                statuses={s: c.status for s, c in crossings.items()},
+                from_as_of={s: c.years_from_as_of for s, c in crossings.items()},
             )
         )
     return out
+
+
+def crossover_when(m: CalibrationNumbers, scenario: str, t: Mapping[str, str]) -> str:
+    """A scenario's crossover as a dated phrase relative to the as-of day (``2026-11
+    (passed)``, ``2028-10 (in 1.9 y)``, ``not within 20 y``)."""
+    status = m.statuses.get(scenario, "never")
+    if status == "passed":
+        return t["crossover_when_passed"].format(date=m.dates[scenario])
+    if status == "ahead":
+        years = f"{m.from_as_of[scenario]:.1f}"
+        return t["crossover_when_ahead"].format(date=m.dates[scenario], years=years)
+    if status == "already_above":
+        return t["crossover_when_already"].format(base=m.base_date)
+    return t["crossover_when_never"].format(horizon=f"{m.horizon_years:.0f}")
 
 
 def _scenario_label(config: ModelConfig, name: str, lang: str) -> str:
@@ -96,11 +123,14 @@ def takeaways(
         crossovers = t["item_join"].join(
             t["crossover_item"].format(
                 years=fmt_years(years, m.horizon_years, formats),
+                when=crossover_when(m, s, t),
                 scenario=_scenario_label(config, s, lang),
             )
             for s, years in m.years.items()
         )
-        lines.append(t["takeaway_model"].format(calibration=m.label, crossovers=crossovers))
+        lines.append(
+            t["takeaway_model"].format(calibration=m.label, base=m.base_date, crossovers=crossovers)
+        )
     if leaders and leaders["names"]:
         lines.append(
             t["takeaway_exposure"].format(
@@ -139,9 +169,13 @@ def risks(
                 first=first.label,
                 first_aigc=f"{first.aigc_kwh_per_day:,.0f}",
                 first_years=fmt_years(first.years.get(scenario), h, formats),
+                first_when=crossover_when(first, scenario, t),
+                first_base=first.base_date,
                 second=second.label,
                 second_aigc=f"{second.aigc_kwh_per_day:,.0f}",
                 second_years=fmt_years(second.years.get(scenario), second.horizon_years, formats),
+                second_when=crossover_when(second, scenario, t),
+                second_base=second.base_date,
                 scenario=_scenario_label(config, scenario, lang),
             )
         )
@@ -153,8 +187,10 @@ def risks(
             t["risk_spread"].format(
                 earliest=_scenario_label(config, earliest, lang),
                 earliest_years=fmt_years(timed[earliest], h, formats),
+                earliest_when=crossover_when(first, earliest, t),
                 latest=_scenario_label(config, latest, lang),
                 latest_years=fmt_years(timed[latest], h, formats),
+                latest_when=crossover_when(first, latest, t),
             )
         )
     return out

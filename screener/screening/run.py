@@ -41,6 +41,7 @@ from ..data.cache import Cache
 from ..data.fx import fallback_notes
 from ..data.fx import fx_table as load_fx_table
 from ..data.universes import concepts_by_ticker, load_cn_concepts
+from ..demand import ModelRun
 from ..errors import CacheError, InputError
 from ..exposure import (
     ai_growth_column,
@@ -308,7 +309,10 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists, tickers=())
     # the rates after the inputs: filling the (demo) cache fetches them with the bars
     fx_table = load_fx_table(settings)
     model, cal, as_of = setup.model, setup.calibration, settings.as_of
-    runs = settings.config.model_run
+
+    def runs(calibration: str) -> ModelRun:
+        return settings.config.model_run(calibration, as_of)
+
     growth = segment_growth(model, as_of=as_of, runs=runs)
     draws, seed = growth_draws(model, setup.scenario, cal, as_of, runs=runs)
     frame, fx, mixes = screen_frame(

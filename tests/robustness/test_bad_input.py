@@ -38,6 +38,7 @@ Setup = Callable[[Path], "dict[str, str] | None"]
 CORE = "watchlists/core.yaml"
 ASSUMPTIONS = "model/assumptions.yaml"
 SCENARIOS = "model/scenarios.yaml"
+CALIBRATIONS = "model/calibrations.yaml"
 
 
 @dataclass(frozen=True)
@@ -415,8 +416,8 @@ MODEL_FILES = [
     Case(
         "model-impossible-date",
         RUN,
-        ("assumptions.yaml:{line}: (yaml):", "2023-02-30"),
-        replace(ASSUMPTIONS, "value: 2023-03", "value: 2023-02-30"),
+        ("calibrations.yaml:{line}: (yaml):", "2023-02-30"),
+        replace(CALIBRATIONS, "base_date: 2023-03", "base_date: 2023-02-30"),
     ),
     Case(
         "model-negative-hashrate",
@@ -463,8 +464,8 @@ MODEL_FILES = [
     Case(
         "model-month-13",
         RUN,
-        ("assumptions.yaml:{line}:", "report_date.value", "2023-13"),
-        replace(ASSUMPTIONS, "value: 2023-03", "value: 2023-13"),
+        ("assumptions.yaml:{line}:", "world_electricity_reference_month.value", "2024-13"),
+        replace(ASSUMPTIONS, "value: 2024-07", "value: 2024-13"),
     ),
     Case(
         "model-typo-key",
@@ -500,7 +501,7 @@ MODEL_FILES = [
         "model-duplicate-input",
         RUN,
         ("assumptions.yaml:", "duplicate key"),
-        replace(ASSUMPTIONS, "  horizon_months:\n", "  report_date: {}\n  horizon_months:\n"),
+        replace(ASSUMPTIONS, "  horizon_months:\n", "  btc_pue: {}\n  horizon_months:\n"),
     ),
 ]
 
