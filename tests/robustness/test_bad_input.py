@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from screener.config import bounded
 from screener.config.model import load_model
 from screener.errors import ConfigError, WatchlistError
 from screener.paths import shipped
@@ -944,6 +945,22 @@ def test_yaml_bombs_are_refused_in_bounded_time_and_memory(bomb: str, where: str
         tracemalloc.stop()
     LEDGER["bad inputs"] += 1
     assert peak < 64 * 2**20  # time is measured in benchmarks/, never asserted
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bomb", [*BOMBS, "anchor-twice"])
+def test_the_loader_refuses_each_bomb_where_a_pass_over_the_events_alone_does(bomb: str):
+    """The loader checks the limits on the events as its composer takes them (one pass); a
+    separate pass over the events (bounded.check) refuses the same documents, at the same
+    event, with the same words."""
+    text = BOMBS.get(bomb, "a: &t 1\nb: &t 2\n")
+    with pytest.raises(bounded.LimitError) as alone:
+        bounded.check(text)
+    with pytest.raises(bounded.LimitError) as loading:
+        bounded.load(bounded.round_trip(), text)
+    assert loading.value.problem == alone.value.problem
+    assert loading.value.problem_mark.line == alone.value.problem_mark.line
+    assert loading.value.problem_mark.column == alone.value.problem_mark.column
 
 
 def test_the_shipped_files_are_far_inside_the_limits():
