@@ -578,6 +578,15 @@ def closed_form_years(p: DemandInputs) -> float | None:
     return numerator / denominator if denominator > 0 else None
 
 
+def closed_form_applies(p: DemandInputs) -> bool:
+    """Whether ``p`` already makes the closed form's simplifications (the physical ceiling
+    aside, which the closed form ignores): only then is the closed form a check of its path."""
+    simple = with_simplifications(p).with_values(
+        ai_ceiling_share_of_world_electricity=p.ai_ceiling_share_of_world_electricity
+    )
+    return simple == p
+
+
 def with_simplifications(p: DemandInputs) -> DemandInputs:
     """``p`` under the closed form's simplifications: instant ramps, constant token growth
     that training shares (h = i), e = g = 0, no edge share, no ceiling."""

@@ -178,6 +178,8 @@ def test_model_crossovers_in_the_pdf_match_the_engine(briefing):
                 continue
             delta = scenario["years_from_as_of"]
             status = f"passed {abs(delta):.1f} y ago" if delta <= 0 else f"in {delta:.1f} y"
+            if abs(delta) < 1 / 12:  # within a month of the as-of day
+                status = "this month"
             cell = f"{scenario['crossover_date']} {status}"
             assert cell in flat, (calibration, name, cell)
     assert f"As of {AS_OF.isoformat()}, on Current inputs" in flat

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from screener.cli import main
-from screener.config.model import FILES
+from screener.config.model import FILES, load_model
+from screener.demand import closed_form_applies, run_model
 from screener.paths import shipped
 
 
@@ -205,3 +206,16 @@ def test_every_help_explains_itself_with_an_example(runner, workspace, args):
     result = invoke(runner, workspace, *args, "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout and "screener model" in result.stdout
+
+
+def test_the_closed_form_is_shown_only_where_it_describes_the_path(runner, workspace):
+    # as_reported makes the closed form's simplifications; current (fades, efficiency gains,
+    # Bitcoin growth) does not, so its closed form is no check of its path and reads n/a
+    config = load_model(shipped("model"))
+    reported = run_model(config, "as_reported", ["neutral"]).scenarios["neutral"]
+    current = run_model(config, "current", ["neutral"]).scenarios["neutral"]
+    assert closed_form_applies(reported.inputs) and not closed_form_applies(current.inputs)
+    result = invoke(runner, workspace, "run", "--calibration", "current", "--scenario", "neutral")
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ neutral"))
+    assert "n/a" in row

@@ -92,6 +92,10 @@ def test_english_is_the_default_and_leads_with_the_current_calibration(en):
     assert report_cell["closed_form"] == "3.9 y" and report_cell["band"] == ""
     current_cell = en["crossovers"][0]["cells"][2]
     assert current_cell["band"].startswith("P10–P90 ")
+    # the closed form ignores current's fades and gains: it is no check of that path, not shown
+    assert current_cell["closed_form"] == ""
+    # a crossover within a month of the as-of day reads as this month, not "0.0 y ago"
+    assert current_cell["date"] == "2026-11" and current_cell["status"] == "this month"
     assert en["aigc_today"][1]["method"] == "fleet"
     assert en["segments"][0]["name"] == "AI accelerators"
     assert en["text"]["heading"] == "Compute-demand model · 算力需求模型"

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..config.model import ModelConfig
-from ..demand import ModelRun, inputs_in_use, run_model
+from ..demand import DemandInputs, ModelRun, closed_form_applies, inputs_in_use, run_model
 from ..model_backtest import backtest
 from ..model_bands import Sensitivity, model_bands, sensitivity
 from ..report.formats import fmt_growth, fmt_number, fmt_value
@@ -179,12 +179,19 @@ def _crossover_table(config: ModelConfig, result: ModelRun) -> Table:
             f"{name} ({config.scenarios[name].label_zh})",
             fmt_years(r.crossover.years, horizon, 2), r.crossover.date or "-",
             r.crossover.status, "-" if delta is None else f"{delta:+.1f} y",
-            "never" if closed is None else f"{closed:.2f} y", r.ceiling_date or "-",
+            _closed_text(r.inputs, closed), r.ceiling_date or "-",
         ]  # fmt: skip
         if bands:
             cells.insert(3, _band_dates(bands[name]["crossover_date"]))
         table.add_row(*cells)
     return table
+
+
+def _closed_text(p: DemandInputs, closed: float | None) -> str:
+    """The closed form, where it describes the path (no ramps, fades or gains); else n/a."""
+    if not closed_form_applies(p):
+        return "n/a"
+    return "never" if closed is None else f"{closed:.2f} y"
 
 
 def _band_dates(band: dict[str, str | None]) -> str:

@@ -25,6 +25,7 @@ from ..config.texts import check_lang
 from ..demand import (
     DemandInputs,
     ModelRun,
+    closed_form_applies,
     closed_form_years,
     crossover_years,
     inputs_in_use,
@@ -241,6 +242,8 @@ def _crossover_rows(
             r = run.scenarios[name]
             closed = r.closed_form_years
             closed_text = w.years(closed, math.inf) if closed is not None else w.f("never")
+            if not closed_form_applies(r.inputs):  # ramps, fades, gains: no check of this path
+                closed_text = ""
             band = bands["scenarios"][name]["crossover_date"] if cal == calibration else None
             cells.append(
                 {
@@ -259,6 +262,8 @@ def _crossover_rows(
 
 def _status_text(w: Words, crossover: Any) -> str:
     delta = crossover.years_from_as_of
+    if crossover.status in ("passed", "ahead") and abs(delta) < 1 / 12:
+        return w.f("this_month")
     if crossover.status == "passed":
         return w.f("ago").format(years=f"{abs(delta):.1f}")
     if crossover.status == "ahead":

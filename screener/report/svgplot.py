@@ -339,6 +339,10 @@ def bar_chart(
             c.rect(x1, mid - row_h * 0.3, max(x2 - x1, 0.3), row_h * 0.6, b.colour, b.hatched)
             if b.note:
                 right = b.end >= b.start
+                if right and sx(b.end) + 3 + text_width(b.note, 6) > width - 2:
+                    # no room after the bar's end: the note is written inside it
+                    c.text(sx(b.end) - 3, mid + 2.2, b.note, 6, "end", "#404040")
+                    continue
                 at = sx(b.end) + (3 if right else -3)
                 c.text(at, mid + 2.2, b.note, 6, "start" if right else "end", "#404040")
     if base is not None:
@@ -346,5 +350,7 @@ def bar_chart(
     if title:
         c.text(left, 11, title, 9)
     if x_label:
-        c.text((left + width - 10) / 2, height - 4, x_label, 7.5, "middle")
+        half = text_width(x_label, 7.5) / 2  # centred under the plot, kept on the canvas
+        centre = min(max((left + width - 10) / 2, half + 2), width - half - 2)
+        c.text(centre, height - 4, x_label, 7.5, "middle")
     return c.svg(title or None)
