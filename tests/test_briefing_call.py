@@ -268,3 +268,16 @@ def test_the_fx_rate_is_dated_and_a_stale_one_flagged(editions):
     (note,) = fx_notes(SimpleNamespace(fx=fx), AS_OF, 30, t)
     assert note["stale"] and f"the rate of {day}" in note["text"]
     assert f"This rate is {(AS_OF - day).days} days old" in note["text"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_model_inputs_sit_in_the_appendix(demo_briefing, lang):
+    """Issue 14: the body keeps the model to what it says; the drivers and the full assumptions
+    table come after the appendix heading, and the model's own section ends before them."""
+    html = demo_briefing(lang).html
+    appendix = html.index('id="appendix"')
+    inputs = html.index('id="model-inputs"')
+    model_end = html.index("</section>", html.index('<section class="model">'))
+    assert model_end < appendix < inputs
+    body = html[:appendix]
+    assert "model-inputs" not in body and html.count('id="model-inputs"') == 1

@@ -60,13 +60,14 @@ def zh() -> dict[str, Any]:
     return model_section_context(shipped_settings(), lang="zh")
 
 
-def render(section: dict[str, Any]) -> str:
+def render(section: dict[str, Any], partial: str = "model") -> str:
+    """The model section (``model``) or its inputs in the appendix (``model_inputs``)."""
     env = Environment(
         loader=FileSystemLoader(str(shipped("templates"))),
         autoescape=True,
         undefined=StrictUndefined,
     )
-    return env.get_template("partials/model.html.j2").render(model=section)
+    return env.get_template(f"partials/{partial}.html.j2").render(model=section)
 
 
 def visible_text(html: str) -> str:
@@ -98,7 +99,7 @@ def test_english_is_the_default_and_leads_with_the_current_calibration(en):
     assert current_cell["date"] == "2026-11" and current_cell["status"] == "this month"
     assert en["aigc_today"][1]["method"] == "fleet"
     assert en["segments"][0]["name"] == "AI accelerators"
-    assert en["text"]["heading"] == "Compute-demand model · 算力需求模型"
+    assert en["text"]["heading"] == "Compute-demand model"  # one language per edition
     assert en["closed_form_check"].startswith("With the closed form's simplifications")
     assert en["sensitivity_note"].startswith("Neutral scenario, Current: each input at the low")
     assert en["baseline_note"].endswith("This section's charts, bands and assumptions use Current.")
@@ -125,7 +126,7 @@ def test_summary_says_what_the_model_says_as_of_the_date(en):
 def test_english_partial_shows_the_same_text(en):
     text = visible_text(render(en))
     for phrase in (
-        "1 · Compute-demand model · 算力需求模型",
+        "1 · Compute-demand model What the model says",
         "What the model says as of 2026-11-28",
         en["summary"][0],
         "When AI electricity passes Bitcoin's: month of crossing, read against 2026-11-28",
@@ -133,12 +134,16 @@ def test_english_partial_shows_the_same_text(en):
         "Current: A January 2025 base",
         "Backtest: the 2023 paths against realised, dated figures known by 2026-11-28",
         "Reality followed:",
-        "Assumptions (Neutral scenario, Current calibration)",
-        "InputValueOwn rangeUnitSource",
         "AI accelerators AI加速芯片",
-        "(calibration Current)",
     ):
         assert phrase in text, phrase
+    inputs = visible_text(render(en, "model_inputs"))
+    for phrase in (
+        "Assumptions (Neutral scenario, Current calibration)",
+        "InputValueOwn rangeUnitSource",
+        "(calibration Current)",
+    ):
+        assert phrase in inputs and phrase not in text, phrase
 
 
 def test_years_format_per_language():
