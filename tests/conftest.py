@@ -77,11 +77,14 @@ def _no_network(monkeypatch):
 @pytest.fixture(autouse=True)
 def screener_home(tmp_path, monkeypatch):
     """Every test gets its own empty $SCREENER_HOME (cache files, history, and the per-user
-    workspace) and no user config file or $SCREENER_WORKSPACE from the machine it runs on."""
+    workspace) and no user config file, $SCREENER_WORKSPACE or $COLUMNS from the machine it
+    runs on."""
     home = tmp_path / "screener-home"
     monkeypatch.setenv("SCREENER_HOME", str(home))
     monkeypatch.setenv("SCREENER_CONFIG", str(tmp_path / "no-user-config.toml"))
     monkeypatch.delenv("SCREENER_WORKSPACE", raising=False)
+    # tables fit $COLUMNS when set (pytest-xdist's workers set 80): a test gives its own width
+    monkeypatch.delenv("COLUMNS", raising=False)
     return home
 
 

@@ -119,3 +119,30 @@ def test_sort_completion_offers_short_names():
     ctx = main.make_context("screener", ["screen"], resilient_parsing=True)
     assert "3m" in complete_sort(ctx, None, "3") and "ret_3m" in complete_sort(ctx, None, "ret")
     assert complete_watchlists(ctx, None, "co") == ["compute"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("watchlist", "show", "compute"),
+        ("watchlist", "list"),
+        ("model", "assumptions"),
+        ("model", "sensitivity"),
+        ("config", "show"),
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_other_tables_fit_100_columns_with_tickers_and_numbers_whole(args):
+    out = run(*args, width=100)
+    assert max(cell_len(x) for x in out.splitlines()) <= 100
+    if args[:2] == ("watchlist", "show"):
+        rows = [x.split("│")[1].strip() for x in out.splitlines() if x.startswith("│ ")]
+        tickers = [t for t in rows if t]
+        assert "NVDA" in tickers and "688256.SH" in tickers
+        assert all("…" not in t for t in tickers)
+        assert "英伟达" in out and "NVIDIA" in out  # both names, one above the other
+
+
+def test_a_pipe_without_columns_keeps_the_wide_layout():
+    out = CliRunner().invoke(main, ["watchlist", "show", "compute"]).stdout
+    assert max(cell_len(x) for x in out.splitlines()) > 100  # 200 in a pipe: a line per member

@@ -23,7 +23,7 @@ from ..report.formats import fmt_growth, fmt_number, fmt_value
 from ..report.formats import fmt_years as _fmt_years
 from ..settings import Settings
 from .options import format_option
-from .output import emit_json
+from .output import emit_json, terminal_width
 
 _scenario_option = click.option(
     "--scenario",
@@ -41,8 +41,8 @@ _calibration_option = click.option(
 
 
 def _console() -> Console:
-    console = Console()
-    return console if console.is_terminal else Console(width=120)
+    """The terminal's width ($COLUMNS when set); 120 in a pipe."""
+    return Console(width=terminal_width(pipe=120))
 
 
 def _load(settings: Settings) -> ModelConfig:

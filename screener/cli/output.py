@@ -86,22 +86,48 @@ def emit_notes(notes: list[str]) -> None:
         click.echo(f"note: {note}", err=True)
 
 
+def terminal_width(pipe: int = 200) -> int:
+    """The width tables fit: ``$COLUMNS`` when set, else the terminal's, else ``pipe``."""
+    import os
+    import shutil
+
+    env = os.environ.get("COLUMNS", "").strip()
+    if env.isdigit() and int(env) > 20:
+        return int(env)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((100, 24)).columns
+    return pipe
+
+
+#: a text column whose longest line is at most this many cells is shown whole (tickers, dates)
+_WHOLE = 16
+
+
 def emit_table(frame: pd.DataFrame, title: str = "", *, fold: bool = False) -> None:
-    """A frame as a rich table; numbers right-aligned, missing values blank."""
+    """A frame as a rich table that fits :func:`terminal_width`: numbers right-aligned and,
+    like short text (tickers, dates, codes), never cut; longer text wraps (``fold``) or is
+    shortened with an ellipsis; missing values blank; a cell may hold several lines."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
+    rows = [
+        ["" if (v := jsonable(x)) is None else str(v) for x in row]
+        for row in frame.itertuples(index=False, name=None)
+    ]
     table = Table(title=title or None, title_justify="left")
-    for col in frame.columns:
+    for j, col in enumerate(frame.columns):
         numeric = frame[col].dtype.kind in "iuf"
-        table.add_column(
-            str(col),
-            justify="right" if numeric else "left",
-            overflow="fold" if fold else "ellipsis",
-        )
-    for row in frame.itertuples(index=False, name=None):
-        table.add_row(*("" if (v := jsonable(x)) is None else str(v) for x in row))
-    Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+        lines = [line for row in rows for line in row[j].splitlines()]
+        widest = max([cell_len(str(col)), *(cell_len(x) for x in lines)])
+        if numeric or widest <= _WHOLE:
+            table.add_column(str(col), justify="right" if numeric else "left", no_wrap=True,
+                             min_width=widest)  # fmt: skip
+        else:
+            table.add_column(str(col), overflow="fold" if fold else "ellipsis")
+    for row in rows:
+        table.add_row(*row)
+    Console(file=sys.stdout, width=terminal_width()).print(table)
 
 
 def emit_frame(

@@ -247,19 +247,6 @@ def fit_columns(
     return kept, dropped
 
 
-def _width() -> int:
-    """The width to fit: ``$COLUMNS`` when set, else the terminal's, else 200 (a pipe)."""
-    import os
-    import shutil
-
-    env = os.environ.get("COLUMNS", "").strip()
-    if env.isdigit() and int(env) > 20:
-        return int(env)
-    if sys.stdout.isatty():
-        return shutil.get_terminal_size((100, 24)).columns
-    return 200
-
-
 def emit_table(
     result: ScreenResult, what: str = "screen", view: str = "summary", columns: str | None = None
 ) -> None:
@@ -268,7 +255,7 @@ def emit_table(
     from rich.console import Console
     from rich.table import Table
 
-    width = _width()
+    width = output.terminal_width()
     wanted = view_columns(result, view, columns)
     headers = {c: _header(c, result)[0] for c in wanted}
     cells = _cells(result.frame, wanted, result)

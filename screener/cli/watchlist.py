@@ -125,8 +125,15 @@ def show(settings: Settings, name: str, fmt: str) -> None:
             member["other"] = other
         output.emit_json(data)
         return
-    if fmt == "table":
-        frame = frame[["ticker", "name_zh", "name_en", "segments", "thesis", "added"]]
+    if fmt == "table":  # the names on two lines, a segment per line: 100 columns read well
+        names = [
+            "\n".join(x for x in (zh, en) if x)
+            for zh, en in zip(frame["name_zh"], frame["name_en"], strict=True)
+        ]
+        mix = frame["segments"].str.replace(", ", "\n", regex=False)
+        frame = frame.assign(name=names, segments=mix)
+        wide = output.terminal_width() >= 140  # the day added only where the thesis has room
+        frame = frame[["ticker", "name", "segments", "thesis", *(["added"] if wide else [])]]
     _emit(frame, fmt, title=f"{wl.name}: {wl.title.zh} / {wl.title.en} ({wl.side}) - {wl.path}")
 
 
