@@ -146,3 +146,12 @@ def test_other_tables_fit_100_columns_with_tickers_and_numbers_whole(args):
 def test_a_pipe_without_columns_keeps_the_wide_layout():
     out = CliRunner().invoke(main, ["watchlist", "show", "compute"]).stdout
     assert max(cell_len(x) for x in out.splitlines()) > 100  # 200 in a pipe: a line per member
+
+
+def test_the_footer_explains_the_columns_shown_only():
+    summary = " ".join(run(*DEMO, "screen").split())  # the footer wraps at the width
+    assert "AI %/yr = ai_growth: % per year" in summary
+    assert "P10…P90" not in summary and "Exp. = exposure" not in summary
+    exposure = " ".join(run(*DEMO, "screen", "--view", "exposure", width=200).split())
+    assert "P10…P90" in exposure and "Exp. = exposure" in exposure
+    assert "Returns are total returns" not in exposure  # no return column in that view

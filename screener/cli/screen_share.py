@@ -46,4 +46,4 @@ def html_text(
     headers = [_header(c, result)[0] for c in wanted]
     title = _title(result, what)
     meta = "Click a column header to sort; click again to reverse."
-    return output.html_page(title, headers, rows, numeric, meta=meta, notes=_footer(result))
+    return output.html_page(title, headers, rows, numeric, meta=meta, notes=_footer(result, wanted))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
@@ -279,7 +279,7 @@ def emit_table(
         table.add_row(*(cells[c][i] for c in shown))
     console = Console(file=sys.stdout, width=width)
     console.print(table)
-    lines = _footer(result)
+    lines = _footer(result, shown)
     if dropped:
         names = ", ".join(headers[c] for c in dropped)
         lines.insert(0, f"Not shown, to fit {width} columns: {names} (a wider terminal, "
@@ -288,7 +288,10 @@ def emit_table(
         console.print(line, highlight=False, markup=False)
 
 
-def _footer(result: ScreenResult) -> list[str]:
+def _footer(result: ScreenResult, shown: Sequence[str] | None = None) -> list[str]:
+    """What the table's figures are, for the columns ``shown`` (None: every column), the FX
+    rates used and the run's notes."""
+    cols = [*result.frame.columns, "band"] if shown is None else list(shown)
     scale = result.config.exposure_full_scale
     bands = (
         f"P10…P90 and P(top 10%) from {result.draws:,} model draws (seed {result.seed}) of "
@@ -296,14 +299,28 @@ def _footer(result: ScreenResult) -> list[str]:
         if result.seed is not None
         else "P10…P90: the model gives no draws; the point estimate"
     )
-    lines = [
-        f"ai_growth: % per year of the company's revenue growing from AI demand: revenue share "
-        f"x segment demand growth over the three years from the as-of day, calibration "
-        f"{result.calibration}{_window(result)}. Exp. = exposure = 100 x min(1, ai_growth / "
-        f"{scale:g}) under {result.scenario}, the same in any universe. {bands}; P(top 10%): "
-        "share of draws in which the name is in the top tenth of this universe. Returns are "
-        "total returns in local currency; csv and json carry every column.",
-    ]
+    about = []
+    if any(c.startswith("ai_growth_") for c in cols):
+        about.append(
+            f"{'AI %/yr = ' if _slot(result) in cols else ''}ai_growth: % per year of the "
+            "company's revenue growing from AI demand: revenue share x segment demand growth "
+            f"over the three years from the as-of day, calibration {result.calibration}"
+            f"{_window(result)}."
+        )
+    if any(c.startswith("exposure_") and c != "exposure_estimated" for c in cols):
+        about.append(
+            f"Exp. = exposure = 100 x min(1, ai_growth / {scale:g}) under {result.scenario}, "
+            "the same in any universe."
+        )
+    if "band" in cols or "p_top_decile" in cols:
+        about.append(
+            f"{bands}; P(top 10%): share of draws in which the name is in the top tenth of "
+            "this universe."
+        )
+    if any(c.startswith("ret_") for c in cols):
+        about.append("Returns are total returns in local currency.")
+    about.append("csv and json carry every column.")
+    lines = [" ".join(about)]
     for cur, rate in result.fx.iterrows():
         if cur != "USD" and not _missing(rate["fx_per_usd"]):
             lines.append(
