@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -66,9 +67,12 @@ def test_a_partly_failed_add_keeps_the_others_and_exits_3(screener_home):
 
 
 def test_suggest_prints_ready_add_lines(screener_home):
-    result = invoke(*DEMO, "watchlist", "suggest", "compute", "--top", "2")
+    args = [*DEMO, "watchlist", "suggest", "compute", "--top", "2"]
+    result = CliRunner().invoke(main, args, env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
-    lines = [x.strip() for x in result.stdout.splitlines() if x.strip().startswith("screener ")]
+    assert max(len(x) for x in result.stdout.splitlines()[-3:]) <= 100  # \\ continuations
+    joined = re.sub(r" \\\n\s+", " ", result.stdout)  # what the shell reads
+    lines = [x.strip() for x in joined.splitlines() if x.strip().startswith("screener ")]
     assert len(lines) == 2
     assert lines[0].startswith("screener watchlist add compute ")
     assert "--segment accelerators=" in lines[0] and "--thesis 'WHY IT BELONGS'" in lines[0]

@@ -301,15 +301,25 @@ def add(settings: Settings, name: str, tickers: tuple[str, ...], segments, **fie
         raise click.exceptions.Exit(3)
 
 
-def add_command(list_name: str, ticker: str, segments: str) -> str:
-    """A ready ``screener watchlist add`` line for a suggested name and its estimated mix."""
+def add_command(list_name: str, ticker: str, segments: str, width: int | None = None) -> str:
+    """A ready ``screener watchlist add`` line for a suggested name and its estimated mix;
+    with ``width``, broken with ``\\`` continuations between options to fit that many
+    columns after a two-space indent (the shell reads it as one line)."""
     import shlex
 
-    parts = ["screener", "watchlist", "add", list_name, ticker]
-    for pair in segments.split():
-        parts += ["--segment", pair]
-    parts += ["--thesis", "WHY IT BELONGS"]
-    return shlex.join(parts)
+    words = [shlex.join(["screener", "watchlist", "add", list_name, ticker])]
+    words += [shlex.join(["--segment", pair]) for pair in segments.split()]
+    words.append(shlex.join(["--thesis", "WHY IT BELONGS"]))
+    if width is None:
+        return " ".join(words)
+    lines, line = [], words[0]
+    for word in words[1:]:
+        if 2 + len(line) + 1 + len(word) + 2 > width:  # indent, line, space, word, " \\"
+            lines.append(line + " \\")
+            line = "    " + word
+        else:
+            line += " " + word
+    return "\n  ".join([*lines, line])
 
 
 @watchlist.command()
@@ -408,7 +418,8 @@ def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fm
     if fmt == "table" and len(result.frame):
         click.echo("To add them (check each estimated mix and write a thesis first):")
         for _, row in result.frame.iterrows():
-            click.echo("  " + add_command(name, row["ticker"], row["segments"]))
+            line = add_command(name, row["ticker"], row["segments"], output.terminal_width())
+            click.echo("  " + line)
 
 
 from .watchlist_more import _note, _report, change_text, export, import_, undo  # noqa: E402
