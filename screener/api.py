@@ -24,7 +24,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: the text columns of a screen frame; an empty text is missing (NaN) in the notebook frame
 _TEXT = ("name", "name_en", "market", "watchlist", "currency", "missing", "mix_basis",
-         "score_missing")  # fmt: skip
+         "score_missing", "mix_source", "mix_sources", "mix_flag")  # fmt: skip
+#: numbers even when a column holds no value at all (``None`` throughout)
+_NUMBERS = ("exposure_", "score", "ai_growth", "p_top", "ret_", "vol_", "max_dd", "adv_",
+            "pe_", "pb", "market_cap", "fx_per", "sessions")  # fmt: skip
 _DATES = ("fx_date", "last_date")
 _FILTERS = ("min_exposure", "max_pe", "min_mcap_usd")
 
@@ -43,6 +46,7 @@ def screen(
     as_of: dt.date | str | None = None,
     *,
     watchlists: tuple[str, ...] | list[str] = (),
+    tickers: tuple[str, ...] | list[str] | str = (),
     scenario: str | None = None,
     calibration: str | None = None,
     sort: str | None = None,
@@ -53,6 +57,7 @@ def screen(
     """The screen as a DataFrame indexed by ticker, best score first.
 
     ``universe``: ``watchlists``, ``a-share``, ``us`` or ``all`` (any case; ``cn`` works);
+    ``tickers``: exactly these names instead of a universe (``"300308,NVDA"`` or a list);
     ``filters``: ``min_exposure``, ``max_pe``, ``min_mcap_usd``; ``top=0`` keeps every row.
     Dtypes are the same on every call: numbers ``float64`` (NaN when missing), ``rank``
     ``int64``, ``exposure_estimated`` ``bool``, text ``object`` (NaN when missing, never
@@ -72,7 +77,8 @@ def screen(
     settings = _settings(demo, as_of, workspace)
     calibration = calibration or settings.user.calibration
     result = run_screen(
-        settings, universe=universe, watchlists=tuple(watchlists), scenario=scenario,
+        settings, universe=None if tickers else universe, watchlists=tuple(watchlists),
+        tickers=(tickers,) if isinstance(tickers, str) else tuple(tickers), scenario=scenario,
         calibration=calibration, filters=Filters(**filters), sort=sort, top=top,
     )  # fmt: skip
     frame = result.frame.copy()
@@ -89,8 +95,14 @@ def screen(
             frame[col] = frame[col].astype("int64")
         elif col == "exposure_estimated":
             frame[col] = frame[col].astype(bool)
-        elif frame[col].dtype.kind in "iuf" or col.startswith(("exposure_", "score")):
+        elif frame[col].dtype.kind in "iuf" or col.startswith(_NUMBERS):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        else:  # any other column is text, whatever the screen adds next
+            frame[col] = (
+                frame[col]
+                .astype(object)
+                .where(frame[col].notna() & (frame[col].astype(str) != ""), np.nan)
+            )
     frame = frame.set_index("ticker")
     meta = result.meta()
     frame.attrs = {k: meta[k] for k in ("demo", "as_of", "universe", "universe_size",

@@ -45,6 +45,11 @@ def test_screen_dtypes_are_consistent(frame):
         assert frame[col].dtype == object
         assert not (frame[col] == "").any(), col  # missing text is NaN, never ''
     assert pd.isna(frame.loc["NVDA", "fx_date"])  # USD needs no rate: NaT, not ''
+    kinds = {str(t) for t in frame.dtypes}
+    assert kinds <= {"float64", "int64", "bool", "datetime64[ns]", "object"}, kinds
+    text = frame.select_dtypes(include="object")
+    assert not (text == "").any().any()  # mix_flag, mix_source ... too: NaN, never ''
+    assert frame["ai_growth_neutral"].dtype == np.float64
 
 
 def test_name_en_sits_beside_name(frame):
@@ -52,6 +57,12 @@ def test_name_en_sits_beside_name(frame):
     assert cols.index("name_en") == cols.index("name") + 1
     assert frame.loc["300308.SZ", "name"] == "中际旭创"
     assert frame.loc["300308.SZ", "name_en"] == "Zhongji Innolight"
+
+
+def test_exactly_the_tickers_given():
+    few = screener.screen(tickers="300308,NVDA", demo=True, as_of=AS_OF)
+    assert sorted(few.index) == ["300308.SZ", "NVDA"]
+    assert few["ai_growth_neutral"].dtype == np.float64
 
 
 def test_filters_and_unknown_filter():
