@@ -405,3 +405,14 @@ def test_a_damaged_disk_cache_is_only_a_miss(tmp_path):
         cached.write_bytes(b"not a pickle")
     store.clear()
     assert Config(ws, home).screen == expected
+
+
+def test_one_house_calibration_across_the_shipped_files():
+    """model/screen.yaml names the house calibration (issue 13); `screener model run` defaults
+    to the same one and the briefing's takeaways quote it first, so no section of the note
+    reads another calibration's figures as the house view."""
+    config = Config(Workspace(shipped("model").parent))
+    house = config.screen.calibration
+    assert house in config.model.calibrations
+    assert config.model.default_calibration == house
+    assert config.briefing.calibrations[0] == house

@@ -226,6 +226,29 @@ def test_demo_screen_of_every_universe(demo):
     assert set(run_screen(demo, universe="a-share", top=0).frame["market"]) == {"CN"}
 
 
+def test_the_house_ranking_puts_nvidia_and_optical_pure_plays_above_modules_and_applications(
+    demo, demo_cache
+):
+    """Issue 13's bar for the shipped mixes under the house calibration's neutral scenario:
+    NVIDIA, Innolight and Eoptolink grow faster from AI than MeiG (IoT modules) and every
+    application-side name; the per-company rows tell Micron, TSMC, AMD and Broadcom apart;
+    and no name grows faster in a worse scenario."""
+    result = run_screen(demo, universe="all", top=0)
+    assert result.calibration == demo.config.screen.calibration
+    growth = result.frame.set_index("ticker")["ai_growth_neutral"]
+    lists = load_all(Settings(workspace=Workspace(shipped("watchlists").parent)))
+    applications = [t for wl in lists if wl.side == "application" for t in wl.tickers]
+    floor = max(growth["002881.SZ"], growth[applications].max())
+    assert (growth[["NVDA", "300308.SZ", "300502.SZ"]] > floor).all(), growth.sort_values()
+    assert growth[["MU", "TSM", "AMD", "AVGO"]].round(1).nunique() == 4
+    known = result.frame.dropna(subset=["ai_growth_neutral"])
+    assert len(known) > 30
+    optimistic, neutral = known["ai_growth_optimistic"], known["ai_growth_neutral"]
+    assert (optimistic >= neutral - 1e-9).all() and (
+        neutral >= known["ai_growth_pessimistic"] - 1e-9
+    ).all()
+
+
 def test_a_names_exposure_is_the_same_screened_alone_and_in_the_whole_market(demo, demo_cache):
     every = run_screen(demo, universe="all", top=0).frame.set_index("ticker")
     columns = [c for c in every.columns if c.startswith(("ai_growth_", "exposure_"))]

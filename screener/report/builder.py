@@ -210,7 +210,9 @@ def _context(
     perf, wide = compute_performance(lists, bars, as_of, briefing, t, config.screen.stale_sessions)
     context = performance_context(perf, wide, lists, as_of, settings.demo, t, briefing, names)
     context["lang"] = key
-    context["model"] = model_section_context(settings, lang=lang)
+    # the house calibration (model/screen.yaml) leads the model section as it does the screen
+    house = settings.config.screen.calibration
+    context["model"] = model_section_context(settings, calibration=house, lang=lang)
     pair = house_screens(settings, lists, as_of)
     context["exposure"] = exposure_section_context(
         settings, lists, lang=lang, screened=(pair.this, pair.fallback)
