@@ -13,6 +13,8 @@ from typing import ClassVar
 
 import pandas as pd
 
+from .network import exception_texts
+
 
 class Provider(abc.ABC):
     """One market-data vendor behind one small interface."""
@@ -65,13 +67,7 @@ def transport_reason(exc: BaseException) -> str:
     libraries wrap the socket error two or three times in long messages with full URLs)."""
     import re
 
-    texts: list[str] = []
-    seen: set[int] = set()
-    err: BaseException | None = exc
-    while err is not None and id(err) not in seen:
-        seen.add(id(err))
-        texts.append(f"{type(err).__name__}: {err}")
-        err = err.__cause__ or err.__context__
+    texts = exception_texts(exc)
     joined = " ".join(texts)
     for pattern, reason in _TRANSPORT_PATTERNS:
         if re.search(pattern, joined, re.IGNORECASE):

@@ -51,7 +51,9 @@ _DOWN_PATTERNS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-def _texts(exc: BaseException) -> list[str]:
+def exception_texts(exc: BaseException) -> list[str]:
+    """``Type: message`` of ``exc`` and each exception it was raised from or during, in order
+    (vendor libraries wrap a socket error two or three times); a cycle ends the walk."""
     texts: list[str] = []
     seen: set[int] = set()
     err: BaseException | None = exc
@@ -65,7 +67,7 @@ def _texts(exc: BaseException) -> list[str]:
 def network_down_reason(exc: BaseException) -> str | None:
     """Why the network as a whole seems unreachable, read off ``exc``'s chain; None when the
     failure could be the ticker's or the server's (an HTTP status, a bad payload, a reset)."""
-    joined = " ".join(_texts(exc)).lower()
+    joined = " ".join(exception_texts(exc)).lower()
     for pattern, reason in _DOWN_PATTERNS:
         if re.search(pattern, joined):
             return reason
@@ -73,7 +75,7 @@ def network_down_reason(exc: BaseException) -> str | None:
 
 
 def _host(exc: BaseException) -> str | None:
-    for text in _texts(exc):
+    for text in exception_texts(exc):
         m = re.search(r"host='([^']+)'|https?://([^/:\s'\"]+)|resolve host:? ([\w.-]+)", text)
         if m:
             return next(g for g in m.groups() if g)
