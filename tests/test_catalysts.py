@@ -15,13 +15,10 @@ import pandas as pd
 import pytest
 import requests
 import responses
-import yfinance as yf
-import yfinance.base
-import yfinance.cache
-import yfinance.data
 from click.testing import CliRunner
 from responses import matchers
 from test_update import FakeProvider
+from yahoo_state import fresh_yfinance
 
 from screener.cli import main
 from screener.data import load_catalysts
@@ -62,16 +59,8 @@ def _vendor_state(tmp_path, monkeypatch):
     no_sleep = SimpleNamespace(sleep=lambda _s: None)
     monkeypatch.setattr(akshare.utils.request, "time", no_sleep)
     monkeypatch.setattr(akshare.utils.func, "time", no_sleep)
-    monkeypatch.setattr(yfinance.data.SingletonMeta, "_instances", {})
-    yf.set_tz_cache_location(str(tmp_path / "py-yfinance"))
-    monkeypatch.setattr(yfinance.cache._TzCacheManager, "_tz_cache", yfinance.cache._TzCacheDummy())
-    monkeypatch.setattr(
-        yfinance.data.YfData, "_get_cookie_and_crumb", lambda self, timeout=30: (None, "basic")
-    )
-    monkeypatch.setattr(yfinance.base, "_tz_info_fetch_ctr", 0)
-    yfinance.data.YfData.cache_get.cache_clear()
-    yield
-    yfinance.data.YfData.cache_get.cache_clear()
+    with fresh_yfinance(monkeypatch, tmp_path / "py-yfinance"):
+        yield
 
 
 @pytest.fixture

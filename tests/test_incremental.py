@@ -21,11 +21,8 @@ import pandas as pd
 import pytest
 import requests
 import responses
-import yfinance as yf
-import yfinance.base
-import yfinance.cache
-import yfinance.data
 from responses import matchers
+from yahoo_state import fresh_yfinance
 
 from screener.data.cache import Cache
 from screener.data.providers.akshare import AkshareProvider
@@ -173,16 +170,8 @@ def test_an_intraday_overlap_cannot_vouch_for_the_prices(rsps, tmp_path, monkeyp
 def yahoo(tmp_path, monkeypatch):
     """yfinance as in production but for the HTTP: a time-zone cache on disk (so a symbol's
     time zone is asked for once), no cookie and crumb round trip, memo caches cleared."""
-    monkeypatch.setattr(yfinance.data.SingletonMeta, "_instances", {})
-    monkeypatch.setattr(yfinance.cache._TzCacheManager, "_tz_cache", None)
-    yf.set_tz_cache_location(str(tmp_path / "py-yfinance"))
-    monkeypatch.setattr(
-        yfinance.data.YfData, "_get_cookie_and_crumb", lambda self, timeout=30: (None, "basic")
-    )
-    monkeypatch.setattr(yfinance.base, "_tz_info_fetch_ctr", 0)
-    yfinance.data.YfData.cache_get.cache_clear()
-    yield
-    yfinance.data.YfData.cache_get.cache_clear()
+    with fresh_yfinance(monkeypatch, tmp_path / "py-yfinance", tz_cache_on_disk=True):
+        yield
 
 
 NVDA = load("yfinance/chart_nvda_split_dividend.json")  # 2024-06-03..06-14, split 06-10

@@ -22,6 +22,7 @@ import yfinance.base
 import yfinance.cache
 import yfinance.data
 from responses import matchers
+from yahoo_state import fresh_yfinance
 
 from screener.data.providers.yfinance import (
     YfinanceProvider,
@@ -50,16 +51,8 @@ def load(name: str) -> dict:
 def _yfinance_state(tmp_path, monkeypatch):
     """Per-test yfinance: a fresh YfData singleton (so the session and cookie strategy do not
     leak between tests), tz cache off (and pointed at tmp), no crumb, memo caches cleared."""
-    monkeypatch.setattr(yfinance.data.SingletonMeta, "_instances", {})
-    yf.set_tz_cache_location(str(tmp_path / "py-yfinance"))
-    monkeypatch.setattr(yfinance.cache._TzCacheManager, "_tz_cache", yfinance.cache._TzCacheDummy())
-    monkeypatch.setattr(
-        yfinance.data.YfData, "_get_cookie_and_crumb", lambda self, timeout=30: (None, "basic")
-    )
-    monkeypatch.setattr(yfinance.base, "_tz_info_fetch_ctr", 0)
-    yfinance.data.YfData.cache_get.cache_clear()
-    yield
-    yfinance.data.YfData.cache_get.cache_clear()
+    with fresh_yfinance(monkeypatch, tmp_path / "py-yfinance"):
+        yield
 
 
 @pytest.fixture
