@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..workspace import Workspace
 from . import failures
 from .options import OneLineError, parse_date
+from .safetext import one_line, plain
 
 log = logging.getLogger("screener")
 #: loggers of vendor libraries, shown only with --verbose (yfinance warns "Cookie/crumb fetch
@@ -99,7 +100,7 @@ class _Group(click.Group):
             if _verbose(None, args):
                 log.exception("failed")
             failures.quiet_stdout()
-            click.echo(f"error: {failures.describe(exc, None)}", err=True)
+            click.echo(f"error: {one_line(failures.describe(exc, None))}", err=True)
             sys.exit(1)
 
 
@@ -188,17 +189,22 @@ def main(ctx: click.Context, demo: bool, workspace: Path | None, as_of, verbose:
       screener --demo brief --out briefs/      weekly briefing PDF from offline demo data
       screener model run --scenario all        the compute-demand model's crossovers
     """
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     if not verbose:  # the vendor libraries' own messages repeat what our errors say
         for name in _VENDOR_LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
         warnings.filterwarnings("ignore", module=rf"({'|'.join(_VENDOR_LOGGERS)})(\..*)?$")
     ctx.meta["verbose"] = verbose
     ctx.obj = Settings(workspace=Workspace.open(workspace), demo=demo, as_of=as_of)
+
+
+class _SafeFormatter(logging.Formatter):
+    """Log lines without control characters (a vendor's or a file's text is quoted in them)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return plain(super().format(record))
 
 
 #: the subcommands, imported only when run (or asked for their own --help), so

@@ -22,7 +22,7 @@ from ..errors import CacheError
 from ..settings import Settings
 from ..universe import UNIVERSE_ALIASES, refresh_universe, select_tickers
 from .options import Choice, format_option, parse_date
-from .output import emit_frame
+from .output import emit_frame, say
 
 
 def _emit(frame: pd.DataFrame, fmt: str, settings: Settings, title: str) -> None:
@@ -75,23 +75,23 @@ def _summary(report: UpdateReport, settings: Settings, fmt: str) -> None:
         _emit(pd.concat([rows, fund], ignore_index=True), fmt, settings, "update")
         return
     if settings.demo:
-        click.echo("DEMO DATA")
+        say("DEMO DATA")
     counts = rows["status"].value_counts()
-    click.echo(
+    say(
         f"updated {counts.get('updated', 0)}, already current {counts.get('current', 0)}, "
         f"failed {counts.get('failed', 0)} ({request_counts(report)})"
     )
     rewritten = rows[[r.rewritten for r in report.results]] if len(rows) else rows
     for row in rewritten.itertuples(index=False):
-        click.echo(f"  rewritten {row.ticker}: {row.reason}")
+        say(f"  rewritten {row.ticker}: {row.reason}")
     for row in rows[rows["status"] == "failed"].itertuples(index=False):
-        click.echo(f"  failed {row.ticker}: {row.reason}")
+        say(f"  failed {row.ticker}: {row.reason}")
     for row in fund.itertuples(index=False):
-        click.echo(f"  failed {row.ticker}: {row.reason}")
+        say(f"  failed {row.ticker}: {row.reason}")
     for currency, why in sorted(report.fx_failed.items()):
-        click.echo(f"  failed FX {currency}: {why}")
+        say(f"  failed FX {currency}: {why}")
     for market, why in sorted(report.calendar_failed.items()):
-        click.echo(f"  failed results dates ({market}): {why}")
+        say(f"  failed results dates ({market}): {why}")
 
 
 def request_counts(report: UpdateReport) -> str:
@@ -309,12 +309,12 @@ def import_command(
             date_format=date_format,
             replace=replace,
         )
-    click.echo(
+    say(
         f"{'DEMO CACHE: ' if settings.demo else ''}imported {result.rows} bars for "
         f"{result.ticker} from {file} ({result.first}..{result.last}, {result.flavour})"
     )
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
 
 
 @data.group("universe")
@@ -363,8 +363,8 @@ def universe_refresh(settings: Settings, name: str) -> None:
     the command fails and the list in use stays as it was.
     """
     result = refresh_universe(settings, name)
-    click.echo(f"wrote {result.rows} rows to {result.path}")
+    say(f"wrote {result.rows} rows to {result.path}")
     for source in result.sources:
-        click.echo(f"  source: {source}")
+        say(f"  source: {source}")
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)

@@ -14,6 +14,7 @@ from typing import Any, cast
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..config.model import ModelConfig
 from ..demand import DemandInputs, ModelRun, closed_form_applies, inputs_in_use, run_model
@@ -23,7 +24,8 @@ from ..report.formats import fmt_growth, fmt_number, fmt_value
 from ..report.formats import fmt_years as _fmt_years
 from ..settings import Settings
 from .options import format_option
-from .output import emit_json, terminal_width
+from .output import emit_json, safe_console, terminal_width
+from .safetext import plain
 
 _scenario_option = click.option(
     "--scenario",
@@ -41,8 +43,8 @@ _calibration_option = click.option(
 
 
 def _console() -> Console:
-    """The terminal's width ($COLUMNS when set); 120 in a pipe."""
-    return Console(width=terminal_width(pipe=120))
+    """The terminal's width ($COLUMNS when set); 120 in a pipe; user text printed as written."""
+    return safe_console(width=terminal_width(pipe=120))
 
 
 def _load(settings: Settings) -> ModelConfig:
@@ -146,9 +148,9 @@ def _print_run(config: ModelConfig, result: ModelRun) -> None:
     cal = config.calibrations[result.calibration]
     today = result.aigc_today
     as_of = result.as_of.isoformat() if result.as_of else "today"
-    console.print(f"[bold]Compute-demand model[/bold] · calibration {result.calibration} "
-                  f"({cal.label_en}), base {result.base_date}, as of {as_of}: "
-                  f"{cal.description}")  # fmt: skip
+    console.print(Text.assemble(("Compute-demand model", "bold"), plain(
+        f" · calibration {result.calibration} ({cal.label_en}), base {result.base_date}, "
+        f"as of {as_of}: {cal.description}")))  # fmt: skip
     if result.definition:
         console.print(f"Definitions: {result.definition}")
     console.print(

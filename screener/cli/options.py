@@ -8,6 +8,7 @@ import click
 
 from ..daterange import RANGE, in_range
 from ..names import LANG_ALIASES
+from .safetext import RAW_KEY, one_line
 
 
 class OneLineError(click.ClickException):
@@ -20,7 +21,7 @@ class OneLineError(click.ClickException):
         self.exit_code = exit_code  # type: ignore[misc]
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        click.echo(f"error: {one_line(self.format_message())}", err=True)
 
 
 def parse_date(ctx, param, value):
@@ -43,7 +44,7 @@ def format_option(choices: tuple[str, ...] = ("table", "csv", "json", "jsonl", "
     """``--format``: a human table by default; the others (alone on stdout) for pipes:
     ``jsonl`` a row per line and ``records`` a bare list, both for ``pandas.read_json``."""
     machine = " or ".join(c for c in choices if c != "table")
-    return click.option(
+    fmt = click.option(
         "--format",
         "fmt",
         type=Choice(choices, {"excel": "xlsx", "jsonlines": "jsonl", "ndjson": "jsonl"}),
@@ -51,6 +52,23 @@ def format_option(choices: tuple[str, ...] = ("table", "csv", "json", "jsonl", "
         show_default=True,
         help=f"table for people; {machine} (stdout alone) for pipes.",
     )
+    if "csv" not in choices:
+        return fmt
+    raw = click.option(
+        "--raw",
+        is_flag=True,
+        expose_value=False,
+        callback=_keep_raw,
+        help="csv: write text cells as they are (by default a cell starting with = + - @ "
+        "gets a leading ' so a spreadsheet does not run it as a formula).",
+    )
+    return lambda f: fmt(raw(f))
+
+
+def _keep_raw(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        ctx.find_root().meta[RAW_KEY] = True
+    return value
 
 
 __all__ = ["LANG_ALIASES", "Choice", "format_option", "parse_date"]

@@ -4,6 +4,16 @@ Excel workbook and a self-contained HTML page, through one encoder.
 Data goes to stdout alone; notes and progress go to stderr. JSON is strict (no NaN): missing
 numbers are ``null``, dates ``YYYY-MM-DD``, numpy scalars plain numbers. ``jsonl`` (one row
 per line) and ``records`` (a bare list) are what ``pandas.read_json`` reads.
+
+Text from outside (a watchlist's names and theses, a vendor's company name, a file's content
+quoted in an error) is made safe on the way out:
+
+- terminal output (tables, plain lines, the ``error:`` line) loses control characters (ESC,
+  BEL, the C1 range, bidirectional overrides): a thesis cannot set the terminal's title or
+  clear the screen; rich markup in it (``[red]``, ``[link=...]``) is printed as written;
+- a CSV cell holding text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return is prefixed with ``'`` (OWASP's rule against CSV injection: a spreadsheet would run
+  it as a formula); numbers stay numbers; ``--raw`` writes the text as it is.
 """
 
 from __future__ import annotations
@@ -23,6 +33,13 @@ from typing import Any
 import click
 import numpy as np
 import pandas as pd
+
+from .safetext import RAW_KEY, formula_safe, plain
+
+
+def _raw() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().meta.get(RAW_KEY))
 
 
 def jsonable(value: Any) -> Any:
@@ -67,13 +84,15 @@ def emit_json(data: Any) -> None:
     click.echo(dumps(data))
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV text: missing values empty, dates ISO."""
+def csv_text(frame: pd.DataFrame, *, raw: bool | None = None) -> str:
+    """A frame as CSV text: missing values empty, dates ISO, text that would start a formula
+    prefixed with ``'`` unless ``raw`` (default: the command's ``--raw``)."""
+    cell = (lambda v: v) if (_raw() if raw is None else raw) else formula_safe
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerow([cell(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow(["" if (v := jsonable(x)) is None else v for x in row])
+        writer.writerow(["" if (v := jsonable(x)) is None else cell(v) for x in row])
     return out.getvalue()
 
 
@@ -81,9 +100,28 @@ def emit_csv(frame: pd.DataFrame) -> None:
     click.echo(csv_text(frame), nl=False)
 
 
+def say(text: str, *, err: bool = False) -> None:
+    """A line for people (on stdout, or stderr with ``err``), its control characters gone."""
+    click.echo(plain(text), err=err)
+
+
+def safe_console(**kwargs: Any):
+    """A rich console that prints every string as written: no markup, no emoji codes, no
+    control characters (tables' cells and titles pass through it too)."""
+    from rich.console import Console
+
+    class SafeConsole(Console):
+        def render_str(self, text: str, **kw: Any):
+            kw["markup"] = False
+            kw["emoji"] = False
+            return super().render_str(plain(text), **kw)
+
+    return SafeConsole(**kwargs)
+
+
 def emit_notes(notes: list[str]) -> None:
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        say(f"note: {note}", err=True)
 
 
 def terminal_width(pipe: int = 200) -> int:
@@ -108,11 +146,10 @@ def emit_table(frame: pd.DataFrame, title: str = "", *, fold: bool = False) -> N
     like short text (tickers, dates, codes), never cut; longer text wraps (``fold``) or is
     shortened with an ellipsis; missing values blank; a cell may hold several lines."""
     from rich.cells import cell_len
-    from rich.console import Console
     from rich.table import Table
 
     rows = [
-        ["" if (v := jsonable(x)) is None else str(v) for x in row]
+        ["" if (v := jsonable(x)) is None else plain(str(v)) for x in row]
         for row in frame.itertuples(index=False, name=None)
     ]
     table = Table(title=title or None, title_justify="left")
@@ -127,7 +164,7 @@ def emit_table(frame: pd.DataFrame, title: str = "", *, fold: bool = False) -> N
             table.add_column(str(col), overflow="fold" if fold else "ellipsis")
     for row in rows:
         table.add_row(*row)
-    Console(file=sys.stdout, width=terminal_width()).print(table)
+    safe_console(file=sys.stdout, width=terminal_width()).print(table)
 
 
 def emit_frame(

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import click
 import pandas as pd
 
 from ..screening import ScreenResult
@@ -59,7 +58,7 @@ def emit_csv(result: ScreenResult) -> None:
     frame["window_start"], frame["window_end"] = window[0], window[1]
     output.emit_csv(frame)
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        output.say(f"note: {note}", err=True)
 
 
 def _title(result: ScreenResult, what: str) -> str:
@@ -252,7 +251,6 @@ def emit_table(
 ) -> None:
     from rich import box
     from rich.cells import cell_len
-    from rich.console import Console
     from rich.table import Table
 
     width = output.terminal_width()
@@ -277,7 +275,7 @@ def emit_table(
                              min_width=widest)  # fmt: skip
     for i in range(len(result.frame)):
         table.add_row(*(cells[c][i] for c in shown))
-    console = Console(file=sys.stdout, width=width)
+    console = output.safe_console(file=sys.stdout, width=width)
     console.print(table)
     lines = _footer(result, shown)
     if dropped:

@@ -97,7 +97,7 @@ def doctor(settings: Settings, offline: bool, fmt: str) -> None:
     else:
         for c in checks:
             fix = f"  -> {c.fix}" if c.fix else ""
-            click.echo(f"{c.status:<5} {c.area:<10} {c.what}{fix}")
+            output.say(f"{c.status:<5} {c.area:<10} {c.what}{fix}")
     failed = [c for c in checks if c.status == "fail"]
     if failed:
         raise ScreenerError(f"{len(failed)} check(s) failed; first: {failed[0].what}")

@@ -96,7 +96,7 @@ def list_(settings: Settings, fmt: str) -> None:
     """
     frame = list_watchlists(settings)
     if frame.empty and fmt == "table":
-        click.echo(f"no watchlists in {settings.workspace.watchlists_dir}")
+        output.say(f"no watchlists in {settings.workspace.watchlists_dir}")
         return
     if fmt == "table":
         keep = ["name", "title_zh", "title_en", "side", "members"]
@@ -155,11 +155,11 @@ def validate(settings: Settings, name: str | None) -> None:
     checks = validate_watchlists(settings, name)
     for check in checks:
         if check.ok:
-            click.echo(f"ok       {check.name}: {check.members} members ({check.path})")
+            output.say(f"ok       {check.name}: {check.members} members ({check.path})")
         else:
-            click.echo(f"invalid  {check.problem}")
+            output.say(f"invalid  {check.problem}")
     for path in stray_temp_files(settings):
-        click.echo(f"note: {path} is left over from an interrupted write; it is never read")
+        output.say(f"note: {path} is left over from an interrupted write; it is never read")
     bad = [c for c in checks if not c.ok]
     if bad:
         more = f" (and {len(bad) - 1} more invalid)" if len(bad) > 1 else ""
@@ -201,7 +201,7 @@ def history(
         output.emit_json(plain)
         return
     if not records and fmt == "table":
-        click.echo("no recorded changes" + (f" to {name}" if name else ""))
+        output.say("no recorded changes" + (f" to {name}" if name else ""))
         return
     rows = [
         {
@@ -294,9 +294,9 @@ def add(settings: Settings, name: str, tickers: tuple[str, ...], segments, **fie
     for result in done:
         _report(result)
     for _, reason in failed:
-        click.echo(f"error: {reason}", err=True)
+        output.say(f"error: {reason}", err=True)
     if failed:
-        click.echo(f"{len(done)} of {len(tickers)} added; not added: "
+        output.say(f"{len(done)} of {len(tickers)} added; not added: "
                    f"{', '.join(t for t, _ in failed)}", err=True)  # fmt: skip
         raise click.exceptions.Exit(3)
 
@@ -416,10 +416,10 @@ def suggest(settings: Settings, name: str, top: int, universe: str, scenario, fm
         result = suggest_names(settings, name, top=top, universe=universe, scenario=scenario)
     emit(result, fmt, what=f"suggestions for {name}", view="suggest")
     if fmt == "table" and len(result.frame):
-        click.echo("To add them (check each estimated mix and write a thesis first):")
+        output.say("To add them (check each estimated mix and write a thesis first):")
         for _, row in result.frame.iterrows():
             line = add_command(name, row["ticker"], row["segments"], output.terminal_width())
-            click.echo("  " + line)
+            output.say("  " + line)
 
 
 from .watchlist_more import _note, _report, change_text, export, import_, undo  # noqa: E402

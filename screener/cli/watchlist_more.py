@@ -10,6 +10,7 @@ import click
 
 from ..settings import Settings
 from .options import Choice, complete_watchlists
+from .output import say
 
 
 def change_text(record: dict) -> str:
@@ -78,8 +79,8 @@ def import_(settings: Settings, name: str, file: Path, create: bool, thesis: str
     for result in done:
         _report(result)
     for ticker, reason in skipped:
-        click.echo(f"skipped {ticker}: {reason}", err=True)
-    click.echo(f"imported {len(done)} of {len(done) + len(skipped)} from {file}")
+        say(f"skipped {ticker}: {reason}", err=True)
+    say(f"imported {len(done)} of {len(done) + len(skipped)} from {file}")
     if skipped:
         raise click.exceptions.Exit(3)
 
@@ -111,18 +112,18 @@ def export(settings: Settings, name: str, fmt: str) -> None:
 
 def _report(result) -> None:
     if result.seeded_folder is not None:
-        click.echo(
+        say(
             f"note: created {result.seeded_folder} from the shipped default watchlists; "
             "your edits go there",
             err=True,
         )
     if result.action == "unchanged":
-        click.echo(f"no change: {result.ticker} on {result.list_name} already has those values")
+        say(f"no change: {result.ticker} on {result.list_name} already has those values")
         return
-    click.echo(result.summary)
+    say(result.summary)
     kept = f"; previous version in {result.backup.name}" if result.backup else ""
-    click.echo(f"  saved {result.path}{kept}")
+    say(f"  saved {result.path}{kept}")
 
 
 def _note(text: str) -> None:
-    click.echo(f"note: {text}", err=True)
+    say(f"note: {text}", err=True)
