@@ -129,6 +129,43 @@ def write_atomic(
     _fsync_dir(path.parent)
 
 
+def write_all_atomic(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files as a unit: every one to its temporary file first (flushed and
+    fsynced), and only when all are on disk renamed into place, one after the other. A failure
+    before the renames (a full disk, a folder where a file should go) leaves every previous
+    file exactly as it was and no temporary file behind. A kill between two renames can
+    still mix old and new files; callers that care record what belongs together (a
+    briefing's manifest holds its PDF's hash)."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temp_path_for(path)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            staged.append((tmp, path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            _copy_mode(path, tmp)
+            if path.is_dir():  # os.replace would fail only after earlier files were replaced
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    try:
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:  # the ones not yet renamed (a renamed one is gone already)
+            tmp.unlink(missing_ok=True)
+        raise
+    for folder in dict.fromkeys(path.parent for _, path in staged):
+        _fsync_dir(folder)
+
+
 def _copy_mode(src: Path, dst: Path) -> None:
     try:
         mode = stat.S_IMODE(src.stat().st_mode)

@@ -224,7 +224,7 @@ def html_instead_of_pdf(monkeypatch) -> list[str]:
 
     seen: list[str] = []
 
-    def record(html: str, base_dir, allowed_roots) -> tuple[bytes, int]:
+    def record(html: str, base_dir, allowed_roots, snapshot_id=None) -> tuple[bytes, int]:
         seen.append(html)
         return b"%PDF-1.7\n% placeholder: html_instead_of_pdf\n", 1
 

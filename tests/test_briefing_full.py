@@ -123,6 +123,36 @@ def test_manifest_records_the_inputs(both_languages):
 
 
 @pytest.mark.slow
+def test_the_pdf_carries_its_snapshot_id_and_the_manifest_its_hash(both_languages):
+    import hashlib
+
+    from pypdf import PdfReader
+
+    from screener.report.manifest import check_outputs, pdf_snapshot_id
+
+    for result, _ in both_languages.values():
+        data = result.pdf_path.read_bytes()
+        assert PdfReader(result.pdf_path).metadata["/ScreenerSnapshot"] == result.snapshot_id
+        assert pdf_snapshot_id(data) == result.snapshot_id
+        manifest = json.loads(result.manifest_path.read_text())
+        outputs = manifest["hashes"]["outputs"]
+        assert outputs[result.pdf_path.name] == hashlib.sha256(data).hexdigest()
+        assert (
+            outputs[result.html_path.name]
+            == hashlib.sha256(result.html_path.read_bytes()).hexdigest()
+        )
+        assert check_outputs(result.manifest_path, manifest) == []
+    # the English PDF beside the Chinese manifest: told apart, naming what it carries
+    en, zh = both_languages["en"][0], both_languages["zh"][0]
+    swapped = json.loads(zh.manifest_path.read_text())
+    swapped["hashes"]["outputs"] = {
+        en.pdf_path.name: swapped["hashes"]["outputs"][zh.pdf_path.name]
+    }
+    (problem,) = check_outputs(en.manifest_path, swapped)
+    assert en.pdf_path.name in problem and f"carries snapshot {en.snapshot_id}" in problem
+
+
+@pytest.mark.slow
 def test_snapshot_rerenders_the_same_text_after_the_watchlists_change(
     tmp_path, demo_cache_home, demo_briefing
 ):

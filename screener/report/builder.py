@@ -14,6 +14,7 @@ from pathlib import Path
 from ..data import ensure_cached, gaps_of, load_bars
 from ..data.cache import Cache
 from ..errors import InputError
+from ..fsutil import write_all_atomic
 from ..settings import Settings
 from ..watchlists import Watchlist, load_all
 from ..workspace import Workspace
@@ -26,7 +27,7 @@ from .datagaps import appendix_rows, failed_fetches, gap_rows, unknown_mix_rows
 from .exposure_section import exposure_section_context
 from .model_section import model_section_context
 from .performance import compute_performance, performance_context
-from .render import html_to_pdf, render_html, write_atomic
+from .render import html_to_pdf, render_html
 from .scorecard import fx_notes, house_screens, scorecard_context
 from .takeaways import model_numbers, risks
 
@@ -97,7 +98,10 @@ def build_briefing(
     """
     with _prepared(settings, lang, week, snapshot, out) as (briefing, ws):
         pdf, pages = html_to_pdf(
-            briefing.html, base_dir=ws.template_dirs[0], allowed_roots=ws.template_dirs
+            briefing.html,
+            base_dir=ws.template_dirs[0],
+            allowed_roots=ws.template_dirs,
+            snapshot_id=briefing.manifest["snapshot_id"],
         )
     html = briefing.html if write_html else None
     return _write(out, briefing.iso_week, briefing.lang, pdf, pages, html, briefing.manifest)
@@ -124,6 +128,8 @@ def _prepared(
     exists only inside this block)."""
     if snapshot is not None:
         manifest = mf.read_manifest(snapshot)
+        for problem in mf.check_outputs(snapshot, manifest):  # a kill between renames, a copy
+            log.warning("%s", problem)
         with mf.snapshot_workspace(manifest) as root:
             # templates still come from the caller's workspace (their hashes are not pinned)
             settings = dataclasses.replace(
@@ -274,16 +280,23 @@ def _theses(lists, labels, names, t, lang: str) -> list[dict]:
 
 
 def _write(out, iso_week, lang, pdf, pages, html, manifest) -> BriefingResult:
+    """The PDF, its manifest and the HTML, written as a unit (:func:`write_all_atomic`): a
+    failure before they are all on disk leaves the previous files byte-identical. The manifest
+    records the SHA-256 of the PDF and HTML beside it (``hashes.outputs``), so a PDF and
+    manifest that do not belong together (a kill between the renames, a file copied over) are
+    told apart by :func:`~screener.report.manifest.check_outputs`."""
     path = output_path(out, iso_week, lang)
     manifest_path = path.with_suffix(".manifest.json")
     html_path = path.with_suffix(".html") if html is not None else None
-    outputs = [(path, pdf), (manifest_path, mf.dumps(manifest))]
+    outputs = [(path, pdf)]
     if html_path is not None:
         outputs.append((html_path, html.encode("utf-8")))
-    for target, data in outputs:
-        try:
-            write_atomic(target, data)
-        except OSError as exc:  # a folder named like the file, a file where a folder should be
-            raise InputError(f"--out {out}: cannot write {target}: {exc.strerror or exc}") from exc
+    manifest = mf.with_outputs(manifest, outputs)
+    outputs.insert(1, (manifest_path, mf.dumps(manifest)))
+    try:
+        write_all_atomic(outputs)
+    except OSError as exc:  # a folder named like the file, a file where a folder should be
+        target = exc.filename or path
+        raise InputError(f"--out {out}: cannot write {target}: {exc.strerror or exc}") from exc
     log.info("wrote %s (%d bytes, %d pages)", path, len(pdf), pages)
     return BriefingResult(path, html_path, manifest_path, iso_week, pages, manifest["snapshot_id"])

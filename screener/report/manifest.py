@@ -16,6 +16,7 @@ import json
 import platform
 import re
 import tempfile
+import zlib
 from collections.abc import Iterable
 from contextlib import contextmanager
 from importlib import metadata
@@ -113,6 +114,64 @@ def build_manifest(
     }
     body["versions"] = library_versions()
     return body
+
+
+def with_outputs(manifest: dict, outputs: Iterable[tuple[Path, bytes]]) -> dict:
+    """``manifest`` noting the SHA-256 of the files written beside it (by name), so
+    :func:`check_outputs` can tell a PDF that does not belong to it."""
+    hashes = dict(manifest.get("hashes", {}))
+    hashes["outputs"] = {Path(p).name: _sha256(data) for p, data in outputs}
+    return {**manifest, "hashes": hashes}
+
+
+#: where a PDF drawn by this tool keeps its snapshot id (see render.SNAPSHOT_KEY)
+_PDF_SNAPSHOT = re.compile(rb"/ScreenerSnapshot\s*\(([0-9a-f]{12})\)")
+
+
+def pdf_snapshot_id(data: bytes) -> str | None:
+    """The snapshot id a briefing PDF carries in its document information, if it shows one
+    (in plain text, or inside one of the compressed object streams WeasyPrint writes)."""
+    found = _PDF_SNAPSHOT.search(data)
+    if found:
+        return found.group(1).decode()
+    for objstm in re.finditer(rb"/ObjStm", data):
+        start = data.find(b"stream", objstm.end())
+        if start < 0:
+            break
+        start += len(b"stream")
+        start += 2 if data[start : start + 2] == b"\r\n" else 1
+        try:
+            text = zlib.decompressobj().decompress(data[start:], 1 << 24)
+        except zlib.error:
+            continue
+        found = _PDF_SNAPSHOT.search(text)
+        if found:
+            return found.group(1).decode()
+    return None
+
+
+def check_outputs(path: Path, manifest: dict) -> list[str]:
+    """What is wrong with the files beside the manifest at ``path``: one line per file that
+    is there but is not the one the manifest was written with (a missing file is no
+    problem: PDFs are moved and mailed)."""
+    problems = []
+    folder = Path(path).parent
+    for name, digest in manifest.get("hashes", {}).get("outputs", {}).items():
+        if Path(name).name != name:
+            continue
+        beside = folder / name
+        try:
+            data = beside.read_bytes()
+        except OSError:
+            continue
+        if _sha256(data) != digest:
+            carried = pdf_snapshot_id(data) if name.endswith(".pdf") else None
+            says = f" (it carries snapshot {carried})" if carried else ""
+            problems.append(
+                f"{beside} is not the file manifest {Path(path).name} (snapshot "
+                f"{manifest['snapshot_id']}) was written with{says}; render the briefing again"
+            )
+    return problems
 
 
 def dumps(manifest: dict) -> bytes:

@@ -233,9 +233,16 @@ class _GlyphWatcher(logging.Handler):
                 self.missing.setdefault(m.group(1), f"U+{m.group(2)}")
 
 
-def html_to_pdf(html: str, base_dir: Path, allowed_roots: Sequence[Path]) -> tuple[bytes, int]:
+#: the PDF's document-information key holding the briefing's snapshot id
+SNAPSHOT_KEY = "ScreenerSnapshot"
+
+
+def html_to_pdf(
+    html: str, base_dir: Path, allowed_roots: Sequence[Path], *, snapshot_id: str | None = None
+) -> tuple[bytes, int]:
     """Render HTML to PDF bytes and its page count. Missing glyphs and refused loads are
-    errors."""
+    errors. ``snapshot_id`` is written into the PDF's own metadata (``/ScreenerSnapshot``), so
+    a PDF says which manifest it was drawn from wherever it is copied."""
     import weasyprint
 
     fetcher = _safe_fetcher_class()(allowed_roots=allowed_roots)
@@ -250,7 +257,10 @@ def html_to_pdf(html: str, base_dir: Path, allowed_roots: Sequence[Path]) -> tup
     try:
         doc = weasyprint.HTML(string=html, base_url=str(base_dir) + os.sep, url_fetcher=fetcher)
         document = doc.render()
-        pdf = document.write_pdf()
+        custom = snapshot_id is not None
+        if custom:  # set after the render: a template's own <meta> cannot replace it
+            document.metadata.custom = {SNAPSHOT_KEY: snapshot_id}
+        pdf = document.write_pdf(custom_metadata=custom)
     finally:
         wlog.removeHandler(watcher)
         wlog.setLevel(level)
