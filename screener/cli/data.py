@@ -308,6 +308,8 @@ def import_command(
             volume_unit=volume_unit,
             date_format=date_format,
             replace=replace,
+            max_bytes=settings.config.data.import_max_bytes,
+            max_rows=settings.config.data.import_max_rows,
         )
     say(
         f"{'DEMO CACHE: ' if settings.demo else ''}imported {result.rows} bars for "

@@ -55,6 +55,9 @@ class DataConfig:
     calendar_refresh_days: int = 1
     #: kind of call (bars, fundamentals, calendar, fx, lists) -> seconds it may take in all
     deadline_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    #: the largest CSV file ``data import`` reads, in bytes, and the most rows it takes
+    import_max_bytes: int = 16 * 2**20
+    import_max_rows: int = 40_000
 
 
 class _Rest(BaseModel):
@@ -71,6 +74,9 @@ class _Rest(BaseModel):
     fx_history_days: Annotated[int, Field(ge=1, le=20 * 366)] = 400
     calendar_horizon_days: Annotated[int, Field(ge=1, le=366)] = 45
     calendar_refresh_days: Annotated[int, Field(ge=0, le=366)] = 1
+    # bounded above so that an import stays far below 200 MB of memory whatever the file holds
+    import_max_bytes: Annotated[int, Field(ge=1024, le=64 * 2**20)] = 16 * 2**20
+    import_max_rows: Annotated[int, Field(ge=10, le=100_000)] = 40_000
 
 
 def load_data_config(path: Path | str) -> DataConfig:
@@ -113,6 +119,8 @@ def load_data_config(path: Path | str) -> DataConfig:
         fx_history_days=rest.fx_history_days,
         calendar_horizon_days=rest.calendar_horizon_days,
         calendar_refresh_days=rest.calendar_refresh_days,
+        import_max_bytes=rest.import_max_bytes,
+        import_max_rows=rest.import_max_rows,
     )
 
 

@@ -47,11 +47,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import io
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -125,17 +124,37 @@ class CsvBars:
     lines: list[int]
     notes: list[str]
     duplicates: int = 0
+    #: SHA-256 of the bytes that were parsed (the fetch log names the file by it)
+    sha256: str = ""
 
 
-def _decode(path: Path) -> str:
+#: the most fields a row may have (the widest known export, baostock's, has 14)
+MAX_COLUMNS = 32
+#: the largest file read, in bytes (import_max_bytes in model/providers.yaml; 110 years of
+#: sessions in the widest known layout take about 6 MB)
+MAX_BYTES = 16 * 2**20
+#: the most rows read (import_max_rows; 1990-2100 holds about 28,700 sessions)
+MAX_ROWS = 40_000
+#: what the limits are called where a person sets them
+_LIMITS = "model/providers.yaml"
+
+
+def _decode(path: Path, max_bytes: int) -> tuple[str, str]:
+    """The file's text and the SHA-256 of its bytes; at most ``max_bytes`` are ever read."""
     hint = "export the bars to a CSV file and import that"
     with open_regular(path, InputError, "", hint) as fh:
         try:
-            data = fh.read()
+            data = fh.read(max_bytes + 1)
         except OSError as exc:
             raise InputError(f"{path}: cannot read the file ({exc.strerror})") from exc
+    if len(data) > max_bytes:
+        raise InputError(
+            f"{path}: larger than {max_bytes:,} bytes (import_max_bytes in {_LIMITS}); "
+            "import a shorter range, or raise the limit in your workspace's copy"
+        )
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), digest
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
@@ -145,13 +164,40 @@ def _decode(path: Path) -> str:
         ) from None
 
 
-def _rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the data rows with their line numbers (blank rows skipped)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows = []
+def _lines(text: str) -> Iterator[str]:
+    """``text``'s lines one at a time, each with its end (no copy of the whole text: a
+    ``StringIO`` holds four bytes per character)."""
+    end_char = "\n" if "\n" in text else "\r"  # a classic-Mac file ends its lines with CR
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_char, start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
+
+
+def _rows(path: Path, text: str, max_rows: int) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the data rows with their line numbers (blank rows skipped); more than
+    ``max_rows`` rows or :data:`MAX_COLUMNS` fields in a row are refused as they are met."""
+    reader = csv.reader(_lines(text))
+    rows: list[tuple[int, list[str]]] = []
     try:
         for row in reader:
+            if len(row) > MAX_COLUMNS:
+                raise InputError(
+                    f"{path} line {reader.line_num}: {len(row)} fields; a bar file has at "
+                    f"most {MAX_COLUMNS}"
+                )
             if any(cell.strip() for cell in row):
+                # a header of one row, or up to three (yfinance download(): Price/Ticker/Date)
+                tall = bool(rows and rows[0][1] and rows[0][1][0].lower() == "price")
+                if len(rows) - (3 if tall else 1) >= max_rows:
+                    raise InputError(
+                        f"{path} line {reader.line_num}: more than {max_rows:,} rows "
+                        f"(import_max_rows in {_LIMITS}); import a shorter range"
+                    )
                 rows.append((reader.line_num, [cell.strip() for cell in row]))
     except csv.Error as exc:
         raise InputError(f"{path} line {reader.line_num}: {exc}") from None
@@ -165,6 +211,11 @@ def _rows(path: Path, text: str) -> tuple[list[str], list[tuple[int, list[str]]]
         if body and body[0][1][0].lower() == "date" and not any(body[0][1][1:]):
             body = body[1:]
         header = ["Date", *header[1:]]
+    if len(body) > max_rows:
+        raise InputError(
+            f"{path} line {body[max_rows][0]}: more than {max_rows:,} rows "
+            f"(import_max_rows in {_LIMITS}); import a shorter range"
+        )
     return header, body
 
 
@@ -349,6 +400,8 @@ def read_bars_csv(
     columns: Mapping[str, str] | None = None,
     volume_unit: str | None = None,
     date_format: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> CsvBars:
     """Parse a bar CSV into the standard schema, or raise :class:`InputError` naming the line.
 
@@ -361,7 +414,9 @@ def read_bars_csv(
     ticker = security(ticker).ticker
     if volume_unit is not None and volume_unit not in _VOLUME_UNITS:
         raise InputError(f"volume unit {volume_unit!r}: choose shares or lots")
-    header, body = _rows(path, _decode(path))
+    text, digest = _decode(path, max_bytes)
+    header, body = _rows(path, text, max_rows)
+    del text
     found = _resolve(path, header, columns or {})
     flavour = _flavour(header, found)
     dated = []
@@ -411,7 +466,7 @@ def read_bars_csv(
     )
     frame = conform_bars(frame, provider="import", ticker=ticker)
     notes += _notes(path, ticker, flavour, days)
-    return CsvBars(frame, flavour, lines, notes, len(dropped))
+    return CsvBars(frame, flavour, lines, notes, len(dropped), digest)
 
 
 # -- adjusted prices -------------------------------------------------------------------------
@@ -650,6 +705,8 @@ def import_bars(
     volume_unit: str | None = None,
     date_format: str | None = None,
     replace: bool = False,
+    max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> ImportResult:
     """Read ``path`` completely, then store its bars for ``ticker`` in one transaction.
 
@@ -660,7 +717,13 @@ def import_bars(
     started = utc_now()
     path = Path(path)
     parsed = read_bars_csv(
-        path, ticker, columns=columns, volume_unit=volume_unit, date_format=date_format
+        path,
+        ticker,
+        columns=columns,
+        volume_unit=volume_unit,
+        date_format=date_format,
+        max_bytes=max_bytes,
+        max_rows=max_rows,
     )
     frame, ticker = parsed.frame, parsed.frame["ticker"].iloc[0]
     first, last = frame["date"].iloc[0].date(), frame["date"].iloc[-1].date()
@@ -669,7 +732,7 @@ def import_bars(
     else:
         frame = _reconcile(path, ticker, parsed, cache.stored_rows(ticker, first, last))
         coverage = _coverage_after(path, cache, ticker, first, last)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = parsed.sha256  # of the bytes parsed (the file is not read a second time)
     attempt = Attempt(
         provider="import",
         what="import",
