@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .errors import ScreenerError, WatchlistError
 from .fsutil import ensure_folder
@@ -38,6 +39,21 @@ def _estimates(settings: Settings, tickers: list[str]):
             + (f" (also: {', '.join(unknown[1:])})" if len(unknown) > 1 else "")
         )
     return frame
+
+
+def _sourced_row(settings: Settings, ticker: str) -> tuple[dict[str, Any], str] | None:
+    """The industry map's per-ticker mix of ``ticker`` as the watchlist writes it (each
+    sourced share in its long form, with source and period) and the row's ``mix_source``;
+    None when the map has no row for it or no sourced share in it."""
+    entry = settings.config.industry_map.for_ticker(ticker)
+    if entry is None or not entry.shares:
+        return None
+    if not any(share.sourced for share in entry.shares.values()):
+        return None
+    mix = {seg: entry.shares[seg].model_dump(exclude_none=True)
+           for seg in settings.config.model.segments  # the model's order, as estimates
+           if seg in entry.shares and entry.shares[seg].share > 0}  # fmt: skip
+    return mix, entry.mix_source
 
 
 def add_members(
@@ -98,8 +114,12 @@ def add_members(
             mix = {s: round(float(row[s]), 4) for s in model_segments if float(row[s]) > 0}
             source = source or "estimate"
             how = how or f"{row['mix_basis']} (model/industry_map.yaml), by `watchlist add`"
+            kind = "estimated"
+            sourced = _sourced_row(settings, ticker)
+            if sourced is not None:  # the map's own row for the name: keep its sources
+                mix, source, kind = sourced[0], mix_source or sourced[1], "sourced"
             given = edit.by_script(row["name"], row["name_en"]) | given
-            note(f"{ticker}: no --segment given: using the estimated mix {mix_text(mix)} "
+            note(f"{ticker}: no --segment given: using the {kind} mix {mix_text(mix)} "
                  f"({row['mix_basis']}); change it with `screener watchlist set {list_name} "
                  f"{ticker} --segment SEG=WEIGHT ...`")  # fmt: skip
         try:

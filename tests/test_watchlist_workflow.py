@@ -33,13 +33,21 @@ def test_add_several_with_the_estimated_mix_and_names_by_script(screener_home):
     result = invoke(*DEMO, "watchlist", "add", "compute", "MU", "sh688041", "NASDAQ:AMD")
     assert result.exit_code == 0, result.output
     got = members(screener_home)
-    assert got["MU"]["segments"] == {"memory": 0.47, "edge": 0.05}  # the map's row for MU
-    assert got["MU"]["mix_source"] == "estimate"
+    weights = {
+        k: v["share"] if isinstance(v, dict) else v for k, v in got["MU"]["segments"].items()
+    }
+    assert weights == {"memory": 0.47, "edge": 0.05}  # the map's row for MU
+    # the map's row is sourced: its sources and periods go into the list, not "estimate"
+    assert got["MU"]["mix_source"] == "disclosed_line_mapped"
     assert "names.micron (model/industry_map.yaml)" in got["MU"]["mix_note"]
+    saved = (screener_home / "workspace" / "watchlists" / "compute.yaml").read_text()
+    block = saved[saved.index("- ticker: MU") :]
+    assert "as_of: FY2026Q1" in block and "Micron 10-Q FQ1-2026" in block
+    assert got["688041.SH"]["mix_source"] == "estimate"  # an industry's mix: an estimate
     assert (got["MU"]["name_en"], got["MU"]["name_zh"]) == ("Micron Technology", "")
     assert (got["688041.SH"]["name_zh"], got["688041.SH"]["name_en"]) == ("海光信息", "")
     assert "AMD" in got
-    assert "MU: no --segment given: using the estimated mix edge 0.05, memory 0.47" in result.stderr
+    assert "MU: no --segment given: using the sourced mix edge 0.05, memory 0.47" in result.stderr
     assert "no thesis given" in result.stderr and got["MU"]["thesis"] == "no thesis yet"
 
 

@@ -77,6 +77,12 @@ def parse_segments(specs: Iterable[str]) -> dict[str, float]:
     return out
 
 
+def mix_weights(mix: Mapping[str, Any]) -> dict[str, float]:
+    """``{segment: share}`` of a mix written in either form (a bare share, or a mapping with
+    ``share``, ``source`` and ``as_of``)."""
+    return {k: float(v["share"]) if isinstance(v, Mapping) else float(v) for k, v in mix.items()}
+
+
 def check_mix(ticker: str, segments: Mapping[str, float], known: Iterable[str]) -> None:
     """Refuse, by name, an unknown segment, a weight outside [0, 1] or weights summing over 1."""
     known = set(known)
@@ -204,7 +210,7 @@ def add_member(
     ticker: str,
     *,
     thesis: str | None,
-    segments: Mapping[str, float] | None = None,
+    segments: Mapping[str, Any] | None = None,
     name_zh: str | None = None,
     name_en: str | None = None,
     mix_source: str | None = None,
@@ -229,7 +235,7 @@ def add_member(
     with edit_lock(settings):
         draft = open_draft(settings, list_name)
         _refuse_duplicate(draft, canonical)
-        check_mix(canonical, mix, draft.segments)
+        check_mix(canonical, mix_weights(mix), draft.segments)
         zh, en = _member_names(settings, canonical, name_zh, name_en)
         values: dict[str, Any] = {"ticker": canonical}
         values |= {k: v for k, v in (("name_zh", zh), ("name_en", en)) if v}
