@@ -205,3 +205,33 @@ def test_excess_bars_are_red_for_a_gain_in_chinese_and_green_in_english(lang):
     fills = re.findall(r'<rect [^>]*fill="(#[0-9a-f]{6})"', svg)
     assert fills == [up, down]
     assert "+2.0" in svg and "-3.0" in svg
+
+
+def test_the_takeaways_quote_the_house_calibration_a_workspace_chose(tmp_path):
+    """A workspace's model/screen.yaml that makes another calibration the house one moves the
+    takeaways with the screen and the model section (issue 13: briefing.yaml's first entry
+    used to be quoted whatever the house was)."""
+    import datetime as dt
+
+    from screener.paths import shipped
+    from screener.report.takeaways import model_numbers
+    from screener.settings import Settings
+
+    root = tmp_path / "ws"
+    (root / "model").mkdir(parents=True)
+    text = Path(shipped("model"), "screen.yaml").read_text()
+    assert "  calibration: current\n" in text
+    (root / "model" / "screen.yaml").write_text(
+        text.replace("  calibration: current\n", "  calibration: as_reported\n")
+    )
+    settings = Settings(
+        workspace=Workspace.open(root), as_of=dt.date(2026, 11, 20), home=tmp_path / "home"
+    )
+    assert settings.config.screen.calibration == "as_reported"
+    names = [m.name for m in model_numbers(settings, "en")]
+    assert names == ["as_reported", "current"]
+    shipped_settings = Settings(
+        workspace=Workspace(shipped("model").parent), as_of=dt.date(2026, 11, 20),
+        home=tmp_path / "home",
+    )  # fmt: skip
+    assert [m.name for m in model_numbers(shipped_settings, "en")] == ["current", "as_reported"]

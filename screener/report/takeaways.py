@@ -1,8 +1,9 @@
 """The briefing's key takeaways and risks, written from the numbers.
 
-The model's figures come from the calibrations ``model/briefing.yaml`` lists (the first is the
-one quoted, the second the one it is compared with) and every scenario of the model, by their
-labels: no calibration or scenario is named here.
+The model's figures come from the house calibration (``model/screen.yaml``'s, the one the
+screen and the model section use: quoted) and the other calibrations ``model/briefing.yaml``
+lists (compared with it), and every scenario of the model, by their labels: no calibration or
+scenario is named here.
 """
 
 from __future__ import annotations
@@ -39,7 +40,10 @@ def model_numbers(settings: Settings, lang: str) -> list[CalibrationNumbers]:
     scenario's crossover read against the briefing's as-of day."""
     config: ModelConfig = settings.config.model
     out = []
-    for name in settings.config.briefing.calibrations:
+    # quoted first: the house calibration, as the model section and the screen use it
+    house = settings.config.screen.calibration or config.default_calibration
+    shown = [house, *(c for c in settings.config.briefing.calibrations if c != house)]
+    for name in shown:
         run = settings.config.model_run(name, settings.as_of)
         first = next(iter(run.scenarios.values()))
         crossings = {s: r.crossover for s, r in run.scenarios.items()}
