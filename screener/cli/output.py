@@ -362,8 +362,8 @@ def to_file(target: Path):
 @contextmanager
 def working(what: str):
     """A spinner with the elapsed time on stderr while something slow runs (a terminal only;
-    nothing in pipes, cron or tests)."""
-    if not sys.stderr.isatty():
+    nothing in pipes, cron or tests; nothing when ``what`` is empty)."""
+    if not what or not sys.stderr.isatty():
         yield
         return
     from rich.console import Console

@@ -287,10 +287,13 @@ def add(settings: Settings, name: str, tickers: tuple[str, ...], segments, **fie
     from ..curate import add_members
 
     tags = fields.pop("tags")
-    done, failed = add_members(
-        settings, name, tickers, segments=edit.parse_segments(segments) if segments else None,
-        tags=tags, note=_note, keep_going=len(tickers) > 1, **fields,
-    )  # fmt: skip
+    mix = edit.parse_segments(segments) if segments else None
+    # without --segment each name's industry is looked up (a demo fill, or the cache): seconds
+    with output.working(f"adding {len(tickers)} to {name}" if mix is None else ""):
+        done, failed = add_members(
+            settings, name, tickers, segments=mix, tags=tags, note=_note,
+            keep_going=len(tickers) > 1, **fields,
+        )  # fmt: skip
     for result in done:
         _report(result)
     for _, reason in failed:

@@ -10,7 +10,7 @@ import click
 
 from ..settings import Settings
 from .options import Choice, complete_watchlists
-from .output import say
+from .output import say, working
 
 
 def change_text(record: dict) -> str:
@@ -74,8 +74,9 @@ def import_(settings: Settings, name: str, file: Path, create: bool, thesis: str
     """
     from ..curate import import_watchlist
 
-    done, skipped = import_watchlist(settings, name, file, create=create, thesis=thesis,
-                                     note=_note)  # fmt: skip
+    with working(f"importing {file} into {name}"):  # each name's industry is looked up
+        done, skipped = import_watchlist(settings, name, file, create=create, thesis=thesis,
+                                         note=_note)  # fmt: skip
     for result in done:
         _report(result)
     for ticker, reason in skipped:
