@@ -254,7 +254,8 @@ def _crossover_rows(
                     "closed_form": closed_text,
                 }
             )
-        label, note = w.scenario(name), s.label_zh if w.lang != "zh" else ""
+        # one language per edition: no Chinese name beside the English one (issue 14)
+        label, note = w.scenario(name), ""
         rows.append({"scenario": label, "scenario_zh": s.label_zh, "scenario_note": note,
                      "cells": cells})  # fmt: skip
     return rows
@@ -311,7 +312,7 @@ def _segment_rows(w: Words, run: ModelRun, bands: dict[str, Any]) -> list[dict[s
                 else ""
             )
             cells.append({"growth": growth, "band": band_text})
-        note = seg.zh if w.lang != "zh" else ""
+        note = ""  # one language per edition
         rows.append({"id": sid, "name": w.segment(sid), "name_zh": seg.zh, "name_note": note,
                      "unit": w.unit(run.scenarios[next(iter(run.scenarios))].segments.units[sid]),
                      "cells": cells})  # fmt: skip
