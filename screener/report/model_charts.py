@@ -217,4 +217,10 @@ def _short(value: Any) -> str:
 
 
 def _row_label(row: pd.Series, t: Mapping[str, Any]) -> str:
-    return str(row["label"])
+    """A bar's name: each member input's name in the glossary's language where it has one."""
+    names = t.get("inputs") or {}
+    members = list(row.get("members") or [])
+    parts = str(row["label"]).split(" + ")
+    if len(parts) != len(members):
+        return str(row["label"])
+    return " + ".join(names.get(k, part) for k, part in zip(members, parts, strict=True))

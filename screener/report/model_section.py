@@ -193,8 +193,9 @@ def _shown_value(w: Words, value: float | str, unit: str) -> str:
 
 
 def _assumption_rows(w: Words, scenario: str, calibration: str) -> list[dict[str, str]]:
-    """The inputs the calibration reads (not those only another method reads), names and
-    sources as written in the model files (English only, in either language)."""
+    """The inputs the calibration reads (not those only another method reads): names in the
+    edition's language (the glossary's, else the model's), sources as the model files cite
+    them."""
     rows = []
     resolved = w.config.resolve(scenario, calibration)
     used = inputs_in_use({k: i.value for k, i in resolved.items()})
@@ -208,7 +209,8 @@ def _assumption_rows(w: Words, scenario: str, calibration: str) -> list[dict[str
             range_text = w.f("range").format(low=low, high=high)
         rows.append(
             {
-                "name": inp.label, "key": key, "value": _shown_value(w, inp.value, inp.unit),
+                "name": w.input_label(key, inp.label), "key": key,
+                "value": _shown_value(w, inp.value, inp.unit),
                 "unit": _shown_unit(w, inp.unit), "source": inp.source, "layer": inp.layer,
                 "layer_note": w.layer(inp.layer), "range": range_text,
             }
@@ -227,7 +229,12 @@ def _scenario_rows(w: Words, calibration: str) -> list[dict[str, Any]]:
             continue
         cells = [fmt_value(r[key].value, r[key].unit) for r in resolved.values()]
         rows.append(
-            {"name": inp.label, "key": key, "unit": _shown_unit(w, inp.unit), "cells": cells}
+            {
+                "name": w.input_label(key, inp.label),
+                "key": key,
+                "unit": _shown_unit(w, inp.unit),
+                "cells": cells,
+            }
         )
     return rows
 

@@ -36,6 +36,10 @@ class Words:
         own = self.config.calibrations[name].description
         return self.t["calibration_descriptions"].get(name, own)
 
+    def input_label(self, key: str, label: str) -> str:
+        """An input's name: translated in the glossary (by id), else as in the model."""
+        return self.t["inputs"].get(key, label)
+
     def unit(self, unit: str) -> str:
         return self.t["units"].get(unit, unit)
 
