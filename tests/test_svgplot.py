@@ -84,3 +84,19 @@ def test_bars_run_from_their_start_and_beyond_the_horizon_is_hatched():
     assert len(rects) == 2 and rects[1].get("fill") == "url(#hatch)"
     assert root.find(f"{NS}defs") is not None
     assert {"first", "low", "far", "years", "t"} <= set(texts(svg))
+
+
+def test_a_note_left_of_a_bar_never_runs_into_the_row_labels():
+    """A tornado bar that ends near the axis's low end writes its value to the left of its end;
+    the plot moves right so that value keeps clear of the right-aligned row label (the briefing's
+    hashrate + fleet efficiency + PUE bar wrote 'low' over its own label)."""
+    label = "Bitcoin network hashrate + Mining fleet efficiency + Mining PUE"
+    rows = [(label, [Bar(1.9, 0.05, "#1f77b4", note="all low"), Bar(1.9, 3.0, "#ff7f0e")])]
+    svg = bar_chart(rows, width_in=7.2, x_range=(0.0, 20.0))
+    root = ET.fromstring(svg)
+    nodes = {"".join(n.itertext()): n for n in root.iter(f"{NS}text")}
+    label_end = float(nodes[label].get("x"))  # anchored at its end
+    note = nodes["all low"]
+    assert note.get("text-anchor") == "end"
+    note_start = float(note.get("x")) - text_width("all low", 6)
+    assert note_start >= label_end + 2, (note_start, label_end)

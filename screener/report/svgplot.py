@@ -319,9 +319,23 @@ def bar_chart(
     top = 18 if title else 6
     bottom = 22 + (12 if x_label else 0)
     height = top + row_h * max(len(rows), 1) + bottom
-    left = 8 + label_width
-    c = Canvas(width, height)
+    label_end = 8 + label_width  # row labels end here (right-aligned)
+    left = label_end
     sx = Scale(x_range[0], x_range[1], left, width - 10)
+    # a note written left of a bar's end must not run into the row labels: move the plot right
+    # by what the widest such note lacks (twice, as moving it narrows the scale)
+    for _ in range(2):
+        lack = max(
+            (label_end + 4 + text_width(b.note, 6) - (sx(b.end) - 3)
+             for i, (_, bars) in enumerate(rows) if i not in headings
+             for b in bars if b.note and b.end < b.start),
+            default=0.0,
+        )  # fmt: skip
+        if lack <= 0:
+            break
+        left += lack + 1
+        sx = Scale(x_range[0], x_range[1], left, width - 10)
+    c = Canvas(width, height)
     axis_y = height - bottom
     for t in nice_ticks(*x_range):
         c.line(sx(t), top, sx(t), axis_y, GRID, 0.5)
@@ -333,7 +347,7 @@ def bar_chart(
         if i in headings:
             c.text(4, mid + 2.5, label, 7.5, bold=True)
             continue
-        c.text(left - 4, mid + 2.5, label, 7, "end")
+        c.text(label_end - 4, mid + 2.5, label, 7, "end")
         for b in bars:
             x1, x2 = sorted((sx(b.start), sx(b.end)))
             c.rect(x1, mid - row_h * 0.3, max(x2 - x1, 0.3), row_h * 0.6, b.colour, b.hatched)
