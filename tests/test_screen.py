@@ -620,9 +620,11 @@ def test_exposure_section_renders_finished_rows(demo, demo_cache, lang):
     env = template_env([shipped("templates")])
     assert env.undefined is jinja2.StrictUndefined
     html = env.get_template("partials/exposure.html.j2").render(exposure=ctx)
-    assert '<section class="exposure">' in html and "<h2>3 · " in html
-    assert ctx["text"]["heading"] in html and ctx["text"]["warnings_heading"] in html
-    assert ("英伟达" if lang == "zh" else "NVIDIA") in html
+    # a part of the scorecard's section (issue 14: the scorecard replaces the exposure grid)
+    assert '<div class="exposure" id="exposure">' in html and "<h2>" not in html
+    assert ctx["intro"].split("：")[0].split(":")[0] in html.replace("&#39;", "'")
+    assert ctx["text"]["warnings_heading"] in html
+    assert ctx["candidates"][0]["ticker"] in html
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("partials/exposure.html.j2").render(exposure={"text": ctx["text"]})
 

@@ -176,6 +176,11 @@ def _growth_sentence(w: Words, run: ModelRun, band: dict[str, Any], scenario: st
     )
 
 
+def _repeats(point: Any, w: Words) -> bool:
+    label = point.label_zh if w.lang == "zh" else point.label_en
+    return label.strip().lower().endswith(w.unit(point.unit).strip().lower())
+
+
 def backtest_table(w: Words, tested: Backtest) -> dict[str, Any]:
     """One small table: each anchor point against every backtested calibration's scenarios."""
     cals = list(tested.calibrations.values())
@@ -192,7 +197,8 @@ def backtest_table(w: Words, tested: Backtest) -> dict[str, Any]:
                 key,
                 {
                     "label": point.label_zh if w.lang == "zh" else point.label_en,
-                    "unit": w.unit(point.unit),
+                    # no unit that only repeats the label's last word ("weekly users users")
+                    "unit": "" if _repeats(point, w) else w.unit(point.unit),
                     "period": point.period,
                     "realised": fmt_number(point.realised),
                     "cells": {},
@@ -201,8 +207,10 @@ def backtest_table(w: Words, tested: Backtest) -> dict[str, Any]:
             for s in c.scenarios:
                 row["cells"][(c.calibration, s)] = fmt_number(point.model[s])
     table = []
-    for row in rows.values():
+    last = {series: key for key in rows for series in [key[0]]}  # each series' latest point
+    for key, row in rows.items():
         row["cells"] = [row["cells"].get((c.calibration, s), "") for c in cals for s in c.scenarios]
+        row["latest"] = last[key[0]] == key  # the body shows these; the appendix every point
         table.append(row)
     followed = [
         {
