@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import shutil
 import string
 from pathlib import Path
@@ -625,6 +626,9 @@ def test_exposure_section_renders_finished_rows(demo, demo_cache, lang):
     assert ctx["intro"].split("：")[0].split(":")[0] in html.replace("&#39;", "'")
     assert ctx["text"]["warnings_heading"] in html
     assert ctx["candidates"][0]["ticker"] in html
+    # names in the edition's language: a US candidate in Chinese from the name table
+    us = [c for c in ctx["candidates"] if "." not in c["ticker"]]
+    assert us and all(bool(re.search("[\u4e00-\u9fff]", c["name"])) == (lang == "zh") for c in us)
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("partials/exposure.html.j2").render(exposure={"text": ctx["text"]})
 

@@ -35,6 +35,7 @@ from ..screening import ScreenResult, run_screen
 from ..settings import Settings
 from ..tickers import security
 from ..watchlists import Watchlist
+from .performance import display_name
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ def _member_row(m, row: Row, scenarios, scenario, others, t, lang, bands: bool) 
     }
 
 
-def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str, t) -> list[dict]:
+def _candidates(
+    result: ScreenResult, model: ModelConfig, count: int, lang: str, t, names: Any = None
+) -> list[dict]:
     frame = result.frame
     col = exposure_column(result.scenario)
     # a candidate for an AI-compute briefing must have some exposure: a liquid, cheap name
@@ -123,7 +126,7 @@ def _candidates(result: ScreenResult, model: ModelConfig, count: int, lang: str,
         rows.append(
             {
                 "ticker": rec["ticker"],
-                "name": rec["name"],
+                "name": _name(rec, lang, names),
                 "market": rec["market"],
                 "growth": _growth(rec[ai_growth_column(result.scenario)], t["na"]),
                 "mix": _mix_text(mix, model, lang, t),
@@ -192,7 +195,9 @@ def exposure_section_context(
         "house": house,
         "lists": tables,
         "columns": 7 + len(scenarios) + len(others),
-        "candidates": _candidates(result, model, config.briefing_candidates, lang, t),
+        "candidates": _candidates(
+            result, model, config.briefing_candidates, lang, t, settings.config.names_zh
+        ),
         "candidates_caption": t["candidates_caption"].format(scenario=chosen, calibration=house),
         "warnings": _warnings(result, model, lists, lang, t),
         "notes": _notes(result, config, fallback, t),
@@ -233,16 +238,38 @@ def _warnings(result: ScreenResult, model: ModelConfig, lists, lang: str, t) -> 
     ]
     if len(flagged):
         names = t["list_sep"].join(
-            f"{members[str(tk)].name} ({_flag_text(str(flag), segment)})"
+            f"{_member_name(members[str(tk)], lang)} ({_flag_text(str(flag), segment)})"
             for tk, flag in zip(flagged["ticker"], flagged["mix_flag"], strict=True)
         )
         share = f"{result.config.max_estimated_share:g}"
         out.append(t["warn_estimate"].format(names=names, share=share))
     unknown = [tk for tk in result.unknown_mixes.index if tk in members]
     if unknown:
-        names = t["list_sep"].join(f"{members[tk].name} ({tk})" for tk in unknown)
+        names = t["list_sep"].join(f"{_member_name(members[tk], lang)} ({tk})" for tk in unknown)
         out.append(t["warn_unknown"].format(names=names))
     return out
+
+
+def _name(rec: Mapping[Hashable, Any], lang: str, names: Any) -> str:
+    """A screened name in the edition's language: English where the data has it; in Chinese
+    an A-share's own name and a US company's from the shipped name table."""
+    if names is None:
+        return _english(rec) if lang == "en" else rec["name"]
+    cn = security(rec["ticker"]).market == "CN"
+    shown = display_name(rec["ticker"], rec["name"] if cn else "", _english(rec), lang, names)
+    return shown["name"]
+
+
+def _english(rec: Mapping[Hashable, Any]) -> str:
+    """A screened name's English name where the data has one, else its own."""
+    en = rec.get("name_en")
+    return en if isinstance(en, str) and en.strip() else rec["name"]
+
+
+def _member_name(member: Any, lang: str) -> str:
+    """A watchlist member's name in the edition's language (its Chinese one when it has no
+    English one)."""
+    return member.name if lang == "zh" else (member.name_en or member.name)
 
 
 def _flag_text(flag: str, segment: dict[str, str]) -> str:
