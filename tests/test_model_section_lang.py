@@ -335,3 +335,17 @@ def test_every_input_has_a_chinese_name_in_the_appendix_and_the_tornado(zh):
     svg = (base64.b64decode(payload).decode() if ";base64" in uri.split(",", 1)[0]
            else urllib.parse.unquote(payload))  # fmt: skip
     assert "全网算力" in svg and "Bitcoin network hashrate" not in svg
+
+
+def test_every_source_in_the_chinese_appendix_is_translated(zh, en):
+    """Issue 14: the zh appendix's sources read in Chinese, each translated once in the
+    glossary under its text's key; an edited source falls back to its own words (and fails
+    here until someone translates it)."""
+    from screener.report.model_words import source_key
+
+    han = re.compile("[\u4e00-\u9fff]")
+    untranslated = [r["key"] for r in zh["assumptions"] if not han.search(r["source"])]
+    assert not untranslated, untranslated
+    assert [r["source"] for r in en["assumptions"]] != [r["source"] for r in zh["assumptions"]]
+    assert not any(han.search(r["source"]) for r in en["assumptions"])
+    assert source_key("a  b\n c") == source_key("a b c") != source_key("a b d")

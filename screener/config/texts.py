@@ -30,7 +30,7 @@ LANGUAGES: tuple[str, ...] = ("en", "zh")
 #: the sections of the model section's texts that must match English key for key
 MODEL_SECTIONS = ("text", "notes", "formats", "methods", "chart")
 #: the sections that may translate only some keys (the rest fall back to the model's wording)
-MODEL_GLOSSARY = ("calibration_descriptions", "units", "inputs")
+MODEL_GLOSSARY = ("calibration_descriptions", "units", "inputs", "sources")
 
 
 def check_lang(lang: str) -> str:

@@ -211,8 +211,8 @@ def _assumption_rows(w: Words, scenario: str, calibration: str) -> list[dict[str
             {
                 "name": w.input_label(key, inp.label), "key": key,
                 "value": _shown_value(w, inp.value, inp.unit),
-                "unit": _shown_unit(w, inp.unit), "source": inp.source, "layer": inp.layer,
-                "layer_note": w.layer(inp.layer), "range": range_text,
+                "unit": _shown_unit(w, inp.unit), "source": w.source(inp.source),
+                "layer": inp.layer, "layer_note": w.layer(inp.layer), "range": range_text,
             }
         )  # fmt: skip
     return rows

@@ -5,6 +5,7 @@ of what the model says as of a day, and the backtest table (for
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,12 @@ from ..config.model import ModelConfig
 from ..demand import ModelRun
 from ..model_backtest import Backtest, CalibrationBacktest
 from .formats import fmt_growth, fmt_number, fmt_years
+
+
+def source_key(text: str) -> str:
+    """A source's key in the glossary: the first 10 hex digits of the SHA-1 of its text with
+    runs of white space made one (so an edited source falls back to its own words)."""
+    return hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:10]
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,10 @@ class Words:
     def input_label(self, key: str, label: str) -> str:
         """An input's name: translated in the glossary (by id), else as in the model."""
         return self.t["inputs"].get(key, label)
+
+    def source(self, text: str) -> str:
+        """A source as the model cites it, translated where the glossary holds its key."""
+        return self.t["sources"].get(source_key(text), text)
 
     def unit(self, unit: str) -> str:
         return self.t["units"].get(unit, unit)
