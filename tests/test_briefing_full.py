@@ -244,7 +244,7 @@ def test_missing_data_is_listed_in_the_gaps_box(tmp_path, demo_cache_home):
     with sqlite3.connect(settings.cache_path) as src, sqlite3.connect(live.cache_path) as dst:
         src.backup(dst)  # a file copy would miss what is still in the WAL
     text = flat(html_text(briefing_html(live).html))
-    gaps = text[text.rindex("6 · Data gaps") : text.rindex("7 · Risks")]
+    gaps = text[text.rindex("5 · Data gaps") : text.rindex("6 · Risks")]
     assert "300502.SZ" in gaps and "screener data update --tickers 300502.SZ" in gaps
 
 
@@ -280,6 +280,6 @@ def test_a_hand_edit_after_a_cli_edit_shows_in_the_changes(tmp_path, html_instea
     assert result.exit_code == 0, result.output
     [html] = html_instead_of_pdf
     text = flat(html_text(html))
-    changes = text[text.rindex("5 · Watchlist changes this week") : text.rindex("6 · Data gaps")]
+    changes = text[text.rindex("4 · Watchlist changes this week") : text.rindex("5 · Data gaps")]
     assert "Unisplendour 000938.SZ removed" in changes
     assert "edited by hand the file was edited by hand after its last recorded edit" in changes
