@@ -47,7 +47,7 @@ def briefed_home(tmp_path_factory, seeded_home: Path) -> Path:
     root = tmp_path_factory.mktemp("briefed")
     home = root / "home"
     shutil.copytree(seeded_home, home)
-    ws = make_workspace(root / "ws")
+    ws = make_workspace(root / "ws", model=False)  # its config cache holds the shipped model
     args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SCREENER_HOME", str(home))
@@ -68,3 +68,10 @@ def demo_home(screener_home: Path, briefed_home: Path) -> Path:
 def ws(tmp_path: Path) -> Path:
     """A workspace with the shipped model/ and the ``core`` watchlist."""
     return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def lists_ws(tmp_path: Path) -> Path:
+    """A workspace with the ``core`` watchlist and no model/ of its own (the shipped model, read
+    where it ships): for spoiling templates and texts, which never read model/."""
+    return make_workspace(tmp_path / "ws", model=False)

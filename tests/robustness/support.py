@@ -27,10 +27,16 @@ FIXTURES = HERE.parent / "fixtures"
 LEDGER: Counter[str] = Counter()
 
 
-def make_workspace(root: Path) -> Path:
-    """A workspace at ``root``: the shipped model/ and one watchlist, ``core`` (data/core.yaml)."""
+def make_workspace(root: Path, model: bool = True) -> Path:
+    """A workspace at ``root``: the shipped model/ and one watchlist, ``core`` (data/core.yaml).
+
+    ``model=False``: no model/ of its own, so the model is the shipped one read where it ships
+    (file by file, as a workspace without its own copy reads it). The same model, but parsed once
+    per worker (and kept in $SCREENER_HOME's config cache) rather than once per workspace: for
+    tests that spoil something else (templates, texts, lists)."""
     root.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(shipped("model"), root / "model")
+    if model:
+        shutil.copytree(shipped("model"), root / "model")
     (root / "watchlists").mkdir()
     shutil.copy(DATA / "core.yaml", root / "watchlists" / "core.yaml")
     return root

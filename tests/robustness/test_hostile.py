@@ -250,8 +250,9 @@ CORPUS = TEMPLATES + TEXTS
 
 @pytest.mark.parametrize("case", CORPUS, ids=[c.id for c in CORPUS])
 def test_a_hostile_template_or_text_runs_nothing_and_changes_nothing(
-    case: Case, ws: Path, demo_home: Path
+    case: Case, lists_ws: Path, demo_home: Path
 ):
+    ws = lists_ws
     subs = {"ws": str(ws)} | ((case.setup(ws) or {}) if case.setup else {})
     args = [_fill(a, subs) for a in case.args]
     before = snapshot(ws.parent, demo_home)
@@ -692,7 +693,8 @@ CORPUS_BY_ID = {c.id: c for c in CORPUS} | {
 
 
 @pytest.mark.parametrize("case_id", FRESH, ids=list(FRESH))
-def test_a_fresh_process_refuses_a_hostile_workspace_in_one_line(case_id, ws, demo_home):
+def test_a_fresh_process_refuses_a_hostile_workspace_in_one_line(case_id, lists_ws, demo_home):
+    ws = lists_ws
     case = CORPUS_BY_ID[case_id]
     subs = {"ws": str(ws)} | (case.setup(ws) or {})
     before = snapshot(ws.parent)
