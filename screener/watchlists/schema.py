@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .. import names
 from ..config import mix as mixes
-from ..config.loader import describe, field_names, line_of, parse_bytes, read_bytes
+from ..config.loader import describe, field_names, line_of, parse_fast, read_bytes
 from ..config.mix import Share
 from ..errors import TickerError, WatchlistError
 from ..tickers import normalize_ticker
@@ -176,9 +176,9 @@ def load_watchlist(path: Path, segments: set[str] | None = None) -> Watchlist:
     ``segments`` is the set of known segment ids (from ``model/segments.yaml``); a member
     using another id is refused. Raises :class:`WatchlistError` naming file and line.
     """
-    path = Path(path)
+    path = Path(path)  # read by libyaml where it agrees with ruamel (a 10,000-member list)
     return validate_document(
-        path, parse_bytes(path, read_bytes(path, WatchlistError), WatchlistError), segments
+        path, parse_fast(path, read_bytes(path, WatchlistError), WatchlistError), segments
     )
 
 
@@ -186,11 +186,12 @@ def load_watchlist_bytes(path: Path, raw: bytes, segments: set[str] | None = Non
     """Validate ``raw`` as if it were the contents of ``path``: the check an edit passes
     before it is written. Errors name ``path`` and the line within ``raw``."""
     path = Path(path)
-    return validate_document(path, parse_bytes(path, raw, WatchlistError), segments)
+    return validate_document(path, parse_fast(path, raw, WatchlistError), segments)
 
 
 def validate_document(path: Path, data: Any, segments: set[str] | None = None) -> Watchlist:
-    """Validate a parsed round-trip document that is (or will be) the file ``path``."""
+    """Validate a parsed document (see :func:`screener.config.loader.parse_fast`) that is (or will
+    be) the file ``path``."""
     if not isinstance(data, dict):
         raise WatchlistError(f"{path}:1: expected a mapping with name, title, side, members")
     try:
