@@ -153,6 +153,8 @@ def _member_names(
 
 
 def _refuse_duplicate(draft: Draft, ticker: str) -> None:
+    if draft.watchlist is not None and ticker not in draft.watchlist.tickers:
+        return  # the validated list holds its tickers canonical: no second parse of the file
     data = load_text(draft.text)
     index = index_of(data, ticker)
     if index is not None:
@@ -164,7 +166,11 @@ def _refuse_duplicate(draft: Draft, ticker: str) -> None:
 
 
 def _require_index(draft: Draft, ticker: str) -> int:
-    index = index_of(load_text(draft.text), ticker)
+    if draft.watchlist is not None:  # validated: its members are the file's, in order
+        tickers = draft.watchlist.tickers
+        index = tickers.index(ticker) if ticker in tickers else None
+    else:
+        index = index_of(load_text(draft.text), ticker)
     if index is None:
         raise WatchlistError(
             f"{ticker} is not on watchlist {draft.name} ({draft.path}); "
