@@ -177,8 +177,26 @@ def _shared(root: Any) -> bool:
     return False
 
 
+#: the last few texts read and their documents: one command reads the same file at several
+#: steps (the list, the draft of an edit, the edit checked and then saved)
+_RECENT: dict[str, Any] = {}
+_RECENT_MAX = 3
+
+
 def compose(text: str) -> Any:
-    """``text`` read the fast way, or :class:`Unsure`."""
+    """``text`` read the fast way, or :class:`Unsure`. A text read moments ago is not read
+    again: its document is shared, so callers must not change it (none does: they validate
+    it or copy it with :func:`.loader.plain`)."""
+    if text in _RECENT:
+        return _RECENT[text]
+    document = _compose(text)
+    if len(_RECENT) >= _RECENT_MAX:
+        del _RECENT[next(iter(_RECENT))]
+    _RECENT[text] = document
+    return document
+
+
+def _compose(text: str) -> Any:
     if CParser is None or any(b in text for b in _BREAKS_1_1) or re.search(r"(?m)^%", text):
         raise Unsure
     loader = _Composer(text)
