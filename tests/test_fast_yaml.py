@@ -100,6 +100,7 @@ def test_yaml_1_1_scalars_read_as_yaml_1_2():
         "a: !!binary aGk=\n",  # a tag
         "a: 2023-02-30\n",  # a day that does not exist: ruamel's error
         "a: [\n",  # a syntax error
+        "a: " + "9" * 5000 + "\n",  # an integer Python will not convert
         "a:" + " [" * 120 + " ]" * 120 + "\n",  # deeper than the limit
     ],
 )

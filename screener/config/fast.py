@@ -117,6 +117,8 @@ def _scalar(node: Any) -> Any:
         return None
     if kind == "bool":
         return _BOOL[value]
+    if len(value) > 30:
+        raise Unsure  # a number of thousands of digits: ruamel's error, at its line
     if kind == "int" and _INT.match(value):
         return int(value)
     if kind == "float" and _FLOAT.match(value):
