@@ -52,6 +52,12 @@ CASES = {
 }
 
 
+def _import(ws):
+    """``data import`` of the workspace's in.csv into NVDA, replacing what is cached."""
+    args = ["--workspace", str(ws), "--as-of", "2026-11-20", "data", "import"]
+    return invoke([*args, str(ws / "in.csv"), "--ticker", "NVDA", "--replace"])
+
+
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_an_import_over_a_limit_is_one_line_and_stores_nothing(ws, home, case):
     limit, text, fragments = CASES[case]
@@ -59,20 +65,7 @@ def test_an_import_over_a_limit_is_one_line_and_stores_nothing(ws, home, case):
         _limit(ws, *limit)
     (ws / "in.csv").write_text(text, "utf-8")
     before = snapshot(ws, home)
-    result = invoke(
-        [
-            "--workspace",
-            str(ws),
-            "--as-of",
-            "2026-11-20",
-            "data",
-            "import",
-            str(ws / "in.csv"),
-            "--ticker",
-            "NVDA",
-            "--replace",
-        ]
-    )
+    result = _import(ws)
     LEDGER["bad inputs"] += 1
     assert traceback_in(result) is None
     assert result.exit_code == 1, result.output
@@ -85,20 +78,7 @@ def test_an_import_over_a_limit_is_one_line_and_stores_nothing(ws, home, case):
 
 def test_the_same_file_under_the_limits_imports(ws, home):
     (ws / "in.csv").write_text(_bars(60), "utf-8")
-    result = invoke(
-        [
-            "--workspace",
-            str(ws),
-            "--as-of",
-            "2026-11-20",
-            "data",
-            "import",
-            str(ws / "in.csv"),
-            "--ticker",
-            "NVDA",
-            "--replace",
-        ]
-    )
+    result = _import(ws)
     assert result.exit_code == 0, result.output + result.stderr
     assert "imported 60 bars" in result.stdout
 
