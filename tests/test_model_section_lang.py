@@ -130,7 +130,7 @@ def test_english_partial_shows_the_same_text(en):
         "What the model says as of 2026-11-28",
         en["summary"][0],
         "When AI electricity passes Bitcoin's: month of crossing, read against 2026-11-28",
-        "Neutral 2027-01 in 0.1 y closed form 3.9 y",
+        "Neutral 2027-01 in 0.1 y · closed form 3.9 y",
         "Backtest: the 2023 paths against realised, dated figures known by 2026-11-28",
         "Reality followed:",
         "AI accelerators +",
@@ -242,21 +242,41 @@ def test_charts_speak_the_language():
     run = run_model(config, "current", as_of=AS_OF)
     sens = sensitivity(config, "neutral", "current")
     inputs = set(sens.table["label"])
-    labels = {"neutral": "中性", "optimistic": "乐观", "pessimistic": "悲观", "current": "当前"}
+    zh_labels = {"neutral": "中性", "optimistic": "乐观", "pessimistic": "悲观", "current": "当前"}
+    en_labels = {"neutral": "Neutral", "optimistic": "Optimistic", "pessimistic": "Pessimistic",
+                 "current": "Current"}  # fmt: skip
     date = run.scenarios["neutral"].crossover.date
     for lang in ("en", "zh"):
+        labels = en_labels if lang == "en" else zh_labels
         texts = model_texts(lang)
         paths = svg_texts(model_charts.crossover_chart_svg(run, texts, labels, lang=lang))
         tornado = svg_texts(model_charts.tornado_chart_svg(sens, texts, lang=lang, labels=labels))
         if lang == "en":
-            assert "year (calibration current, base 2025-01)" in paths
+            assert "year (Current calibration, base 2025-01)" in paths  # labels, not ids
             assert "as of 2026-11-28" in paths and date in paths
-            assert "Sensitivity: neutral, current" in tornado and "all high" in tornado
+            assert "Sensitivity: Neutral scenario, Current calibration" in tornado
+            assert "all high" in tornado
             continue
         assert "AI，中性" in paths and "截至 2026-11-28" in paths and "当前口径" in paths
         assert "敏感性分析：中性情景，当前口径" in tornado and "全部取上限" in tornado
         shown = "\n".join(line for line in tornado.splitlines() if line not in inputs)
         assert english_left(paths + "\n" + shown) == []
+
+
+def test_the_paths_chart_shades_the_crossover_band():
+    """The section scenario's crossover P10-P90 is a shaded span named in the legend (to the
+    plot's end when P90 is after the horizon); none when even P10 never crosses."""
+    config = load_model(shipped("model"))
+    run = run_model(config, "current", as_of=AS_OF)
+    texts = model_texts("en")
+    labels = {"neutral": "Neutral"}
+    fill = f'fill="{model_charts.BAND_COLOUR}"'
+    for q in ({"p10": "2026-03", "p90": "2028-10"}, {"p10": "2026-03", "p90": None}):
+        svg = model_charts.crossover_chart_svg(run, texts, labels, band=("neutral", q))
+        assert "Neutral: crossover P10–P90" in svg_texts(svg)
+        assert svg.count(fill) == 2  # the span and its legend key
+    svg = model_charts.crossover_chart_svg(run, texts, labels, band=("neutral", {"p10": None}))
+    assert fill not in svg and "crossover P10" not in svg_texts(svg)
 
 
 def test_chinese_charts_draw_text_in_the_cjk_font_and_differ(en, zh):

@@ -17,12 +17,13 @@ import pandas as pd
 
 from ..demand import ModelRun
 from ..model_bands import Sensitivity
-from .svgplot import Bar, Line, Mark, bar_chart, line_chart, nice_ticks, superscript_power
+from .svgplot import Bar, Line, Mark, Span, bar_chart, line_chart, nice_ticks, superscript_power
 
 #: scenario colours by their order in model/scenarios.yaml, the same in every model chart
 SCENARIO_PALETTE = ("#1f4e79", "#548235", "#c55a11", "#7030a0", "#00808f", "#bf9000", "#843c0c")
 BTC_COLOUR = "#7f7f7f"
 AS_OF_COLOUR = "#262626"
+BAND_COLOUR = "#e4ecf5"  # the crossover P10-P90 span, behind the lines
 LOW_COLOUR, HIGH_COLOUR = "#2e75b6", "#c55a11"
 
 
@@ -62,11 +63,14 @@ def crossover_chart_svg(
     texts: Mapping[str, Mapping[str, str]],
     labels: Mapping[str, str] | None = None,
     lang: str = "en",
+    band: tuple[str, Mapping[str, str | None]] | None = None,
 ) -> str:
     """AIGC vs Bitcoin electricity per scenario (kWh/day, log axis), each crossover marked.
 
     ``labels``: display names of scenarios and calibrations by id (default: the ids); ``lang``
-    (``en`` or ``zh``): the language of the axes and legend (carried by ``texts``).
+    (``en`` or ``zh``): the language of the axes and legend (carried by ``texts``); ``band``:
+    a scenario id and its crossover months' quantiles (``{"p10": "YYYY-MM" | None, "p90": ...}``,
+    None for after the horizon), shaded from P10 to P90.
     """
     labels, t = labels or {}, texts
     limit = _x_limit(run)
@@ -84,6 +88,7 @@ def crossover_chart_svg(
         calibration_id=run.calibration,
     )
     years = nice_ticks(start, start + limit, 8)
+    spans = _band_span(band, labels, t, start + limit)
     return line_chart(
         lines,
         width_in=7.2,
@@ -96,7 +101,29 @@ def crossover_chart_svg(
         x_label=xlabel,
         y_label=t["chart"]["paths_ylabel"],
         marks=marks,
+        spans=spans,
     )
+
+
+def _band_span(
+    band: tuple[str, Mapping[str, str | None]] | None,
+    labels: Mapping[str, str],
+    t: Mapping[str, Any],
+    end: float,
+) -> list[Span]:
+    """The scenario's crossover P10-P90 as a shaded span (to the plot's end when P90 is after
+    the horizon; none when even P10 never crosses)."""
+    if band is None or not band[1].get("p10"):
+        return []
+    name, q = band
+
+    def year(month: str) -> float:
+        y, m = month.split("-")
+        return int(y) + (int(m) - 1) / 12
+
+    p10, p90 = q["p10"], q.get("p90")
+    label = t["chart"]["legend_band"].format(label=_label(labels, name), scenario_id=name)
+    return [Span(year(str(p10)), year(p90) if p90 else end, BAND_COLOUR, label)]
 
 
 def _paths(

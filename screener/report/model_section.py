@@ -74,7 +74,7 @@ def model_section_context(
         **_notes(w, runs, sens, calibration),
         "summary": summary_sentences(w, runs, bands, tested, calibration, scenario),
         "backtest": backtest_table(w, tested),
-        **_charts(w, runs[calibration], sens),
+        **_charts(w, runs[calibration], sens, (scenario, bands["scenarios"][scenario])),
         "lang": lang,
         "as_of": as_of.isoformat(),
         "text": _fixed_texts(w, runs[calibration], calibration, scenario),
@@ -124,9 +124,13 @@ def _draws(w: Words, runs: dict[str, ModelRun]) -> int:
     return w.config.monte_carlo_draws
 
 
-def _charts(w: Words, run: ModelRun, sens: Any) -> dict[str, str]:
+def _charts(w: Words, run: ModelRun, sens: Any, band: tuple[str, Any]) -> dict[str, str]:
+    """The paths (the section scenario's crossover P10-P90 shaded) and the tornado."""
     labels = w.labels()
-    paths_svg = crossover_chart_svg(run, w.t, labels, lang=w.lang)
+    scenario, scenario_bands = band
+    paths_svg = crossover_chart_svg(
+        run, w.t, labels, lang=w.lang, band=(scenario, scenario_bands["crossover_date"])
+    )
     tornado_svg = tornado_chart_svg(sens, w.t, lang=w.lang, labels=labels)
     return {
         "paths_svg": paths_svg,

@@ -186,6 +186,16 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A shaded range of x across the plot's height (drawn behind the lines), in the legend."""
+
+    x0: float
+    x1: float
+    colour: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class Mark:
     """A dot at (x, y) with a note beside it (lines separated by newlines)."""
 
@@ -209,6 +219,7 @@ def line_chart(
     x_label: str = "",
     y_label: str = "",
     marks: Sequence[Mark] = (),
+    spans: Sequence[Span] = (),
     zero_line: bool = False,
     legend_columns: int = 1,
     watermark: str = "",
@@ -243,6 +254,10 @@ def line_chart(
         if x_lo <= x <= x_hi:
             c.line(sx(x), height - bottom, sx(x), height - bottom + 3, AXIS, 0.6)
             c.text(sx(x), height - bottom + 11, s, 7, "middle", AXIS)
+    for sp in spans:
+        x0, x1 = sx(max(sp.x0, x_lo)), sx(min(sp.x1, x_hi))
+        if x1 > x0:
+            c.rect(x0, top, x1 - x0, height - bottom - top, sp.colour)
     c.line(left, height - bottom, width - 10, height - bottom, AXIS, 0.6)
     c.line(left, top, left, height - bottom, AXIS, 0.6)
     if zero_line and y_lo < 0 < y_hi:
@@ -266,6 +281,12 @@ def line_chart(
         mid = (top + height - bottom) / 2
         c.text(9, mid, y_label, 7.5, "middle", rotate=-90)
     _legend(c, lines, left + 6, top + 9, legend_columns, width - 10 - left - 12)
+    labelled = [sp for sp in spans if sp.label]
+    rows = -(-len([ln for ln in lines if ln.label]) // max(1, legend_columns))
+    for i, sp in enumerate(labelled):
+        y = top + 9 + (rows + i) * 10
+        c.rect(left + 6, y - 6, 14, 6, sp.colour)
+        c.text(left + 24, y, sp.label, 7)
     if watermark:
         c.text(width - 14, height - bottom - 6, watermark, 18, "end", "#c00000", bold=True,
                opacity=0.25)  # fmt: skip
