@@ -279,3 +279,12 @@ def test_the_model_inputs_sit_in_the_appendix(demo_briefing, lang):
     assert model_end < appendix < inputs
     body = html[:appendix]
     assert "model-inputs" not in body and html.count('id="model-inputs"') == 1
+
+
+def test_the_risks_quote_the_model_tables_numbers_in_their_form(demo_briefing):
+    """One form per number: the AI electricity the risks quote is written as the model's
+    base-date table writes it (2.16×10⁸, not 216,000,000)."""
+    text = flat(re.sub(r"<[^>]+>", " ", demo_briefing("en").html))
+    quoted = re.search(r"AI uses (\S+) kWh/day", text)
+    assert quoted and "×10" in quoted.group(1), quoted
+    assert text.count(quoted.group(1)) >= 2  # the risk and the model's table

@@ -104,8 +104,8 @@ def test_english_is_the_default_and_leads_with_the_current_calibration(en):
     assert en["sensitivity_note"].startswith("Neutral scenario, Current: each input at the low")
     assert en["baseline_note"].endswith("This section's charts, bands and assumptions use Current.")
     layers = {r["key"]: (r["layer"], r["layer_note"]) for r in en["assumptions"]}
-    assert layers["aigc_power_gw"] == ("calibration current", "(calibration Current)")
-    assert layers["tokens_growth_now_per_year"][1] == "(calibration Current, Neutral)"
+    assert layers["aigc_power_gw"] == ("calibration current", "(calibration: Current)")
+    assert layers["tokens_growth_now_per_year"][1] == "(calibration: Current, Neutral)"
     assert "aigc_gpu_utilisation" not in layers  # read only by the tokens method
 
 
@@ -141,7 +141,7 @@ def test_english_partial_shows_the_same_text(en):
     for phrase in (
         "Assumptions (Neutral scenario, Current calibration)",
         "InputValueOwn rangeUnitSource",
-        "(calibration Current)",
+        "(calibration: Current)",
         "Current: A January 2025 base",  # how each calibration is built: the appendix's
         "Backtest, every dated point",
         "2024-08",  # a point the body's backtest leaves to the appendix

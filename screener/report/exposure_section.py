@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
@@ -80,6 +81,11 @@ def _source(row: Row, t) -> str:
     return t.get(f"source_{kind.replace(' ', '_')}", kind) if kind else t["na"]
 
 
+def _growth_pct(value, na: str) -> str:
+    """AI growth in % a year as the scorecard writes it (``19%``)."""
+    return f"{value:.0f}%" if _finite(value) else na
+
+
 def _pct(value) -> tuple[str, str]:
     if value is None or not math.isfinite(value):
         return "n/a", "num"
@@ -128,11 +134,11 @@ def _candidates(
                 "ticker": rec["ticker"],
                 "name": _name(rec, lang, names),
                 "market": rec["market"],
-                "growth": _growth(rec[ai_growth_column(result.scenario)], t["na"]),
+                "growth": _growth_pct(rec[ai_growth_column(result.scenario)], t["na"]),
                 "mix": _mix_text(mix, model, lang, t),
                 "source": _source(rec, t),
                 "estimated": bool(rec["exposure_estimated"]),
-                "score": _num(rec["score"], 1),
+                "score": _num(rec["score"], 0),  # as the scorecard writes a score
                 "ret_3m": ret_text,
                 "ret_3m_class": ret_cls,
                 "mcap_usd_bn": _num(cap / 1e9 if cap == cap else cap, 1),
@@ -143,7 +149,7 @@ def _candidates(
 
 def _mix_text(mix: pd.Series, model: ModelConfig, lang: str, t) -> str:
     names = {sid: seg.zh if lang == "zh" else seg.en for sid, seg in model.segments.items()}
-    parts = [f"{names[str(sid)]} {w:.2f}" for sid, w in mix.items() if w > 0]
+    parts = [f"{names[str(sid)]} {w:.0%}" for sid, w in mix.items() if w > 0]
     return ", ".join(parts) or t["no_mix"]
 
 
@@ -241,7 +247,7 @@ def _warnings(result: ScreenResult, model: ModelConfig, lists, lang: str, t) -> 
             f"{_member_name(members[str(tk)], lang)} ({_flag_text(str(flag), segment)})"
             for tk, flag in zip(flagged["ticker"], flagged["mix_flag"], strict=True)
         )
-        share = f"{result.config.max_estimated_share:g}"
+        share = f"{result.config.max_estimated_share:.0%}"  # shares read as % everywhere
         out.append(t["warn_estimate"].format(names=names, share=share))
     unknown = [tk for tk in result.unknown_mixes.index if tk in members]
     if unknown:
@@ -273,7 +279,10 @@ def _member_name(member: Any, lang: str) -> str:
 
 
 def _flag_text(flag: str, segment: dict[str, str]) -> str:
+    """``optical 0.95`` as ``Optical interconnect 95%``."""
     sid, _, share = str(flag).partition(" ")
+    if re.fullmatch(r"\d*\.?\d+", share):
+        share = f"{float(share):.0%}"
     return f"{segment.get(sid, sid)} {share}"
 
 
@@ -293,12 +302,10 @@ def _leaders(result: ScreenResult, lists: Sequence[Watchlist], model, lang: str)
 
 
 def _notes(result, config, fallback, t) -> list[str]:
-    weights = {f"w_{k}": f"{v:g}" for k, v in config.weights.items()}
+    """What the candidates' columns mean; the weights as the scorecard writes them (50%). The
+    FX rate is the scorecard's note just above (one form of the number in the section)."""
+    weights = {f"w_{k}": f"{v:.0%}" for k, v in config.weights.items()}
     notes = [t["sources_note"], t["candidates_note"].format(**weights)]
-    for cur, rate in result.fx.iterrows():
-        if cur != "USD" and math.isfinite(rate["fx_per_usd"]):
-            day = rate["fx_date"].date().isoformat()
-            notes.append(t["fx_note"].format(rate=f"{rate['fx_per_usd']:g}", currency=cur, day=day))
     if fallback:
         notes.append(t["fallback_note"].format(universe=fallback))
     return notes

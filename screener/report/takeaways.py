@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..config.model import ModelConfig
 from ..settings import Settings
-from .formats import fmt_pct, fmt_years
+from .formats import fmt_number, fmt_pct, fmt_years
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,12 @@ def risks(
         out.append(
             t["risk_baseline"].format(
                 first=first.label,
-                first_aigc=f"{first.aigc_kwh_per_day:,.0f}",
+                first_aigc=fmt_number(first.aigc_kwh_per_day),  # as the model table
                 first_years=fmt_years(first.years.get(scenario), h, formats),
                 first_when=crossover_when(first, scenario, t),
                 first_base=first.base_date,
                 second=second.label,
-                second_aigc=f"{second.aigc_kwh_per_day:,.0f}",
+                second_aigc=fmt_number(second.aigc_kwh_per_day),
                 second_years=fmt_years(second.years.get(scenario), second.horizon_years, formats),
                 second_when=crossover_when(second, scenario, t),
                 second_base=second.base_date,
