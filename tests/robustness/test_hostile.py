@@ -53,7 +53,14 @@ def appended(payload: str):
 
 
 def replaced(old: str, new: str):
-    return lambda text, ws: text.replace(old, new.replace("{ws}", str(ws)), 1)
+    """A change of ``old`` to ``new`` in a shipped text; ``old`` must be there (a case whose
+    text the shipped file no longer holds would test nothing)."""
+
+    def change(text: str, ws: Path) -> str:
+        assert old in text, f"the shipped text no longer holds {old!r}"
+        return text.replace(old, new.replace("{ws}", str(ws)), 1)
+
+    return change
 
 
 def linked(rel: str, target: str, then=None):
@@ -229,7 +236,7 @@ TEXTS = [
         "i18n-conversion",
         BRIEF,
         ("model.en.yaml:{line}:", "conversions and format specs are not allowed"),
-        own_template(MODEL_EN, replaced("(scenario {name})", "(scenario {name!r})")),
+        own_template(MODEL_EN, replaced("(scenario: {label})", "(scenario: {label!r})")),
     ),
     Case(
         "i18n-placeholder-of-another-key",
