@@ -31,318 +31,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
+from typing import TYPE_CHECKING, Any
 
 from .. import names
 from ..errors import ScenarioError
 from .loader import problem, raise_problems, read_yaml, validate
+from .model_catalogue import (  # noqa: F401 (the catalogue is read through this module)
+    _NON_NUMERIC,
+    ANCHOR_QUANTITIES,
+    BTC_METHODS,
+    DISTRIBUTIONS,
+    DRIVERS,
+    FILES,
+    INPUT_SPECS,
+    MAX_MAGNITUDE,
+    MAX_RATE,
+    METHODS,
+    InputSpec,
+    is_numeric,
+)
 
-FILES = (
-    "assumptions.yaml", "scenarios.yaml", "calibrations.yaml", "segments.yaml", "anchors.yaml",
-)  # fmt: skip
-#: how today's AIGC electricity is set: the report's stated figure, rebuilt from tokens, from
-#: the broker's serving fleet, or from a dated estimate of AI power demand
-METHODS = ("stated", "tokens", "fleet", "power")
-#: how today's Bitcoin electricity is set: the report's stated figure or hashrate x efficiency
-BTC_METHODS = ("stated", "hashrate")
-#: the engine's yearly flows a segment can be driven by (screener/demand.py)
-DRIVERS = (
-    "it_capacity_added",        # W of AI data-centre IT capacity bought (growth + replacement)
-    "facility_capacity_added",  # the same in facility W (x PUE): power and cooling
-    "accelerators_bought",      # accelerators bought (units)
-    "edge_capacity_added",      # data-centre-equivalent W of inference capacity added on devices
-    "tokens_served",            # tokens served (all users, all models)
-    "compute_served",           # AI compute sold, in kWh at the base date's efficiency
-)  # fmt: skip
-DISTRIBUTIONS = ("triangular", "uniform", "loguniform")
-
-
-@dataclass(frozen=True)
-class InputSpec:
-    """What the engine expects of one input: its unit, the kind of number, its role.
-
-    ``group`` is ``settings`` (run settings and physical bounds), ``crossover`` (moves the
-    crossover) or ``segments`` (segment demand only).
-    """
-
-    unit: str
-    kind: str
-    group: str = "crossover"
-
-
-def _crossover(unit: str, kind: str) -> InputSpec:
-    return InputSpec(unit, kind, "crossover")
-
-
-def _segments(unit: str, kind: str) -> InputSpec:
-    return InputSpec(unit, kind, "segments")
-
-
-def _settings(unit: str, kind: str) -> InputSpec:
-    return InputSpec(unit, kind, "settings")
-
-
-#: every input the engine reads, by name; names carry their units (STYLE.md 9)
-INPUT_SPECS: dict[str, InputSpec] = {
-    # run settings and physical bounds
-    "horizon_months": _settings("months", "whole"),
-    "world_electricity_twh_per_year": _settings("TWh/year", "positive"),
-    "world_electricity_reference_month": _settings("YYYY-MM", "month"),
-    "world_electricity_growth_per_year": _settings("1/year", "rate"),
-    "ai_ceiling_share_of_world_electricity": _settings("fraction", "positive_fraction"),
-    "ceiling_saturation_exponent": _settings("exponent", "positive"),
-    # Bitcoin
-    "btc_method": _crossover("method", "btc_method"),
-    "btc_stated_kwh_per_day": _crossover("kWh/day", "positive"),
-    "btc_hashrate_eh_s": _crossover("EH/s", "positive"),
-    "btc_fleet_efficiency_j_per_th": _crossover("J/TH", "positive"),
-    "btc_pue": _crossover("ratio", "pue"),
-    "btc_growth_per_year": _crossover("1/year", "rate"),
-    # AI electricity at the base date
-    "aigc_baseline_method": _crossover("method", "method"),
-    "aigc_stated_kwh_per_day": _crossover("kWh/day", "positive"),
-    "aigc_power_gw": _crossover("GW", "positive"),
-    "aigc_inference_share": _crossover("fraction", "positive_fraction"),
-    "aigc_visits_per_day": _crossover("visits/day", "positive"),
-    "aigc_tokens_per_visit": _crossover("tokens/visit", "positive"),
-    "aigc_flops_per_param_per_token": _crossover("FLOP/parameter/token", "positive"),
-    "aigc_model_parameters": _crossover("parameters", "positive"),
-    "aigc_gpu_peak_flop_s": _crossover("FLOP/s", "positive"),
-    "aigc_gpu_utilisation": _crossover("fraction", "positive_fraction"),
-    "aigc_watts_per_gpu": _crossover("W", "positive"),
-    "aigc_pue": _crossover("ratio", "pue"),
-    "aigc_training_run_mwh": _crossover("MWh", "nonneg"),
-    "aigc_training_amortisation_days": _crossover("days", "positive"),
-    "aigc_fleet_servers": _crossover("servers", "positive"),
-    "aigc_fleet_kw_per_server": _crossover("kW", "positive"),
-    "aigc_fleet_load_factor": _crossover("fraction", "positive_fraction"),
-    # scenario drivers
-    "dau_multiple": _crossover("multiple", "count"),
-    "models_count": _crossover("models", "count"),
-    "parameter_doubling_months": _crossover("months", "positive"),
-    "dau_ramp_months": _crossover("months", "nonneg"),
-    "models_entry_months": _crossover("months", "nonneg"),
-    "tokens_growth_now_per_year": _crossover("1/year", "rate"),
-    "tokens_growth_long_run_per_year": _crossover("1/year", "rate"),
-    "tokens_growth_fade_months": _crossover("months", "nonneg"),
-    "hardware_efficiency_gain_per_year": _crossover("1/year", "rate"),
-    "training_extra_growth_per_year": _crossover("1/year", "rate"),
-    "training_user_scaling": _crossover("fraction", "fraction"),
-    "edge_share_today": _crossover("fraction", "fraction"),
-    "edge_share_target": _crossover("fraction", "fraction"),
-    "edge_ramp_months": _crossover("months", "nonneg"),
-    # from the paths to segment flows and values
-    "accelerator_service_life_years": _segments("years", "positive"),
-    "accelerator_power_growth_per_year": _segments("1/year", "rate"),
-    "edge_device_life_years": _segments("years", "positive"),
-    "accelerators_usd_per_w": _segments("USD/W", "positive"),
-    "accelerators_value_growth_per_year": _segments("1/year", "rate"),
-    "memory_usd_per_w": _segments("USD/W", "positive"),
-    "memory_value_growth_per_year": _segments("1/year", "rate"),
-    "foundry_usd_per_w": _segments("USD/W", "positive"),
-    "foundry_value_growth_per_year": _segments("1/year", "rate"),
-    "optical_usd_per_w": _segments("USD/W", "positive"),
-    "optical_value_growth_per_year": _segments("1/year", "rate"),
-    "networking_usd_per_w": _segments("USD/W", "positive"),
-    "networking_value_growth_per_year": _segments("1/year", "rate"),
-    "servers_usd_per_w": _segments("USD/W", "positive"),
-    "servers_value_growth_per_year": _segments("1/year", "rate"),
-    "power_usd_per_w": _segments("USD/W", "positive"),
-    "power_value_growth_per_year": _segments("1/year", "rate"),
-    "cloud_usd_per_kwh": _segments("USD/kWh", "positive"),
-    "cloud_price_growth_per_year": _segments("1/year", "rate"),
-    "applications_usd_per_mtok": _segments("USD/Mtoken", "positive"),
-    "applications_price_growth_per_year": _segments("1/year", "rate"),
-}
-
-_MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-#: no quantity the model uses comes near this in its unit (the largest, FLOP/s, is ~1e17):
-#: a hard limit, so products of inputs stay far inside floating point (1e308)
-MAX_MAGNITUDE = 1e20
-#: a growth rate above 10,000% per period is a typo, and compounding it overflows
-MAX_RATE = 100.0
-Month = Annotated[str, StringConstraints(strict=True, pattern=_MONTH_PATTERN)]
-#: the pydantic type of each kind of value: hard limits only; plausible ranges live in the files
-_VALUE_TYPES: dict[str, Any] = {
-    "whole": Annotated[int, Field(strict=True, ge=1, le=10**15)],
-    "positive": Annotated[float, Field(strict=True, gt=0, le=MAX_MAGNITUDE, allow_inf_nan=False)],
-    "nonneg": Annotated[float, Field(strict=True, ge=0, le=MAX_MAGNITUDE, allow_inf_nan=False)],
-    "fraction": Annotated[float, Field(strict=True, ge=0, le=1)],
-    "positive_fraction": Annotated[float, Field(strict=True, gt=0, le=1)],
-    "rate": Annotated[float, Field(strict=True, gt=-1, le=MAX_RATE, allow_inf_nan=False)],
-    "pue": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
-    "count": Annotated[float, Field(strict=True, ge=1, le=MAX_MAGNITUDE, allow_inf_nan=False)],
-    "month": Month,
-    "method": Literal[METHODS],
-    "btc_method": Literal[BTC_METHODS],
-}
-_NON_NUMERIC = ("month", "method", "btc_method")
-
-
-def is_numeric(key: str) -> bool:
-    """Whether input ``key`` holds a number (as opposed to a month or a method name)."""
-    return INPUT_SPECS[key].kind not in _NON_NUMERIC
-
-
-# --- pydantic models of the files' shapes ------------------------------------------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Label(_Strict):
-    en: str
-    zh: str
-
-
-class Defaults(_Strict):
-    scenario: str
-    calibration: str
-
-
-class MonteCarlo(_Strict):
-    """How the bands are drawn: ``draws`` (at least 2,000) and the ``seed``."""
-
-    draws: Annotated[int, Field(strict=True, ge=2000, le=200_000)]
-    seed: Annotated[int, Field(strict=True, ge=0)]
-
-
-class Plausibility(_Strict):
-    """Bounds the outputs are checked against (tests and the output's flags)."""
-
-    segment_growth_max_per_year: Annotated[float, Field(strict=True, gt=0)]
-    accelerators_vs_shipments_max_multiple: Annotated[float, Field(strict=True, gt=1)]
-
-
-def _input_model(key: str, spec: InputSpec) -> type[BaseModel]:
-    """The shape of one input in assumptions.yaml: its unit is the one its name promises."""
-    value_type = _VALUE_TYPES[spec.kind]
-    fields: dict[str, Any] = {
-        "label": (str, ...),
-        "value": (value_type, ...),
-        "unit": (Literal[spec.unit], ...),
-        "source": (str, ...),
-        "note": (str, ""),
-    }
-    if spec.kind not in _NON_NUMERIC:
-        # a type chosen at run time from the spec: mypy sees a variable, not a type
-        fields["range"] = (tuple[value_type, value_type], ...)  # type: ignore[valid-type]
-        fields.update(_uncertainty_fields(value_type))
-        fields["group"] = (str | None, None)
-    return create_model(f"Input_{key}", __base__=_Strict, **fields)
-
-
-def _uncertainty_fields(value_type: Any) -> dict[str, Any]:
-    return {
-        "low": (value_type | None, None),
-        "high": (value_type | None, None),
-        "distribution": (Literal[DISTRIBUTIONS] | None, None),
-        "range_source": (str, ""),
-    }
-
-
-def _overlay_value_model(key: str, spec: InputSpec) -> type[BaseModel]:
-    """The shape of one overlay entry: a value with its own source; the unit is optional."""
-    value_type = _VALUE_TYPES[spec.kind]
-    fields: dict[str, Any] = {
-        "value": (value_type, ...),
-        "source": (str, ...),
-        "note": (str, ""),
-        "unit": (Literal[spec.unit] | None, None),
-    }
-    if spec.kind not in _NON_NUMERIC:
-        fields.update(_uncertainty_fields(value_type))
-    return create_model(f"Overlay_{key}", __base__=_Strict, **fields)
-
-
-_input_fields: dict[str, Any] = {
-    key: (_input_model(key, spec), ...) for key, spec in INPUT_SPECS.items()
-}
-_Inputs = create_model("Inputs", __base__=_Strict, **_input_fields)
-_overlay_fields: dict[str, Any] = {
-    key: (_overlay_value_model(key, spec) | None, None) for key, spec in INPUT_SPECS.items()
-}
-_OverlaySet = create_model("OverlaySet", __base__=_Strict, **_overlay_fields)
-
-
-class _AssumptionsFile(_Strict):
-    defaults: Defaults
-    monte_carlo: MonteCarlo
-    plausibility: Plausibility
-    inputs: _Inputs
-
-
-class _OverlayModel(_Strict):
-    label: Label
-    description: str
-    extends: str | None = None
-    set: _OverlaySet = Field(default_factory=_OverlaySet)
-
-
-class _ScenarioSet(_Strict):
-    set: _OverlaySet = Field(default_factory=_OverlaySet)
-
-
-class _CalibrationModel(_OverlayModel):
-    base_date: Month
-    base_date_source: str
-    definition: str = ""
-    backtest: bool = False
-    scenarios: dict[str, _ScenarioSet] = Field(default_factory=dict)
-
-
-class _ScenariosFile(_Strict):
-    scenarios: dict[str, _OverlayModel] = Field(min_length=1)
-
-
-class _CalibrationsFile(_Strict):
-    calibrations: dict[str, _CalibrationModel] = Field(min_length=1)
-
-
-class _SegmentModel(_Strict):
-    en: str
-    zh: str
-    # Literal[("a", "b")] is Literal["a", "b"] at run time; mypy wants the names spelt out
-    driver: Literal[DRIVERS]  # type: ignore[valid-type]
-    unit: str
-    per_driver: str | None = None
-    per_driver_growth: str | None = None
-    note: str = ""
-
-
-class _SegmentsFile(_Strict):
-    segments: dict[str, _SegmentModel] = Field(min_length=1)
-
-
-class _AnchorPoint(_Strict):
-    """One realised figure: a calendar-year total (``year``) or a rate at a month (``date``)."""
-
-    year: Annotated[int, Field(strict=True, ge=2000, le=2100)] | None = None
-    date: Month | None = None
-    value: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
-    source: Annotated[str, StringConstraints(min_length=1)]
-    note: str = ""
-
-
-#: the model quantities an anchor series can be compared with (screener/model_backtest.py)
-ANCHOR_QUANTITIES = ("btc_twh_per_year", "ai_twh_per_year", "accelerators_bought",
-                     "chatgpt_users", "segment")  # fmt: skip
-
-
-class _AnchorSeries(_Strict):
-    label: Label
-    unit: str
-    model: Literal[ANCHOR_QUANTITIES]  # type: ignore[valid-type]
-    segment: str | None = None
-    note: str = ""
-    points: list[_AnchorPoint] = Field(min_length=1)
-
-
-class _AnchorsFile(_Strict):
-    anchors: dict[str, _AnchorSeries] = Field(min_length=1)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 # --- the loaded model -----------------------------------------------------------------------
@@ -553,17 +263,19 @@ def load_model(model_dir: Path | str) -> ModelConfig:
 
 def load_model_files(paths: Mapping[str, Path]) -> ModelConfig:
     """Read and validate the model from ``paths`` (file name -> path, one per :data:`FILES`)."""
+    from . import model_schema as s  # the pydantic shapes: built only when files are parsed
+
     paths = dict(paths)
     docs = {name: read_yaml(path, hint=_MISSING_HINT) for name, path in paths.items()}
 
     def check(name: str, schema: type[BaseModel]) -> Any:
         return validate(paths[name], docs[name], schema, known_keys=_KNOWN_KEYS)
 
-    assumptions = check("assumptions.yaml", _AssumptionsFile)
-    scenarios = check("scenarios.yaml", _ScenariosFile)
-    calibrations = check("calibrations.yaml", _CalibrationsFile)
-    segments = check("segments.yaml", _SegmentsFile)
-    anchors = check("anchors.yaml", _AnchorsFile)
+    assumptions = check("assumptions.yaml", s.AssumptionsFile)
+    scenarios = check("scenarios.yaml", s.ScenariosFile)
+    calibrations = check("calibrations.yaml", s.CalibrationsFile)
+    segments = check("segments.yaml", s.SegmentsFile)
+    anchors = check("anchors.yaml", s.AnchorsFile)
     plausibility = assumptions.plausibility
     config = ModelConfig(
         paths=paths,
