@@ -194,19 +194,59 @@ def bands(
     ``{"crossover_date": {"p10": "YYYY-MM"|None, ...}, "years_from_as_of": {...},
     "segments": {id: {"p10": float, ...}}, "at_ceiling_share": share of draws held at the
     physical ceiling within the growth window, "draws": n, "seed": s}``.
+
+    A band is ``None`` where there is no range to give: every draw gives the same result (the
+    inputs that move it carry no range, as in the report's own arithmetic), or, for a
+    segment, the point estimate is held at the physical ceiling (it reports no growth, so a
+    band beside it would describe a number nobody is shown). ``None`` inside a crossover
+    band (``"p90": None``) means that quantile does not cross within the horizon.
     """
     result = run_draws(config, scenario, calibration, as_of, draws, seed)
     p = result.inputs
     offset = as_of_years(p, result.as_of)
     years = result.crossover_months / MONTHS_PER_YEAR - offset
+    spread = _spreads(result.crossover_months)
+    held = _point_held(config, scenario, calibration, result.as_of)
+    segments = _segment_quantiles(result.segment_cagr)
+    for sid in segments:
+        if held or not _spreads(result.segment_cagr[sid].to_numpy()):
+            segments[sid] = None
     return {
-        "crossover_date": _month_quantiles(p, result.crossover_months),
-        "years_from_as_of": _quantiles(np.where(np.isnan(years), np.inf, years)),
-        "segments": _segment_quantiles(result.segment_cagr),
+        "crossover_date": _month_quantiles(p, result.crossover_months) if spread else None,
+        "years_from_as_of": (
+            _quantiles(np.where(np.isnan(years), np.inf, years)) if spread else None
+        ),
+        "segments": segments,
         "at_ceiling_share": float(result.at_ceiling.mean()),
         "draws": result.draws,
         "seed": result.seed,
     }
+
+
+#: draws closer than this (a growth rate in fraction per year, a crossover in months) agree:
+#: a pure exponential path's growth does not depend on the service life, but its float
+#: arithmetic wobbles by ~1e-9
+SPREAD_TOLERANCE = 1e-6
+
+
+def _spreads(values: np.ndarray) -> bool:
+    """Whether the draws differ (NaN, e.g. never crossing, counts as one value of its own):
+    when every draw gives the same result there is no range to show, only the point."""
+    values = np.asarray(values, dtype=float)
+    missing = np.isnan(values)
+    if values.size == 0 or missing.all():
+        return False
+    if missing.any():
+        return True  # some draws cross (or grow) and some do not
+    return float(values.max() - values.min()) > SPREAD_TOLERANCE
+
+
+def _point_held(config: ModelConfig, scenario: str, calibration: str, as_of: dt.date) -> bool:
+    """Whether the point estimate's paths are held at the physical ceiling within the growth
+    window: its segments then report no growth, and no band is shown beside them."""
+    p = DemandInputs.from_config(config, scenario, calibration)
+    path = paths(p)
+    return bool(np.any(ceiling_bound(path, growth_window(p, as_of))))
 
 
 def model_bands(

@@ -109,6 +109,21 @@ def test_run_with_bands_adds_p10_p50_p90(runner, workspace):
     assert "P10-P90" in table and "…" in table
 
 
+def test_bands_of_the_reports_arithmetic_say_no_range(runner, workspace):
+    """as_reported states no ranges: the crossover band is null ('no range'), and no segment
+    band sits beside a growth held at the physical ceiling."""
+    result = invoke_as_of(runner, workspace, "run", "--calibration", "as_reported", "--bands",
+                          "--format", "json")  # fmt: skip
+    data = json.loads(result.stdout)
+    for name, entry in data["scenarios"].items():
+        assert entry["bands"] is None, name
+    held = data["scenarios"]["neutral"]["segments"]["optical"]
+    assert held["status"] == "beyond_ceiling" and held["bands"] is None
+    table = invoke_as_of(runner, workspace, "run", "--calibration", "as_reported",
+                         "--bands").stdout  # fmt: skip
+    assert "no range" in table and "2027-01 … 2027-01" not in table
+
+
 def test_run_one_scenario_under_the_corrected_calibration(runner, workspace):
     result = invoke(runner, workspace, "run", "--scenario", "optimistic",
                     "--calibration", "corrected", "--format", "json")  # fmt: skip

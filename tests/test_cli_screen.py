@@ -136,6 +136,21 @@ def test_scenario_and_calibration_choose_the_exposure_columns(demo_cache):
     for r in payload["rows"]:
         assert r["exposure_optimistic"] == r["exposure_optimistic_as_reported"]
         assert r["score_exposure"] == r["exposure_optimistic"]
+        # the report's optimistic path is held at the physical ceiling: no growth, and no
+        # band or top-decile share beside the missing point
+        assert r["ai_growth_optimistic"] is None
+        assert r["ai_growth_p10"] is None and r["ai_growth_p90"] is None
+        assert r["p_top_decile"] is None
+
+
+def test_a_band_the_draws_do_not_spread_reads_no_range(demo_cache):
+    """as_reported's pessimistic growth moves with no input's range: P10 = P90, shown as 'no
+    range', not as a band that repeats the point; the current calibration shows real bands."""
+    wide = ["screen", "--tickers", "NVDA,TSM", "--view", "exposure"]
+    flat = invoke(*DEMO, *wide, "--scenario", "pessimistic", "--calibration", "as_reported")
+    assert flat.stdout.count("no range") == 2
+    real = invoke(*DEMO, *wide, "--scenario", "pessimistic", "--calibration", "current")
+    assert "no range" not in real.stdout and "…" in real.stdout
 
 
 @pytest.mark.parametrize(

@@ -38,18 +38,39 @@ def test_bands_are_ordered_and_contain_the_point_estimate(scenario, calibration)
     b = bands(CONFIG, scenario, calibration, AS_OF)
     assert b["draws"] >= 2000
     dates = b["crossover_date"]
-    assert _month_key(dates["p10"]) <= _month_key(dates["p50"]) <= _month_key(dates["p90"])
     point = crossover_years(DemandInputs.from_config(CONFIG, scenario, calibration))
-    if point is not None and point > 0:
-        label = month_label(CONFIG.base_date(calibration), point)
-        assert _month_key(dates["p10"]) <= _month_key(label) <= _month_key(dates["p90"])
+    if dates is not None:  # None: every draw crosses in the same month (no range)
+        assert _month_key(dates["p10"]) <= _month_key(dates["p50"]) <= _month_key(dates["p90"])
+        if point is not None and point > 0:
+            label = month_label(CONFIG.base_date(calibration), point)
+            assert _month_key(dates["p10"]) <= _month_key(label) <= _month_key(dates["p90"])
     growth = segment_cagr(CONFIG, scenario, calibration, AS_OF)
     for sid, band in b["segments"].items():
-        assert band["p10"] <= band["p50"] <= band["p90"]
-        if math.isnan(growth[sid]):  # the point is held at the physical ceiling
-            assert b["at_ceiling_share"] > 0
+        if math.isnan(growth[sid]):  # the point is held at the physical ceiling: no band
+            assert band is None, (sid, band)
             continue
+        if band is None:  # no range: the draws agree with the point
+            continue
+        assert band["p10"] <= band["p50"] <= band["p90"]
         assert band["p10"] - 1e-9 <= growth[sid] <= band["p90"] + 1e-9, (sid, band, growth[sid])
+
+
+def test_the_reports_arithmetic_has_no_range_and_a_held_point_no_band():
+    """as_reported states no ranges: every draw crosses in the same month, so the band is None
+    ("no range"), not a P10-P90 that only repeats the point; its neutral path is held at the
+    physical ceiling in the growth window, so no segment band sits beside "at ceiling"."""
+    for scenario in SCENARIOS:
+        b = bands(CONFIG, scenario, "as_reported", AS_OF)
+        assert b["crossover_date"] is None and b["years_from_as_of"] is None
+    held = bands(CONFIG, "neutral", "as_reported", AS_OF)
+    assert held["at_ceiling_share"] == 1.0
+    assert set(held["segments"].values()) == {None}
+    # the current calibration's inputs carry ranges: real bands, wider than a month
+    current = bands(CONFIG, "neutral", "current", AS_OF)
+    dates = current["crossover_date"]
+    assert dates is not None and dates["p10"] < dates["p90"]
+    assert all(band is not None and band["p10"] < band["p90"]
+               for band in current["segments"].values())  # fmt: skip
 
 
 def test_the_same_seed_gives_the_same_draws_and_another_seed_does_not():
@@ -98,6 +119,7 @@ def test_an_input_without_a_range_is_fixed():
 def test_bands_are_ordered_for_any_seed(seed, scenario):
     b = bands(CONFIG, scenario, "current", AS_OF, seed=seed)
     dates = b["crossover_date"]
+    assert dates is not None
     assert _month_key(dates["p10"]) <= _month_key(dates["p50"]) <= _month_key(dates["p90"])
     for band in b["segments"].values():
         assert band["p10"] <= band["p50"] <= band["p90"]

@@ -123,6 +123,21 @@ def test_summary_says_what_the_model_says_as_of_the_date(en):
     assert growth.startswith(f"Over {window[0]} to {window[1]}, Neutral demand grows fastest")
 
 
+def test_a_section_led_by_the_reports_arithmetic_says_no_range():
+    """as_reported has no ranges: the lead says "no range" instead of a P10-P90 that repeats
+    the point; a segment held at the ceiling gets no band, one the draws agree on "no range"."""
+    section = model_section_context(shipped_settings(), calibration="as_reported")
+    lead = section["summary"][0]
+    assert "P10–P90: no range" in lead and "2027-01 … 2027-01" not in lead
+    order = list(load_model(shipped("model")).scenarios)
+    optical = next(row["cells"] for row in section["segments"] if row["id"] == "optical")
+    assert optical[order.index("neutral")]["growth"] == "at ceiling"
+    assert optical[order.index("neutral")]["band"] == ""  # no band beside "at ceiling"
+    assert optical[order.index("pessimistic")]["band"].startswith("no range")  # no spread
+    crossing = section["crossovers"][order.index("neutral")]["cells"]
+    assert any(cell["band"].startswith("P10–P90 no range") for cell in crossing)
+
+
 def test_english_partial_shows_the_same_text(en):
     text = visible_text(render(en))
     for phrase in (

@@ -196,7 +196,9 @@ def _closed_text(p: DemandInputs, closed: float | None) -> str:
     return "never" if closed is None else f"{closed:.2f} y"
 
 
-def _band_dates(band: dict[str, str | None]) -> str:
+def _band_dates(band: dict[str, str | None] | None) -> str:
+    if band is None:  # every draw gives the same month: no range, only the point
+        return "no range"
     return f"{band['p10'] or 'never'} … {band['p90'] or 'never'}"
 
 
@@ -215,6 +217,8 @@ def _segment_table(config: ModelConfig, result: ModelRun) -> Table:
             band = bands.get(name, {}).get("segments", {}).get(sid) if bands else None
             if band is not None:
                 cell += f" ({fmt_growth(band['p10'])} … {fmt_growth(band['p90'])})"
+            elif bands and r.segments.status[sid] != "beyond_ceiling":
+                cell += " (no range)"
             cells.append(cell)
         table.add_row(f"{sid} ({seg.zh})", *cells)
     return table

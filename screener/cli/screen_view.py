@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..exposure.measure import BAND_TOLERANCE
 from ..screening import ScreenResult
 from . import output
 
@@ -104,7 +105,7 @@ _TABLE: dict[str, tuple[str, Callable[[Any], str], bool]] = {
     "exposure_estimated": ("Est.", lambda v: "est." if v else "", False),
     "mix_source": ("Mix source", lambda v: _SOURCES.get(v, v), False),
     "band": ("P10…P90", str, True),
-    "p_top_decile": ("P(top 10%)", lambda v: _num(v * 100 if not _missing(v) else v) + "%", True),
+    "p_top_decile": ("P(top 10%)", lambda v: "n/a" if _missing(v) else _num(v * 100) + "%", True),
     "fit": ("Fit", lambda v: _num(v, 2), True),
     "segments": ("Estimated mix", str, False),
     "mix_basis": ("Mix basis", str, False),
@@ -161,10 +162,15 @@ def _with_band(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     lo, hi = frame["ai_growth_p10"], frame["ai_growth_p90"]
     band = [
-        "n/a" if _missing(a) or _missing(b) else f"{a:+.0f}…{b:+.0f}"
+        "n/a" if _missing(a) or _missing(b) else _band_text(a, b)
         for a, b in zip(lo, hi, strict=True)
     ]
     return frame.assign(band=band)
+
+
+def _band_text(low: float, high: float) -> str:
+    """``P10…P90``; "no range" where every draw gives the same growth (no input moves it)."""
+    return "no range" if abs(high - low) <= BAND_TOLERANCE else f"{low:+.0f}…{high:+.0f}"
 
 
 def view_columns(result: ScreenResult, view: str, columns: str | None = None) -> list[str]:

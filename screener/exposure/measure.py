@@ -80,6 +80,10 @@ def exposure_column(scenario: str, calibration: str | None = None) -> str:
     return f"exposure_{scenario}" + (f"_{calibration}" if calibration else "")
 
 
+#: a name whose P10 and P90 differ by no more than this (% per year) has no range: every draw
+#: gives it the same growth (as under the report's own arithmetic, which states no ranges)
+BAND_TOLERANCE = 1e-4
+
 BAND_COLUMNS = ("ai_growth_p10", "ai_growth_p50", "ai_growth_p90", "p_top_decile")
 
 
@@ -153,6 +157,7 @@ def resting_on_estimates(mixes: pd.DataFrame, threshold: float) -> pd.Series:
 
 __all__ = [
     "BAND_COLUMNS",
+    "BAND_TOLERANCE",
     "QUANTILES",
     "ai_growth",
     "ai_growth_column",

@@ -32,6 +32,7 @@ import pandas as pd
 from ..config.model import ModelConfig
 from ..errors import CacheError
 from ..exposure import ai_growth_column, exposure_column
+from ..exposure.measure import BAND_TOLERANCE
 from ..screening import ScreenResult, run_screen
 from ..settings import Settings
 from ..tickers import security
@@ -71,9 +72,12 @@ def _growth(value, na: str) -> str:
 Row = Mapping[Hashable, Any]  # one screen row, as a plain dict
 
 
-def _band(row: Row, na: str) -> str:
+def _band(row: Row, na: str, no_range: str) -> str:
     lo, hi = row.get("ai_growth_p10"), row.get("ai_growth_p90")
-    return f"{lo:+.0f} … {hi:+.0f}" if _finite(lo) and _finite(hi) else na
+    if not (_finite(lo) and _finite(hi)):
+        return na
+    low, high = float(lo), float(hi)  # type: ignore[arg-type]  # finite numbers, checked
+    return no_range if abs(high - low) <= BAND_TOLERANCE else f"{low:+.0f} … {high:+.0f}"
 
 
 def _source(row: Row, t) -> str:
@@ -105,7 +109,7 @@ def _member_row(m, row: Row, scenarios, scenario, others, t, lang, bands: bool) 
         if lang == "zh" or security(m.ticker).market == "CN"
         else (m.name_en or m.name),
         "growth": [_growth(row.get(ai_growth_column(s)), na) for s in scenarios],
-        "band": _band(row, na) if bands else na,
+        "band": _band(row, na, t["no_range"]) if bands else na,
         "top": f"{100 * top:.0f}%" if _finite(top) else na,
         "exposure": _num(row.get(exposure_column(scenario)), 0),
         "others": [_growth(row.get(ai_growth_column(scenario, c)), na) for c in others],

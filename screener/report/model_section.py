@@ -128,8 +128,9 @@ def _charts(w: Words, run: ModelRun, sens: Any, band: tuple[str, Any]) -> dict[s
     """The paths (the section scenario's crossover P10-P90 shaded) and the tornado."""
     labels = w.labels()
     scenario, scenario_bands = band
+    dates = scenario_bands["crossover_date"]  # None: no range, nothing to shade
     paths_svg = crossover_chart_svg(
-        run, w.t, labels, lang=w.lang, band=(scenario, scenario_bands["crossover_date"])
+        run, w.t, labels, lang=w.lang, band=(scenario, dates) if dates else None
     )
     tornado_svg = tornado_chart_svg(sens, w.t, lang=w.lang, labels=labels)
     return {
@@ -255,13 +256,14 @@ def _crossover_rows(
             closed_text = w.years(closed, math.inf) if closed is not None else w.f("never")
             if not closed_form_applies(r.inputs):  # ramps, fades, gains: no check of this path
                 closed_text = ""
-            band = bands["scenarios"][name]["crossover_date"] if cal == calibration else None
+            shown = cal == calibration  # bands are drawn for the section's calibration only
+            band = bands["scenarios"][name]["crossover_date"] if shown else None
             cells.append(
                 {
                     "years": w.years(r.crossover.years, int(r.inputs.horizon_months) / 12),
                     "date": r.crossover.date or "",
                     "status": _status_text(w, r.crossover),
-                    "band": w.f("band_label").format(band=band_phrase(w, band)) if band else "",
+                    "band": w.f("band_label").format(band=band_phrase(w, band)) if shown else "",
                     "closed_form": closed_text,
                 }
             )
@@ -317,11 +319,13 @@ def _segment_rows(w: Words, run: ModelRun, bands: dict[str, Any]) -> list[dict[s
                 growth = w.f("at_ceiling")
             else:
                 growth = fmt_growth(float(r.segments.cagr_3y[sid]))
-            band_text = (
-                w.f("band").format(p10=fmt_growth(band["p10"]), p90=fmt_growth(band["p90"]))
-                if band
-                else ""
-            )
+            if band:
+                band_text = w.f("band").format(
+                    p10=fmt_growth(band["p10"]), p90=fmt_growth(band["p90"])
+                )
+            else:  # held at the ceiling: nothing beside "at ceiling"; else the draws agree
+                held = r.segments.status[sid] == "beyond_ceiling"
+                band_text = "" if held else w.f("band_none")
             cells.append({"growth": growth, "band": band_text})
         note = ""  # one language per edition
         rows.append({"id": sid, "name": w.segment(sid), "name_zh": seg.zh, "name_note": note,

@@ -119,7 +119,10 @@ def _crossover_phrase(w: Words, r: Any) -> str:
     return w.f(f"cross_{c.status}").format(date=c.date)
 
 
-def band_phrase(w: Words, band: dict[str, str | None]) -> str:
+def band_phrase(w: Words, band: dict[str, str | None] | None) -> str:
+    """``P10 … P90`` of a crossover date; "no range" where every draw gives the same month."""
+    if band is None:
+        return w.f("band_none")
     never = w.f("band_never")
     return w.f("band").format(p10=band["p10"] or never, p90=band["p90"] or never)
 

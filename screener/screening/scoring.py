@@ -313,6 +313,10 @@ def screen_frame(
         bands = pd.DataFrame(np.nan, index=mixes.index, columns=list(BAND_COLUMNS))
     else:
         bands = growth_bands(mixes[segments], draws)
+        # no band beside a point the model does not give (a segment held at the physical
+        # ceiling): the draws would describe a number the reader is not shown
+        point = measures[ai_growth_column(scenario)]
+        bands.loc[point.isna().to_numpy()] = np.nan
     stale_after = config.stale_sessions
     metrics = market_metrics(inputs.bars, as_of, max_stale_sessions=stale_after).reindex(tickers)
     fund = inputs.fundamentals.set_index("ticker").reindex(tickers)
