@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..config.model import ModelConfig
+from ..config.names import NameTable
 from ..errors import CacheError
 from ..exposure import ai_growth_column, exposure_column
 from ..exposure.measure import BAND_TOLERANCE
@@ -120,7 +121,7 @@ def _member_row(m, row: Row, scenarios, scenario, others, t, lang, bands: bool) 
 
 
 def _candidates(
-    result: ScreenResult, model: ModelConfig, count: int, lang: str, t, names: Any = None
+    result: ScreenResult, model: ModelConfig, count: int, lang: str, t, names: NameTable
 ) -> list[dict]:
     frame = result.frame
     col = exposure_column(result.scenario)
@@ -260,11 +261,9 @@ def _warnings(result: ScreenResult, model: ModelConfig, lists, lang: str, t) -> 
     return out
 
 
-def _name(rec: Mapping[Hashable, Any], lang: str, names: Any) -> str:
+def _name(rec: Mapping[Hashable, Any], lang: str, names: NameTable) -> str:
     """A screened name in the edition's language: English where the data has it; in Chinese
     an A-share's own name and a US company's from the shipped name table."""
-    if names is None:
-        return _english(rec) if lang == "en" else rec["name"]
     cn = security(rec["ticker"]).market == "CN"
     shown = display_name(rec["ticker"], rec["name"] if cn else "", _english(rec), lang, names)
     return shown["name"]

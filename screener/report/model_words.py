@@ -221,7 +221,7 @@ def backtest_table(w: Words, tested: Backtest) -> dict[str, Any]:
             for s in c.scenarios:
                 row["cells"][(c.calibration, s)] = fmt_number(point.model[s])
     table = []
-    last = {series: key for key in rows for series in [key[0]]}  # each series' latest point
+    last = {key[0]: key for key in rows}  # each series' latest point (rows run in time order)
     for key, row in rows.items():
         row["cells"] = [row["cells"].get((c.calibration, s), "") for c in cals for s in c.scenarios]
         row["latest"] = last[key[0]] == key  # the body shows these; the appendix every point

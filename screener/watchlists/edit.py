@@ -20,7 +20,7 @@ from ..names import is_cjk
 from ..settings import Settings
 from ..tickers import normalize_ticker, security
 from . import history
-from .schema import Watchlist, mix_text
+from .schema import Watchlist, mix_text, share_value
 from .splice import (
     Layout,
     append_member_text,
@@ -80,7 +80,7 @@ def parse_segments(specs: Iterable[str]) -> dict[str, float]:
 def mix_weights(mix: Mapping[str, Any]) -> dict[str, float]:
     """``{segment: share}`` of a mix written in either form (a bare share, or a mapping with
     ``share``, ``source`` and ``as_of``)."""
-    return {k: float(v["share"]) if isinstance(v, Mapping) else float(v) for k, v in mix.items()}
+    return {k: share_value(v) for k, v in mix.items()}
 
 
 def check_mix(ticker: str, segments: Mapping[str, float], known: Iterable[str]) -> None:

@@ -282,7 +282,7 @@ def mix_text(segments: Mapping[str, Any] | None) -> str:
     may be numbers, :class:`Share` objects or their dumped mappings."""
     if segments is None:
         return "unknown"
-    values = {seg: _share_value(v) for seg, v in segments.items()}
+    values = {seg: share_value(v) for seg, v in segments.items()}
     parts = [f"{seg} {weight:.2f}" for seg, weight in values.items()]
     other = max(0.0, 1.0 - sum(values.values()))
     if other > 1e-9 or not parts:
@@ -290,7 +290,8 @@ def mix_text(segments: Mapping[str, Any] | None) -> str:
     return ", ".join(parts)
 
 
-def _share_value(value: Any) -> float:
+def share_value(value: Any) -> float:
+    """A share written in either form (a number, a :class:`Share` or its dumped mapping)."""
     if isinstance(value, Share):
         return value.share
     if isinstance(value, Mapping):
