@@ -629,6 +629,10 @@ def test_exposure_section_renders_finished_rows(demo, demo_cache, lang):
     # names in the edition's language: a US candidate in Chinese from the name table
     us = [c for c in ctx["candidates"] if "." not in c["ticker"]]
     assert us and all(bool(re.search("[\u4e00-\u9fff]", c["name"])) == (lang == "zh") for c in us)
+    # and an A-share candidate in English from the name table (the market's names are Chinese)
+    cn = [c for c in ctx["candidates"] if c["ticker"] in demo.config.names_zh.companies]
+    cn = [c for c in cn if "." in c["ticker"]]
+    assert cn and all(bool(re.search("[\u4e00-\u9fff]", c["name"])) == (lang == "zh") for c in cn)
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("partials/exposure.html.j2").render(exposure={"text": ctx["text"]})
 

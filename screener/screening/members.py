@@ -40,7 +40,7 @@ def estimate_members(settings: Settings, tickers: Sequence[str]) -> pd.DataFrame
     out["mix_basis"] = mixes["mix_basis"]
     out["matched"] = mixes["mix_known"].astype(bool)
     names = _names(wanted, [], fund, us_list)
-    names_en = _names_en(wanted, [], fund, us_list)
+    names_en = _names_en(wanted, [], fund, us_list, settings.config.names_zh)
     out["name"] = [names.get(t, "") for t in wanted]
     out["name_en"] = [names_en.get(t, "") for t in wanted]
     return out

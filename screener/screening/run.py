@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.model import ModelConfig
+from ..config.names import NameTable
 from ..config.screen import ScreenConfig
 from ..data import ensure_cached
 from ..data.cache import Cache
@@ -213,10 +214,14 @@ def _labels(
     return pd.DataFrame({"industries": industries, "concepts": concept}, index=list(tickers))
 
 
-def _names_en(tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list) -> dict[str, str]:
+def _names_en(
+    tickers, lists: Sequence[Watchlist], fund: pd.DataFrame, us_list, table: NameTable
+) -> dict[str, str]:
     """English names: the watchlists' ``name_en``, else a US name from the provider or the US
-    list (A-share names from the market are Chinese: no English name for them)."""
-    names = dict(zip(us_list["ticker"], us_list["name"], strict=True))
+    list, else the name table's (``model/names_zh.yaml``: the market's A-share names are
+    Chinese, so an A-share off the watchlists has an English name only from there)."""
+    names = {t: c.en for t, c in table.companies.items()}
+    names |= dict(zip(us_list["ticker"], us_list["name"], strict=True))
     names |= {
         t: n
         for t, n in zip(fund["ticker"], fund["name"], strict=True)
@@ -272,7 +277,7 @@ def load_inputs(
         universe=uni.name,
         tickers=uni.tickers,
         names=_names(uni.tickers, lists, fund, uni.us_list),
-        names_en=_names_en(uni.tickers, lists, fund, uni.us_list),
+        names_en=_names_en(uni.tickers, lists, fund, uni.us_list, settings.config.names_zh),
         labels=_labels(uni.tickers, fund, uni.us_list, concepts),
         bars=bars,
         fundamentals=fund,
