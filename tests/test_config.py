@@ -130,6 +130,18 @@ def test_a_bad_workspace_file_names_its_line(tmp_path):
     assert re.match(expected, str(err.value))
 
 
+def test_a_duplicated_top_level_key_is_one_short_line(tmp_path):
+    """ruamel quotes the whole mapping under a duplicated key: 200 names made a 10 KB line."""
+    path = tmp_path / "names_zh.yaml"
+    rows = "".join(f"  T{i}: {{zh: 名{i}, en: Name {i}}}\n" for i in range(200))
+    path.write_text(f"companies:\n{rows}companies:\n{rows}", "utf-8")
+    with pytest.raises(ConfigError) as err:
+        loader.parse_bytes(path, path.read_bytes())
+    message = str(err.value)
+    assert message.startswith(f'{path}:202: (yaml): found duplicate key "companies"')
+    assert len(message) < 300 and "\n" not in message
+
+
 def test_a_basket_benchmark_on_another_market_is_refused(tmp_path):
     ws = workspace(tmp_path)
     path = own_copy(ws, "model", "briefing.yaml")

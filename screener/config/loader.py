@@ -16,6 +16,7 @@ once (see :mod:`screener.config.store`).
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -55,10 +56,18 @@ def parse_bytes(path: Path, raw: bytes, error: type[InputError] = ConfigError) -
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or str(exc).splitlines()[0]
+        what = _short(exc.problem or str(exc).splitlines()[0])
         raise error(f"{path}:{line}: (yaml): {what}") from exc
     except YAMLError as exc:
         raise error(f"{path}:1: (yaml): {str(exc).splitlines()[0]}") from exc
+
+
+def _short(what: str, limit: int = 200) -> str:
+    """A parser's problem fit for one line: a duplicate key's values (ruamel quotes the whole
+    mapping under the key) left out, anything still longer cut."""
+    what = re.sub(r' with value ".*?"(?= \(original value|$)', "", what, flags=re.S)
+    what = re.sub(r'\(original value: "(.{40}).*?"\)$', r'(first: "\1...")', what, flags=re.S)
+    return what if len(what) <= limit else what[: limit - 3] + "..."
 
 
 def parse_fast(path: Path, raw: bytes, error: type[InputError] = ConfigError) -> Any:
