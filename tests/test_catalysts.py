@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -278,4 +279,19 @@ def test_the_briefing_box_lists_the_next_days_with_their_source(tmp_path):
     assert {r["event"] for r in box["rows"]} <= {"periodic report", "earnings"}
     report = next(r for r in box["rows"] if r["ticker"] == "300308.SZ")
     assert report["detail"] == "2026 annual report, first booking (demo)"
+    assert box["note"].endswith(f"source demo provider (synthetic), fetched {dt.date.today()}.")
+
+
+def test_a_window_without_dates_still_names_who_was_asked(tmp_path):
+    """No date in the window: the note names the fetches' provider (it said 'source —')."""
+    from screener.config import Config
+    from screener.report.catalysts import catalyst_context
+
+    demo = settings_on(dt.date(2026, 11, 27), tmp_path, demo=True)
+    load_catalysts(demo, ["NVDA"], 14)
+    live = settings_on(dt.date(2026, 11, 27), tmp_path)  # the same rows, read as live data
+    shutil.copyfile(demo.cache_path, live.cache_path)
+    t = Config(live.workspace).texts("briefing", "en")
+    box = catalyst_context(live, ["NVDA"], t)
+    assert not box["rows"] and "—" not in box["note"]
     assert box["note"].endswith(f"source demo, fetched {dt.date.today()}.")

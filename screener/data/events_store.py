@@ -199,16 +199,18 @@ def catalysts(cache: Cache, tickers: Sequence[str], first: dt.date, last: dt.dat
     return frame
 
 
-def calendar_covered(cache: Cache, market: str) -> tuple[dt.date | None, set[str]]:
-    """The UTC day of the newest successful results-date fetch for ``market`` (``CN``/``US``)
-    and the tickers it covered (its fetch-log ``detail``: ``tickers: A,B``); (None, set())."""
+def calendar_covered(cache: Cache, market: str) -> tuple[dt.date | None, set[str], str]:
+    """The UTC day of the newest successful results-date fetch for ``market`` (``CN``/``US``),
+    the tickers it covered (its fetch-log ``detail``: ``tickers: A,B``) and its provider;
+    (None, set(), "") when there is none."""
     rows = cache._query(
-        "SELECT finished_at, detail FROM fetch_log WHERE what = 'calendar' AND ticker = ?"
-        " AND status = 'ok' ORDER BY id DESC LIMIT 1",
+        "SELECT finished_at, detail, provider FROM fetch_log WHERE what = 'calendar'"
+        " AND ticker = ? AND status = 'ok' ORDER BY id DESC LIMIT 1",
         [market],
     )
     if not rows:
-        return None, set()
-    when, detail = rows[0]
+        return None, set(), ""
+    when, detail, provider = rows[0]
     names = str(detail or "").removeprefix("tickers: ")
-    return dt.date.fromisoformat(str(when)[:10]), {t for t in names.split(",") if t}
+    day = dt.date.fromisoformat(str(when)[:10])
+    return day, {t for t in names.split(",") if t}, str(provider or "")

@@ -99,7 +99,7 @@ def update_calendar(fetcher, cache: Cache, report, config, tickers: Sequence[str
         stocks = [t for t in tickers if (s := security(t)).market == market and s.kind == "stock"]
         if not stocks:
             continue
-        when, covered = calendar_covered(cache, market)
+        when, covered, _ = calendar_covered(cache, market)
         today = dt.datetime.now(dt.UTC).date()  # how old the vendor's answer is, in real time
         fresh = when is not None and (today - when).days < config.calendar_refresh_days
         if fresh and set(stocks) <= covered:

@@ -20,7 +20,8 @@ def load_catalysts(settings: Settings, tickers: Sequence[str], days: int) -> pd.
     soonest first, with the provider and the fetch time (``fetched_at``, UTC).
 
     ``frame.attrs["checked"]`` is when the newest results-date fetch for these markets
-    finished (None: never fetched, run ``screener data update``). In demo mode the demo
+    finished (None: never fetched, run ``screener data update``), ``frame.attrs["providers"]``
+    the providers of those fetches. In demo mode the demo
     provider fills the cache first, as for bars.
     """
     names = canonical_tickers(tickers)
@@ -30,7 +31,8 @@ def load_catalysts(settings: Settings, tickers: Sequence[str], days: int) -> pd.
         ensure_calendar(settings, names, cache)
         frame = catalysts(cache, names, first, last)
         markets = {security(t).market for t in names}
-        checked = [calendar_covered(cache, m)[0] for m in sorted(markets)]
-    known = [c for c in checked if c is not None]
+        checks = [calendar_covered(cache, m) for m in sorted(markets)]
+    known = [c[0] for c in checks if c[0] is not None]
     frame.attrs["checked"] = max(known) if known else None
+    frame.attrs["providers"] = sorted({c[2] for c in checks if c[0] is not None and c[2]})
     return frame

@@ -27,7 +27,10 @@ def catalyst_context(settings: Settings, tickers: list[str], t: dict[str, str]) 
         }
         for r in records
     ]
-    sources = ", ".join(sorted(set(frame["source"]))) or "—"
+    if settings.demo:
+        sources = t["data_demo"]
+    else:  # the rows' providers, else those of the fetches that found no date in the window
+        sources = ", ".join(sorted(set(frame["source"])) or frame.attrs.get("providers", [])) or "—"
     if checked is None:
         note = t["catalysts_unchecked"]
     elif not rows:
