@@ -77,7 +77,7 @@ def crossover_chart_svg(
     lines, marks = _paths(run, labels, limit, t)
     first = next(iter(run.scenarios.values())).path
     start = _decimal_year(first)[0]
-    y_range = _path_limits(run)
+    y_range = _path_limits(run, limit)
     if run.as_of is not None and start <= _as_of_year(run) <= start + limit:
         x = _as_of_year(run)  # the as-of day: a dotted vertical line, named in the legend
         label = t["chart"]["as_of_mark"].format(date=run.as_of.isoformat())
@@ -151,12 +151,13 @@ def _paths(
     return lines, marks
 
 
-def _path_limits(run: ModelRun) -> tuple[float, float]:
-    """From below today's AIGC to well above Bitcoin: the crossings, not the far tails."""
-    paths = [r.path for r in run.scenarios.values()]
-    bottom = min(float(p["aigc_kwh_per_day"].iloc[0]) for p in paths) / 3
-    top = max(float(p["btc_kwh_per_day"].max()) for p in paths) * 1e3
-    return bottom, max(top, bottom * 10)
+def _path_limits(run: ModelRun, limit_years: float) -> tuple[float, float]:
+    """From below today's AIGC to a decade above the highest path shown: the lines fill the
+    plot, and the legend (top left) sits above the paths' early, low months."""
+    shown = [r.path[r.path["years"] <= limit_years] for r in run.scenarios.values()]
+    bottom = min(float(p["aigc_kwh_per_day"].iloc[0]) for p in shown) / 3
+    top = max(float(p[["aigc_kwh_per_day", "btc_kwh_per_day"]].max().max()) for p in shown) * 10
+    return bottom, max(top, bottom * 100)
 
 
 def _crossover(r: Any, colour: str, t: Mapping[str, Any]) -> Mark | None:

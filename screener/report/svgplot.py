@@ -269,10 +269,12 @@ def line_chart(
             if math.isfinite(x) and math.isfinite(y) and x_lo <= x <= x_hi and (y > 0 or not y_log)
         ]
         c.polyline(points, ln.colour, ln.width, "4,2" if ln.dashed else None)
-    for m in marks:
+    placed: list[tuple[float, float, float, float]] = []
+    for m in sorted(marks, key=lambda m: m.x):
         c.circle(sx(m.x), sy(m.y), 2.5, m.colour)
         if m.note:
-            c.text(sx(m.x) + 4, sy(m.y) + 10, m.note, 6.5, colour=m.colour)
+            x, y = _note_place(sx(m.x), sy(m.y), text_width(m.note, 6.5), placed)
+            c.text(x, y, m.note, 6.5, colour=m.colour)
     if title:
         c.text(left, 10, title, 9)
     if x_label:
@@ -291,6 +293,22 @@ def line_chart(
         c.text(width - 14, height - bottom - 6, watermark, 18, "end", "#c00000", bold=True,
                opacity=0.25)  # fmt: skip
     return c.svg(title or None)
+
+
+def _note_place(
+    x: float, y: float, width: float, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float]:
+    """Where a dot's note goes: below right of the dot, else above right, below left, above
+    left, whichever first clears the notes already placed (recorded in ``placed``)."""
+    tries = [(x + 4, y + 10), (x + 4, y - 5), (x - 4 - width, y + 10), (x - 4 - width, y - 5)]
+    for tx, ty in tries:
+        box = (tx, ty - 7, tx + width, ty + 1)
+        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                   for b in placed):  # fmt: skip
+            placed.append(box)
+            return tx, ty
+    placed.append((x + 4, y + 3, x + 4 + width, y + 11))
+    return x + 4, y + 10
 
 
 def _legend(c: Canvas, lines: Sequence[Line], x0: float, y0: float, columns: int, room: float):
