@@ -76,6 +76,24 @@ def test_every_point_and_label_lies_on_the_canvas():
     assert "3.9 y2027-01" in texts(svg)  # a two-line note, as two spans
 
 
+def test_notes_of_nearby_marks_do_not_overlap():
+    """Two crossovers half a year apart printed '2026-05' over '2026-11' (paths chart)."""
+    marks = [Mark(2026.3, 5e8, "#0a0", "2026-05"), Mark(2026.5, 5.4e8, "#00a", "2026-11")]
+    svg = line_chart([Line("a", [2025.0, 2030.0], [2e8, 3e9], "#000")], width_in=7.2,
+                     height_in=3, x_ticks=[], y_format=superscript_power, y_log=True,
+                     y_range=(7e7, 3e10), marks=marks)  # fmt: skip
+    root = ET.fromstring(svg)
+    boxes = []
+    for node in root.iter(f"{NS}text"):
+        label = "".join(node.itertext())
+        if label in ("2026-05", "2026-11"):
+            x, y = float(node.get("x")), float(node.get("y"))
+            boxes.append((x, y - 7, x + text_width(label, 6.5), y + 1))
+    assert len(boxes) == 2
+    (a0, a1, a2, a3), (b0, b1, b2, b3) = boxes
+    assert not (a0 < b2 and b0 < a2 and a1 < b3 and b1 < a3)
+
+
 def test_bars_run_from_their_start_and_beyond_the_horizon_is_hatched():
     rows = [("first", [Bar(3.0, 1.0, "#00f", note="low"), Bar(3.0, 9.0, "#f00", True, "far")])]
     svg = bar_chart(rows, width_in=5, x_range=(0.0, 10.0), x_label="years", title="t", base=3.0)
