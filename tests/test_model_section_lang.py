@@ -278,6 +278,21 @@ def test_charts_speak_the_language():
         assert english_left(paths + "\n" + shown) == []
 
 
+def test_a_bar_beyond_the_horizon_does_not_stretch_the_tornado_axis():
+    """One input whose high end never crosses drew the axis to the 20-year horizon and
+    squeezed the other bars (crossings at 1 to 4 years) into a sixth of the plot."""
+    config = load_model(shipped("model"))
+    sens = sensitivity(config, "neutral", "current")
+    ends = sens.table[["crossover_low_years", "crossover_high_years"]]
+    assert ends.isna().to_numpy().any()  # the case: at least one end beyond the horizon
+    svg = model_charts.tornado_chart_svg(sens, model_texts("en"))
+    assert "beyond horizon" in svg_texts(svg)
+    base = sens.base_years if sens.base_years is not None else sens.horizon_years
+    low, high = model_charts._tornado_limits(sens.table.head(12), base)
+    assert low <= float(ends.min().min()) and high < float(ends.max().max()) + 2
+    assert high < sens.horizon_years / 2
+
+
 def test_the_paths_chart_shades_the_crossover_band():
     """The section scenario's crossover P10-P90 is a shaded span named in the legend (to the
     plot's end when P90 is after the horizon); none when even P10 never crosses."""

@@ -191,9 +191,9 @@ def tornado_chart_svg(
     t, labels = texts, labels or {}
     table = sens.table.head(max_rows)  # largest swing first, drawn on top
     base = sens.base_years if sens.base_years is not None else sens.horizon_years
+    x_range = _tornado_limits(table, base)
     rows = [
-        (_row_label(row, t), _tornado_bars(row, base, sens.horizon_years, t))
-        for _, row in table.iterrows()
+        (_row_label(row, t), _tornado_bars(row, base, x_range[1], t)) for _, row in table.iterrows()
     ]
     title = t["chart"]["tornado_title"].format(
         scenario=_label(labels, sens.scenario), scenario_id=sens.scenario,
@@ -202,19 +202,21 @@ def tornado_chart_svg(
     return bar_chart(
         rows,
         width_in=7.2,
-        x_range=_tornado_limits(table, base, sens.horizon_years),
+        x_range=x_range,
         x_label=t["chart"]["tornado_xlabel"].format(base=f"{base:.2f}", base_date=sens.base_date),
         title=title,
         base=base,
     )
 
 
-def _tornado_bars(row: pd.Series, base: float, horizon: float, t: Mapping[str, Any]) -> list[Bar]:
+def _tornado_bars(row: pd.Series, base: float, edge: float, t: Mapping[str, Any]) -> list[Bar]:
+    """A row's two bars; an end that never crosses within the horizon runs hatched to the
+    plot's right ``edge``."""
     bars = []
     for end, colour in (("low", LOW_COLOUR), ("high", HIGH_COLOUR)):
         years = row[f"crossover_{end}_years"]
         beyond = bool(pd.isna(years))
-        target = horizon if beyond else float(years)
+        target = edge if beyond else float(years)
         if target == base:
             continue
         value = row[f"{end}_value"]
@@ -228,15 +230,16 @@ def _tornado_bars(row: pd.Series, base: float, horizon: float, t: Mapping[str, A
     return bars
 
 
-def _tornado_limits(rows: pd.DataFrame, base: float, horizon: float) -> tuple[float, float]:
-    """Room on both sides for the value labels."""
-    if rows.empty:
-        return max(base - 1, 0.0), base + 1
-    ends = rows[["crossover_low_years", "crossover_high_years"]].to_numpy(dtype=float)
-    ends = np.where(np.isnan(ends), horizon, ends)
-    low, high = min(base, *ends.ravel()), max(base, *ends.ravel())
+def _tornado_limits(rows: pd.DataFrame, base: float) -> tuple[float, float]:
+    """The crossings shown, with room on both sides for the value labels. An end beyond the
+    horizon does not stretch the axis to it (one such bar squeezed every other into a sixth
+    of the plot): its bar runs to the edge, hatched and labelled."""
+    ends = rows[["crossover_low_years", "crossover_high_years"]].to_numpy(dtype=float).ravel()
+    ends = ends[~np.isnan(ends)]
+    low, high = min([base, *ends]), max([base, *ends])
     pad = 0.15 * max(high - low, 0.1)
-    return max(low - pad, 0.0), high + pad
+    beyond = bool(rows[["crossover_low_years", "crossover_high_years"]].isna().to_numpy().any())
+    return max(low - pad, 0.0), high + pad * (3 if beyond else 1)
 
 
 def _short(value: Any) -> str:
