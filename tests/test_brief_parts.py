@@ -158,7 +158,27 @@ def test_the_call_is_three_sentences_written_from_the_numbers(t_en):
         "against their benchmarks, A (-5.0 pp) and C (-1.0 pp) lagged most; B (+7.0 pp) did best."
     )
     assert theme.startswith("For the theme, compute leadership holds")
-    assert "20.0 pp ahead" in theme and "2 of the top 3 scores (A, B and C)" in theme
+    # each basket's own excess, as its table shows it (not a blend of baskets)
+    assert "stand at Compute (A-shares) +20.0 pp against their benchmarks" in theme
+    assert "2 of the top 3 scores (led by A, B and C)" in theme
+
+
+def test_the_theme_sentence_quotes_each_baskets_own_excess(t_en):
+    """The sentence once quoted a members-weighted blend of the baskets (3.3 pp) that no table
+    shows; now each basket's figure, and the top names as the screen's leaders."""
+    from screener.report.cover import theme_sentence
+
+    perf = _perf()
+    rows = [{"ticker": tk, "name": tk, "rank": i + 1} for i, tk in enumerate(["C", "A", "B"])]
+    # compute behind (A-shares basket ytd 0.4 vs 0.5) and 2 of the top 3: the market has not paid
+    perf.returns["IDX"]["ret_ytd"] = 0.5
+    unpaid = theme_sentence(perf, rows, t_en, perf.baskets)
+    assert "prefers compute (2 of the top 3 scores, led by C, A and B)" in unpaid
+    assert "stand at Compute (A-shares) -10.0 pp against" in unpaid
+    # 1 of the top 3 is compute: leadership is shifting, the application basket quoted
+    rotation = theme_sentence(perf, rows[:1] + rows[2:], t_en, perf.baskets)
+    assert "only 1 of the top 2 scores are compute names (the screen is led by C and B)" in rotation
+    assert "application baskets stand at Applications (A-shares) -10.0 pp" in rotation
 
 
 def test_names_to_act_on_never_lists_a_name_twice():

@@ -134,11 +134,24 @@ def _side_excess(perf: Performance, side: str, window: str) -> float:
     return num / den if den else float("nan")
 
 
+def _side_each(perf: Performance, side: str, window: str, t: Mapping[str, str]) -> str:
+    """Each of a side's baskets with its excess over its benchmark, as the tables show them
+    ("Compute (A-shares) +1.1 pp and Compute (US) +16.3 pp"): the sentence quotes the
+    figures a reader can find, never a blend of them."""
+    items = [
+        t["basket_pp"].format(basket=b.label, pp=fmt_pp(ex, t))
+        for b in perf.baskets
+        if b.side == side and _ok(ex := perf.basket_excess(b, window))
+    ]
+    return join_items(items, t) or t["na"]
+
+
 def theme_sentence(
     perf: Performance, rows: Sequence[dict], t: Mapping[str, str], baskets: Sequence[Basket]
 ) -> str:
     """What it means for the theme: whether the compute side still leads the screen and the
-    market (this year's excess over benchmarks, the last month's)."""
+    market. Which sentence is written depends on the side's members-weighted excess over its
+    benchmarks (this year's, the last month's); the sentence quotes each basket's own."""
     side_of = {tk: b.side for b in baskets for tk in b.tickers}
     top = [r for r in rows if r["rank"] is not None][:TOP_N]
     k = sum(1 for r in top if side_of.get(r["ticker"]) == "compute")
@@ -149,16 +162,16 @@ def theme_sentence(
     common = {"k": k, "n": len(top), "names": leaders}
     if k * 2 > len(top) and _ok(c_ytd) and c_ytd > 0:
         tail = (
-            t["theme_fading"].format(pp=fmt_pp(abs(c_1m), t, signed=False))
+            t["theme_fading"].format(each=_side_each(perf, "compute", "ret_1m", t))
             if _ok(c_1m) and c_1m < 0
             else ""
         )
-        return t["theme_lead"].format(pp=fmt_pp(c_ytd, t, signed=False), tail=tail, **common)
+        each = _side_each(perf, "compute", "ret_ytd", t)
+        return t["theme_lead"].format(each=each, tail=tail, **common)
     if k * 2 > len(top):
-        pp = fmt_pp(abs(c_ytd), t, signed=False) if _ok(c_ytd) else t["na"]
-        return t["theme_unpaid"].format(pp=pp, **common)
-    pp = fmt_pp(a_ytd, t) if _ok(a_ytd) else t["na"]
-    return t["theme_rotation"].format(pp=pp, **common)
+        return t["theme_unpaid"].format(each=_side_each(perf, "compute", "ret_ytd", t), **common)
+    each = _side_each(perf, "application", "ret_ytd", t) if _ok(a_ytd) else t["na"]
+    return t["theme_rotation"].format(each=each, **common)
 
 
 def the_call(
