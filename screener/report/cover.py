@@ -84,25 +84,10 @@ def _market_driven(perf: Performance) -> bool:
     return total > 0 and votes * 2 > total
 
 
-def why_sentence(
-    perf: Performance,
-    briefing: BriefingConfig,
-    rows: Sequence[dict],
-    t: Mapping[str, str],
-    lang: str,
-) -> str:
-    """Why: whether the benchmarks explain the week, and the names that lagged and led their
-    benchmark most."""
-    benches: list[tuple[str, float]] = []
-    for b in perf.baskets:
-        if b.benchmark not in {x for x, _ in benches}:
-            bench = perf.returns.get(b.benchmark, {}).get("ret_1w", float("nan"))
-            benches.append((b.benchmark, bench))
-    moves = t["item_join"].join(
-        t["bench_ret"].format(name=_bench(briefing, tk, lang), ret=fmt_pct(r, t["na"]))
-        for tk, r in benches
-    )
-    market = t["why_market" if _market_driven(perf) else "why_stocks"].format(benchmarks=moves)
+def why_sentence(perf: Performance, rows: Sequence[dict], t: Mapping[str, str]) -> str:
+    """Why: whether the benchmarks explain the week (their moves are in the sentence before),
+    and the names that lagged and led their benchmark most."""
+    market = t["why_market" if _market_driven(perf) else "why_stocks"]
     ranked = [r for r in rows if _ok(r["ret_1w_excess"]) and _ok(r["ret_1w"])]
     ranked.sort(key=lambda r: r["ret_1w_excess"])
     laggards = [r for r in ranked[:2] if r["ret_1w_excess"] < 0]
@@ -184,7 +169,7 @@ def the_call(
     """The cover's three sentences."""
     return [
         week_sentence(perf, briefing, t, lang),
-        why_sentence(perf, briefing, rows, t, lang),
+        why_sentence(perf, rows, t),
         theme_sentence(perf, rows, t, perf.baskets),
     ]
 
