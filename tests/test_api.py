@@ -59,13 +59,13 @@ def test_name_en_sits_beside_name(frame):
     assert frame.loc["300308.SZ", "name_en"] == "Zhongji Innolight"
 
 
-def test_exactly_the_tickers_given():
+def test_exactly_the_tickers_given(demo_cache):
     few = screener.screen(tickers="300308,NVDA", demo=True, as_of=AS_OF)
     assert sorted(few.index) == ["300308.SZ", "NVDA"]
     assert few["ai_growth_neutral"].dtype == np.float64
 
 
-def test_filters_and_unknown_filter():
+def test_filters_and_unknown_filter(demo_cache):
     few = screener.screen(universe="all", demo=True, as_of=AS_OF, min_mcap_usd=5e10)
     assert (few["market_cap_usd"] >= 5e10).all() and len(few) > 0
     with pytest.raises(screener.InputError, match="unknown filter 'max_pb'"):
@@ -100,6 +100,8 @@ def test_use_cjk_font_draws_chinese_without_missing_glyphs(recwarn):
 
 
 @pytest.mark.slow
-def test_brief_returns_the_pdf_path(tmp_path):
+def test_brief_returns_the_pdf_path(tmp_path, demo_cache, html_instead_of_pdf):
+    """What the API returns and writes; the drawing itself is the renders' tests' job."""
     pdf = screener.brief(tmp_path / "b", demo=True, as_of=AS_OF, lang="zh-CN")
     assert pdf == tmp_path / "b" / "2026-W47.zh.pdf" and pdf.is_file()
+    assert len(html_instead_of_pdf) == 1 and 'lang="zh' in html_instead_of_pdf[0]

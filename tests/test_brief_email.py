@@ -49,8 +49,8 @@ def inbox(tmp_path, monkeypatch):
         controller.stop()
 
 
-@pytest.mark.slow
-def test_brief_is_emailed_as_a_pdf_attachment(tmp_path, inbox):
+def test_brief_is_emailed_as_a_pdf_attachment(tmp_path, inbox, demo_cache, html_instead_of_pdf):
+    """The file written is the file mailed (the drawing itself is the renders' tests' job)."""
     args = ["--demo", "--as-of", "2026-11-20", "brief", "--out", str(tmp_path / "b"),
             "--email", "analyst@example.com"]  # fmt: skip
     result = CliRunner().invoke(main, args)

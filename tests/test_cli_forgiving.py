@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from screener.cli import hoist_global_options, main
 
 DEMO = ["--demo", "--as-of", "2026-11-20"]
+#: each test reads its own copy of the session's demo cache (conftest.demo_cache)
+pytestmark = pytest.mark.usefixtures("demo_cache")
 COMMANDS = {"screen", "watchlist", "brief", "data", "model"}
 
 

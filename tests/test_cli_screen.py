@@ -17,6 +17,8 @@ from screener.cli import main
 from screener.data.universes import sources
 
 DEMO = ["--demo", "--as-of", "2026-11-20"]
+#: each test reads its own copy of the session's demo cache (conftest.demo_cache)
+pytestmark = pytest.mark.usefixtures("demo_cache")
 
 
 def invoke(*args: str):

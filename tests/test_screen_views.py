@@ -14,6 +14,8 @@ from rich.cells import cell_len
 from screener.cli import main
 
 DEMO = ["--demo", "--as-of", "2026-11-20"]
+#: each test reads its own copy of the session's demo cache (conftest.demo_cache)
+pytestmark = pytest.mark.usefixtures("demo_cache")
 TICKER = re.compile(r"\b(\d{6}\.(?:SH|SZ)|[A-Z]{1,5})\b")
 
 
