@@ -137,7 +137,8 @@ def test_brief_from_the_installed_entry_point(tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_brief_command(tmp_path, demo_cache):
+def test_demo_brief_command(tmp_path, demo_cache, html_instead_of_pdf):
+    """The command's paths and output (the drawing itself: the demo_briefing renders)."""
     result = CliRunner().invoke(
         main,
         [
@@ -152,7 +153,7 @@ def test_demo_brief_command(tmp_path, demo_cache):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "b" / "2026-W47.en.pdf").exists()
+    assert (tmp_path / "b" / "2026-W47.en.pdf").exists() and len(html_instead_of_pdf) == 1
     assert result.output.strip().endswith("2026-W47.en.pdf")
 
 

@@ -22,6 +22,7 @@ TRICKY = [
     "~", "null", "Null", "", "true", "False", "2024-01-02", "2024-1-2", "2023-02-30",
     "2024-01-02 10:00:00", "1e3", ".5", "1.", "-0.0", "+1", ".inf", ".nan", "0.25",
     "12", "-7", "公司", "中际旭创 光模块", "a # not a comment", "T&S", "?0",
+    "2.2e8", "1.0e9", "1E9", "-2.5e-3", "+1.5e+10", "1.e5", "01e5", "1.5e08", "1e", "e5",
 ]  # fmt: skip
 QUOTED = [f"'{t}'" for t in TRICKY[:8]] + ['"\\u4e2d"', '"tab\\there"']
 _value = st.sampled_from(TRICKY + QUOTED)
@@ -143,3 +144,23 @@ def test_every_watchlist_error_names_the_same_line_as_before(member):
         schema.load_watchlist_bytes(PATH, raw)
     assert str(now.value) == str(before.value)
     assert ":1" in str(now.value) or str(now.value).split(":")[1] != "1"
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for folder in ("model", "templates/i18n", "watchlists")
+        for p in (Path(__file__).parents[1] / folder).glob("*.yaml")
+    ),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_every_shipped_file_reads_the_same_fast_and_slow(path):
+    """Every config file goes through the fast reader (loader.read_yaml): each shipped one is
+    read by libyaml, not handed back to ruamel, and gives ruamel's values and lines."""
+    raw = path.read_bytes()
+    fast.compose(raw.decode("utf-8"))  # raises Unsure if ruamel would have to read it
+    slow, quick = loader.parse_bytes(path, raw), loader.parse_fast(path, raw)
+    assert loader.plain(quick) == loader.plain(slow)
+    for loc in _locs(loader.plain(slow)):
+        assert loader.line_of(quick, loc) == loader.line_of(slow, loc), loc

@@ -8,7 +8,7 @@ under a second, but resolves plain scalars by YAML 1.1 rules (``yes``/``on`` boo
 *composes* (scanning, nesting, lines); every plain scalar is resolved with ruamel's own YAML 1.2
 resolver table (the same regular expressions, in the same order), and built by this module
 only in its common, unambiguous forms: text, ``true``/``false``, null, a decimal integer
-without a leading zero, a decimal fraction ``1.25``, a date ``2024-03-19``.
+without a leading zero, a decimal fraction ``1.25`` or ``2.2e8``, a date ``2024-03-19``.
 
 Anything else -- an anchor or alias, a merge key, an explicit tag other than the core ones,
 a duplicate key, a key that is not text or a number, another form of number or a timestamp
@@ -54,6 +54,8 @@ _RESOLVERS: dict[str, list[tuple[str, Any]]] = {
 _ANCHOR = re.compile(r"(?:^|[\s,\[{])&\S")  # where an anchor may be: then look for aliases
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+#: scientific notation (2.2e8, 1E9, -2.5e-3): ruamel builds these as sign * float(text) too
+_SCI = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?[eE][-+]?[0-9]+\Z")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
 _BOOL["FALSE"] = False
@@ -121,7 +123,7 @@ def _scalar(node: Any) -> Any:
         raise Unsure  # a number of thousands of digits: ruamel's error, at its line
     if kind == "int" and _INT.match(value):
         return int(value)
-    if kind == "float" and _FLOAT.match(value):
+    if kind == "float" and (_FLOAT.match(value) or _SCI.match(value)):
         return float(value)
     if kind == "timestamp" and _DATE.match(value):
         try:
