@@ -40,6 +40,7 @@ from ruamel.yaml.events import (
 )
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.scanner import RoundTripScanner, ScannerError
 
 #: the largest document read, in characters (a 5,000-member watchlist is about 2 MB)
 MAX_CHARS = 4 * 1024 * 1024
@@ -150,10 +151,45 @@ class _BoundedParser(RoundTripParser):
         return super().get_event()
 
 
+class _BoundedScanner(RoundTripScanner):
+    """ruamel's round-trip scanner, with its bookkeeping of possible simple keys linear.
+
+    The scanner holds each ``[``, ``{`` or scalar back as a possible key until it is sure it is
+    not one (the line ends, or 1,024 characters pass), and ruamel re-checks every pending key
+    at each step: a line of 1,100 ``[`` held a thousand keys, checked a thousand times each,
+    and ``a: [[[...`` took seconds to reach the 101st level the parser refuses (:class:`_Bounds`).
+    The keys are kept in the order they were seen, which is the order of their positions and
+    token numbers, so the stale ones (an earlier line, or over 1,024 characters back) are the
+    first ones and the nearest key is the first: the same answers, each in a step."""
+
+    def next_possible_simple_key(self) -> Any:
+        for key in self.possible_simple_keys.values():
+            return key.token_number
+        return None
+
+    def stale_possible_simple_keys(self) -> None:
+        keys, reader = self.possible_simple_keys, self.reader
+        line, index = reader.line, reader.index
+        while keys:
+            level = next(iter(keys))
+            key = keys[level]
+            if key.line == line and index - key.index <= 1024:
+                return  # the keys after it are later still: none is stale
+            if key.required:
+                raise ScannerError(
+                    "while scanning a simple key",
+                    key.mark,
+                    "could not find expected ':'",
+                    reader.get_mark(),
+                )
+            del keys[level]
+
+
 def round_trip() -> YAML:
     """A round-trip YAML loader (keeps lines and comments) whose bad values name their line and
     whose parser refuses a document over the limits (see :func:`load`)."""
     yaml = YAML(typ="rt")
+    yaml.Scanner = _BoundedScanner
     yaml.Parser = _BoundedParser
     yaml.Constructor = _Constructor
     return yaml
@@ -172,7 +208,9 @@ def check(text: str) -> None:
     its events alone. Syntax errors raise as when loading."""
     _refuse_long(text)
     bounds = _Bounds()
-    for event in YAML(typ="rt").parse(text):
+    yaml = YAML(typ="rt")
+    yaml.Scanner = _BoundedScanner
+    for event in yaml.parse(text):
         bounds.see(event)
 
 

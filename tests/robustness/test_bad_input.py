@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+from ruamel.yaml.scanner import RoundTripScanner
 
 from screener.config import bounded
 from screener.config.model import load_model
@@ -961,6 +965,40 @@ def test_the_loader_refuses_each_bomb_where_a_pass_over_the_events_alone_does(bo
     assert loading.value.problem == alone.value.problem
     assert loading.value.problem_mark.line == alone.value.problem_mark.line
     assert loading.value.problem_mark.column == alone.value.problem_mark.column
+
+
+def _tokens(text: str, scanner: type) -> list:
+    yaml = YAML(typ="rt")
+    yaml.Scanner = scanner
+    out: list = []
+    try:
+        for token in yaml.scan(text):
+            start, end = token.start_mark.index, token.end_mark.index
+            out.append((type(token).__name__, start, end, getattr(token, "value", None)))
+    except Exception as exc:  # the same error, at the same place, in the same words
+        out.append((type(exc).__name__, str(exc)))
+    return out
+
+
+_PIECES = [*"[]{}:,-? \n#'\"&*!|>ab", "a: ", "- ", "\n  ", "x" * 600, "[" * 60]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(_PIECES), max_size=60).map("".join))
+def test_the_bounded_scanner_reads_every_text_as_ruamels_does(text: str):
+    """The loader's scanner keeps its possible keys in a linear pass (a deep-flow bomb is
+    refused in milliseconds, not seconds); every token and error is ruamel's own, at the same
+    place (long runs cross the 1,024-character key limit, new lines end keys)."""
+    assert _tokens(text, bounded._BoundedScanner) == _tokens(text, RoundTripScanner)
+
+
+def test_the_bounded_scanner_ends_a_key_where_ruamel_does():
+    """A key just inside, at and just past the 1,024 characters a simple key may span, alone
+    and inside flow and block collections."""
+    for n in range(1022, 1027):
+        for before, after in [("", ""), ("[", "]"), ("{", "}"), ("- ", ""), ("a: [", "]")]:
+            text = f"{before}{'x' * n}: 1{after}"
+            assert _tokens(text, bounded._BoundedScanner) == _tokens(text, RoundTripScanner)
 
 
 def test_the_shipped_files_are_far_inside_the_limits():
