@@ -235,14 +235,29 @@ def html_instead_of_pdf(monkeypatch) -> list[str]:
 # -- running on several workers (pytest-xdist: make test) ------------------------------------------
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(items) -> None:
+def pytest_itemcollected(item) -> None:
     """Tests that read the drawn demo briefing are slow and run on one worker, so it is drawn
     once there (``--dist loadgroup``); the rest spread over the workers."""
+    if "demo_briefing" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.xdist_group("demo_briefing"))
+        item.add_marker(pytest.mark.slow)  # the first to ask draws PDFs
+
+
+@pytest.hookimpl(trylast=True)  # after xdist's own hook, which means to do this
+def pytest_collection_modifyitems(config, items) -> None:
+    """``--dist loadgroup`` sends a group to one worker by the ``@group`` suffix a worker adds
+    to each grouped test's id. pytest-xdist 3.8 writes it to ``item._nodeid``, which pytest 9.2
+    no longer reads (pytest-xdist#1386, fix pending in #1388): no test had a group, and each
+    worker drew both editions of the demo briefing. Until xdist adds it, the suffix is added
+    here, as xdist would (on a worker, with ``--dist loadgroup``)."""
+    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
+        return
+    from _pytest.nodeid import NodeId
+
     for item in items:
-        if "demo_briefing" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("demo_briefing"))
-            item.add_marker(pytest.mark.slow)  # the first to ask draws PDFs
+        names = {str(m.args[0]) for m in item.iter_markers("xdist_group") if m.args}
+        if names and "@" not in item.nodeid.rpartition("]")[2]:
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(sorted(names))}")
 
 
 #: the robustness ledger (tests/robustness/support.py) counted by every worker
