@@ -117,3 +117,21 @@ def test_a_syntax_error_names_template_and_line(tmp_path):
     (tmp_path / "t.html.j2").write_text("<p>\n\n{% if %}</p>")
     with pytest.raises(RenderError, match=r"t.html.j2:3"):
         render_html([tmp_path], "t.html.j2", {})
+
+
+def test_a_template_edited_between_two_renders_renders_as_edited(tmp_path):
+    """Templates are compiled once per process (a briefing built again in the same process
+    reuses them), keyed by the text: an edit, even one that keeps the size and the mtime, is
+    compiled afresh; a hostile edit is refused as on the first render."""
+    import os
+
+    path = tmp_path / "t.html.j2"
+    path.write_text("<p>{{ a }}</p>")
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}) == "<p>1</p>"
+    stat = path.stat()
+    path.write_text("<p>{{ b }}</p>")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}) == "<p>2</p>"
+    path.write_text("<p>{{ a.__class__.__mro__ }}</p>")
+    with pytest.raises(RenderError, match="refused"):
+        render_html([tmp_path], "t.html.j2", {"a": 1})
