@@ -146,8 +146,7 @@ def brief(ws: Path, out: Path):
     return invoke(["--workspace", str(ws), *BRIEF, "--out", str(out)])
 
 
-@pytest.mark.slow  # draws a PDF
-def test_out_an_existing_folder_gets_the_weeks_pdf(ws, demo_home, tmp_path):
+def test_out_an_existing_folder_gets_the_weeks_pdf(ws, demo_home, tmp_path, html_instead_of_pdf):
     folder = tmp_path / "briefs"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine", "utf-8")
