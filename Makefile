@@ -10,6 +10,11 @@ ARGS ?=
 # test workers (pytest-xdist); JOBS=0 runs the tests in this process (a debugger, -x, -s)
 JOBS ?= 2
 PYTEST := $(PY) -m pytest -n $(JOBS) --dist loadgroup
+# The tests write Python's bytecode caches (__pycache__/, ignored by git) even where the
+# environment says not to (PYTHONDONTWRITEBYTECODE, set in many container images): each worker
+# and each of the ~40 `python -m screener` processes the suite starts would otherwise compile
+# the package and pytest rewrite the test files again, every run (~10 s of CPU per worker).
+TESTENV := PYTHONDONTWRITEBYTECODE=
 
 .PHONY: brief test test-fast lint format bench sysdeps venv clean help
 
@@ -41,10 +46,10 @@ brief: $(STAMP) sysdeps
 
 test: $(STAMP) sysdeps
 	@bash scripts/ensure-test-browser.sh
-	$(PYTEST) $(ARGS)
+	$(TESTENV) $(PYTEST) $(ARGS)
 
 test-fast: $(STAMP) sysdeps
-	$(PYTEST) -m "not slow" $(ARGS)
+	$(TESTENV) $(PYTEST) -m "not slow" $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check screener tests benchmarks
