@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import copy_demo_cache
 
 from screener.data.cache import Cache
 from screener.data.importer import import_bars
@@ -40,13 +41,16 @@ def home(screener_home: Path, seeded_home: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def briefed_home(tmp_path_factory, seeded_home: Path) -> Path:
+def briefed_home(tmp_path_factory, seeded_home: Path, demo_cache_home: Path) -> Path:
     """A $SCREENER_HOME template whose demo cache already holds everything the demo briefing
     of the ``core`` workspace reads (one ``brief`` ran on it: everything but the drawing of
-    the PDF, which reads no cache), so a later briefing changes no byte of it."""
+    the PDF, which reads no cache), so a later briefing changes no byte of it. The demo cache
+    starts as a copy of the session's (``demo_cache_home``: the shipped lists' names and the
+    benchmarks, as of the same day), so that ``brief`` fills only what the core list adds."""
     root = tmp_path_factory.mktemp("briefed")
     home = root / "home"
     shutil.copytree(seeded_home, home)
+    copy_demo_cache(demo_cache_home, home)
     ws = make_workspace(root / "ws", model=False)  # its config cache holds the shipped model
     args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
     with pytest.MonkeyPatch.context() as mp:
