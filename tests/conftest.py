@@ -38,12 +38,18 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+
+try:
+    import fcntl
+except ImportError:  # Windows: each worker builds its own session data
+    fcntl = None  # type: ignore[assignment]
 
 # No per-example deadline anywhere: on a loaded 2-core CI machine a deadline only adds flakes;
 # each property test sets its own example budget.
@@ -134,23 +140,46 @@ def _demo_settings(root: Path, home: Path):
     return Settings(workspace=Workspace.open(root), demo=True, as_of=DEMO_AS_OF, home=home)
 
 
-@pytest.fixture(scope="session")
-def demo_cache_home(tmp_path_factory) -> Path:
-    """A $SCREENER_HOME template whose demo cache holds what the demo screen of every universe
-    and the shipped demo briefing read as of DEMO_AS_OF, filled once, through the ordinary
-    update path (copy it with ``copy_demo_cache``; never write to it)."""
+def once_per_run(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """A folder ``name`` that ``build(folder)`` filled once for the whole run: under xdist the
+    first worker to ask builds it (holding a lock in the run's shared temporary folder) and the
+    others wait for it and read it, instead of each building its own. Treat it as read-only."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or fcntl is None:  # one process (or no flock): build it here
+        folder = tmp_path_factory.mktemp(name)
+        build(folder)
+        return folder
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's
+    folder, done = shared / name, shared / f"{name}.built"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def _fill_demo_cache(root: Path) -> None:
     from screener.report import briefing_html
     from screener.screening import run_screen
 
-    root = tmp_path_factory.mktemp("demo-cache")
-    home = root / "home"
-    settings = _demo_settings(root, home)
+    settings = _demo_settings(root, root / "home")
     run_screen(settings, universe="all", top=0)
     briefing_html(settings)
     with sqlite3.connect(settings.cache_path) as db:  # a copy of the file alone is complete
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
-    return home
+
+
+@pytest.fixture(scope="session")
+def demo_cache_home(tmp_path_factory) -> Path:
+    """A $SCREENER_HOME template whose demo cache holds what the demo screen of every universe
+    and the shipped demo briefing read as of DEMO_AS_OF, filled once per run (shared by the
+    xdist workers: ``once_per_run``), through the ordinary update path (copy it with
+    ``copy_demo_cache``; never write to it)."""
+    return once_per_run(tmp_path_factory, "demo-cache", _fill_demo_cache) / "home"
 
 
 def copy_demo_cache(template: Path, home: Path) -> Path:

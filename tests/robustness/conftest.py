@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import copy_demo_cache
+from conftest import copy_demo_cache, once_per_run
 
 from screener.data.cache import Cache
 from screener.data.importer import import_bars
@@ -46,19 +46,22 @@ def briefed_home(tmp_path_factory, seeded_home: Path, demo_cache_home: Path) -> 
     of the ``core`` workspace reads (one ``brief`` ran on it: everything but the drawing of
     the PDF, which reads no cache), so a later briefing changes no byte of it. The demo cache
     starts as a copy of the session's (``demo_cache_home``: the shipped lists' names and the
-    benchmarks, as of the same day), so that ``brief`` fills only what the core list adds."""
-    root = tmp_path_factory.mktemp("briefed")
-    home = root / "home"
-    shutil.copytree(seeded_home, home)
-    copy_demo_cache(demo_cache_home, home)
-    ws = make_workspace(root / "ws", model=False)  # its config cache holds the shipped model
-    args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SCREENER_HOME", str(home))
-        mp.setattr(builder, "html_to_pdf", lambda html, **kw: (b"%PDF-1.7\n", 1))
-        result = invoke([*args, "--out", str(root / "briefs")])
-    assert result.exit_code == 0, result.output
-    return home
+    benchmarks, as of the same day), so that ``brief`` fills only what the core list adds.
+    Built once per run (``once_per_run``: the xdist workers share it)."""
+
+    def build(root: Path) -> None:
+        home = root / "home"
+        shutil.copytree(seeded_home, home)
+        copy_demo_cache(demo_cache_home, home)
+        ws = make_workspace(root / "ws", model=False)  # its config cache holds the shipped model
+        args = ["--workspace", str(ws), "--demo", "--as-of", "2026-11-20", "brief"]
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("SCREENER_HOME", str(home))
+            mp.setattr(builder, "html_to_pdf", lambda html, **kw: (b"%PDF-1.7\n", 1))
+            result = invoke([*args, "--out", str(root / "briefs")])
+        assert result.exit_code == 0, result.output
+
+    return once_per_run(tmp_path_factory, "briefed", build) / "home"
 
 
 @pytest.fixture
