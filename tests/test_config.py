@@ -356,7 +356,6 @@ def test_modules_stay_small():
         "demand.py",  # the engine's formulas, one per quantity
         "config/model.py",  # the model's input catalogue: one spec per input
         "tickers.py",  # the ticker master: every form people type, one table
-        "data/importer.py",  # CSV import: shapes, units and adjustment checks (to be split)
     }
     big = {
         str(p.relative_to(PACKAGE)): n
