@@ -23,20 +23,8 @@ from .data.update import canonical_tickers
 from .errors import CacheError, InputError, WatchlistError
 from .settings import Settings
 from .tickers import normalize_ticker, security
+from .universe_names import MARKET_UNIVERSES, UNIVERSE_ALIASES, UNIVERSES
 from .watchlists import Watchlist, find_watchlist, load_all, load_watchlist
-
-#: the screen's universes
-UNIVERSES: tuple[str, ...] = ("watchlists", "a-share", "us", "all")
-#: the markets `data update --universe` can list
-MARKET_UNIVERSES: dict[str, str] = {"a-share": "CN", "us": "US"}
-
-
-#: what people also call them (matched in any case, ``_`` for ``-``)
-UNIVERSE_ALIASES: dict[str, str] = {
-    "cn": "a-share", "a-shares": "a-share", "ashare": "a-share", "ashares": "a-share",
-    "china": "a-share", "a": "a-share", "A股": "a-share", "usa": "us", "us-stocks": "us",
-    "watchlist": "watchlists", "lists": "watchlists", "everything": "all",
-}  # fmt: skip
 
 
 def check_universe(universe: str | None) -> str:

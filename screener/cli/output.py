@@ -28,13 +28,21 @@ import sys
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pandas as pd
 
 from .safetext import RAW_KEY, formula_safe, plain
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _loaded(name: str) -> Any:
+    """``numpy`` or ``pandas`` if this process has imported it, else None: a value can only be
+    one of their objects if it has, and a command that printed none (``watchlist validate``)
+    should not pay their import."""
+    return sys.modules.get(name)
 
 
 def _raw() -> bool:
@@ -49,14 +57,16 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
         return [jsonable(v) for v in value]
-    if isinstance(value, np.generic):
+    np, pd = _loaded("numpy"), _loaded("pandas")
+    if np is not None and isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if value is pd.NaT or (value is not None and _is_na_scalar(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if pd is not None:
+        if value is pd.NaT or (value is not None and _is_na_scalar(value)):
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat() if value == value.normalize() else value.isoformat()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, Path):
@@ -65,6 +75,8 @@ def jsonable(value: Any) -> Any:
 
 
 def _is_na_scalar(value: Any) -> bool:
+    import pandas as pd
+
     try:
         return bool(pd.isna(value)) if not isinstance(value, str | bytes) else False
     except (TypeError, ValueError):
@@ -212,6 +224,9 @@ def emit_rows(frame: pd.DataFrame, fmt: str) -> bool:
 
 def _cell(value: Any) -> Any:
     """A value as openpyxl writes it: NaN/NaT empty, numpy scalars plain, timestamps naive."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or value is pd.NaT or (isinstance(value, float) and not math.isfinite(value)):

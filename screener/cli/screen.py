@@ -14,7 +14,7 @@ import click
 
 from ..screening import Filters, ScreenResult, run_screen
 from ..settings import Settings
-from ..universe import UNIVERSE_ALIASES, UNIVERSES
+from ..universe_names import UNIVERSE_ALIASES, UNIVERSES
 from . import output
 from .options import Choice, complete_sort, complete_watchlists, format_option
 from .screen_view import VIEWS, _plain, emit_csv, emit_json, emit_table

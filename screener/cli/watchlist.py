@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from ..errors import WatchlistError
 from ..settings import Settings
-from ..universe import UNIVERSE_ALIASES, UNIVERSES
+from ..universe_names import UNIVERSE_ALIASES, UNIVERSES
 from ..watchlists import (
     edit,
     get_watchlist,
@@ -26,6 +26,9 @@ from ..watchlists import (
 )
 from . import output
 from .options import Choice, complete_watchlists, format_option
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _DAY = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -214,6 +217,8 @@ def history(
         }
         for r in records
     ]
+    import pandas as pd
+
     frame = pd.DataFrame(rows)
     if fmt == "table":
         frame = frame[["when", "list", "summary", "change"]]  # the summary names the ticker

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import WatchlistError
 from ..fsutil import is_temp_file
 from ..settings import Settings
 from .schema import Watchlist, find_watchlist, load_watchlist, mix_text, watchlist_paths
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def load_all(settings: Settings) -> list[Watchlist]:
@@ -37,6 +39,8 @@ def list_watchlists(settings: Settings) -> pd.DataFrame:
             rows.append([path.stem, None, None, None, None, str(path), str(exc)])
             continue
         rows.append([wl.name, wl.title.zh, wl.title.en, wl.side, len(wl.members), str(path), ""])
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=LIST_COLUMNS)
 
 
@@ -64,6 +68,8 @@ def members_frame(watchlist: Watchlist) -> pd.DataFrame:
         for m in watchlist.members
     ]
     columns = ["ticker", "name_zh", "name_en", "segments", "other", "mix_source", "thesis"]
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=[*columns, "added", "added_by", "tags"])
 
 
