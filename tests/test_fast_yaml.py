@@ -23,6 +23,10 @@ TRICKY = [
     "2024-01-02 10:00:00", "1e3", ".5", "1.", "-0.0", "+1", ".inf", ".nan", "0.25",
     "12", "-7", "公司", "中际旭创 光模块", "a # not a comment", "T&S", "?0",
     "2.2e8", "1.0e9", "1E9", "-2.5e-3", "+1.5e+10", "1.e5", "01e5", "1.5e08", "1e", "e5",
+    # what the line reader (screener.config.lines) must read as the others do, or refuse
+    "a: b", "x #y", "x#y", "'q # r'", "'it''s'", "- x", "-1", "-x", "a:b", "{a: 1}", "[1, 2]",
+    "[a, b] # c", "{a: yes, b: 010}", "[]", "{}", "[a,]", "&a x", "*a", "|", ">",
+    "x:", "中: 文", "\"\\t\"", "\"plain\"", "'x' y", "~ # null",
 ]  # fmt: skip
 QUOTED = [f"'{t}'" for t in TRICKY[:8]] + ['"\\u4e2d"', '"tab\\there"']
 _value = st.sampled_from(TRICKY + QUOTED)
@@ -164,3 +168,26 @@ def test_every_shipped_file_reads_the_same_fast_and_slow(path):
     assert loader.plain(quick) == loader.plain(slow)
     for loc in _locs(loader.plain(slow)):
         assert loader.line_of(quick, loc) == loader.line_of(slow, loc), loc
+
+
+def test_the_line_reader_reads_a_plain_list_and_refuses_the_rest():
+    """The plainest files are read line by line (screener.config.lines); anything it is not
+    sure of goes on to libyaml, then ruamel (the property above compares the results)."""
+    from screener.config import lines
+
+    text = (
+        "# a list\nname: big\ntitle: {zh: 大, en: Big}\nmembers:\n"
+        "  - ticker: 600000.SH  # first\n    segments: {optical: 0.1, edge: 0.05}\n"
+        "    tags: [a, b]\n    thesis: 'yes, on: 010'\n"
+        "- x\n"
+    )
+    with pytest.raises(fast.Unsure):
+        lines.compose_lines(text)  # a sequence item back at the key's indent after a mapping
+    doc = lines.compose_lines(text.replace("- x\n", "  - ticker: NVDA\n"))
+    assert doc["members"][0]["segments"] == {"optical": 0.1, "edge": 0.05}
+    assert doc["members"][0]["thesis"] == "yes, on: 010" and doc["members"][1] == {"ticker": "NVDA"}
+    assert (doc.lines["members"], doc["members"].lines) == (3, [4, 8])
+    for refused in ("a: &x 1\n", "a: |\n  b\n", "a: b\n  c\n", "'a': 1\n", "a: [b,\n  c]\n",
+                    "a:\tb\n", "a: b\x00\n", "- a\n", "a: {b: [c]}\n"):  # fmt: skip
+        with pytest.raises(fast.Unsure):
+            lines.compose_lines(refused)

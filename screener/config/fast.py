@@ -112,7 +112,16 @@ def _scalar(node: Any) -> Any:
         return value
     if tag != _PLAIN:
         raise Unsure
-    kind = next((k for k, regexp in _RESOLVERS.get(value[:1], ()) if regexp.match(value)), None)
+    return plain_scalar(value)
+
+
+def plain_scalar(value: str) -> Any:
+    """An untagged plain scalar resolved as ruamel's YAML 1.2 reading resolves it, in the
+    forms built here (:class:`Unsure` for the rest)."""
+    pairs = _RESOLVERS.get(value[:1])
+    if not pairs:
+        return value  # no implicit type starts with this character: text
+    kind = next((k for k, regexp in pairs if regexp.match(value)), None)
     if kind is None:
         return value  # plain text
     if kind == "null":
@@ -193,7 +202,12 @@ def compose(text: str) -> Any:
     it or copy it with :func:`.loader.plain`)."""
     if text in _RECENT:
         return _RECENT[text]
-    document = _compose(text)
+    from .lines import compose_lines  # the plainest files, line by line: faster still
+
+    try:
+        document = compose_lines(text)
+    except Unsure:
+        document = _compose(text)
     if len(_RECENT) >= _RECENT_MAX:
         del _RECENT[next(iter(_RECENT))]
     _RECENT[text] = document
