@@ -189,9 +189,27 @@ def load_watchlist_bytes(path: Path, raw: bytes, segments: set[str] | None = Non
     return validate_document(path, parse_fast(path, raw, WatchlistError), segments)
 
 
+#: the last few documents validated, by (path, document, segments): the fast reader hands the
+#: same document object back for the same text, so a command that reads a list twice (an
+#: ``add`` checks the list, then opens it for the edit) validates it once
+_VALIDATED: dict[tuple[str, int, frozenset[str] | None], tuple[Any, Watchlist]] = {}
+
+
 def validate_document(path: Path, data: Any, segments: set[str] | None = None) -> Watchlist:
     """Validate a parsed document (see :func:`screener.config.loader.parse_fast`) that is (or will
     be) the file ``path``."""
+    key = (str(path), id(data), frozenset(segments) if segments is not None else None)
+    hit = _VALIDATED.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    wl = _validate_document(path, data, segments)
+    if len(_VALIDATED) >= 3:
+        del _VALIDATED[next(iter(_VALIDATED))]
+    _VALIDATED[key] = (data, wl)  # the document kept alive, so its id is not reused
+    return wl
+
+
+def _validate_document(path: Path, data: Any, segments: set[str] | None) -> Watchlist:
     if not isinstance(data, dict):
         raise WatchlistError(f"{path}:1: expected a mapping with name, title, side, members")
     try:
