@@ -32,9 +32,10 @@ import re
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from ruamel.yaml.resolver import VersionedResolver
 
 from . import bounded
+from .linedoc import LineList, LineMap, Unsure, plain_scalar
+from .lines import compose_lines
 
 try:  # libyaml is part of PyYAML's wheels; without it there is nothing to gain
     from yaml._yaml import CParser  # type: ignore[import-untyped]
@@ -46,47 +47,8 @@ _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _PLAIN = "?plain"  # an untagged plain scalar: resolved here, by ruamel's YAML 1.2 table
 
-#: ruamel's YAML 1.2 implicit resolvers: first character -> [(tag, regexp), ...]
-_RESOLVERS: dict[str, list[tuple[str, Any]]] = {
-    first: [(tag.rsplit(":", 1)[-1], re.compile(rx.pattern, rx.flags)) for tag, rx in pairs]
-    for first, pairs in VersionedResolver(version=(1, 2)).versioned_resolver.items()
-}  # (compiled now: ruamel's are lazy objects, slow to call 200,000 times)
 _ANCHOR = re.compile(r"(?:^|[\s,\[{])&\S")  # where an anchor may be: then look for aliases
-_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
-_FLOAT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
-#: scientific notation (2.2e8, 1E9, -2.5e-3): ruamel builds these as sign * float(text) too
-_SCI = re.compile(r"[-+]?(?:0|[1-9][0-9]*)(?:\.[0-9]*)?[eE][-+]?[0-9]+\Z")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False}
-_BOOL["FALSE"] = False
 _BREAKS_1_1 = ("\x85", "\u2028", "\u2029")  # line breaks in YAML 1.1 only
-
-
-class Unsure(Exception):
-    """This document needs ruamel's reading (see the module's docstring)."""
-
-
-class LineMap(dict):
-    """A mapping read from a file, with the 0-based line of each key (``lines``) and of its
-    own start (``line``)."""
-
-    __slots__ = ("line", "lines")
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.lines: dict[Any, int] = {}
-
-
-class LineList(list):
-    """A sequence read from a file, with the 0-based line of each item (``lines``)."""
-
-    __slots__ = ("line", "lines")
-
-    def __init__(self, line: int) -> None:
-        super().__init__()
-        self.line = line
-        self.lines: list[int] = []
 
 
 if CParser is not None:
@@ -113,33 +75,6 @@ def _scalar(node: Any) -> Any:
     if tag != _PLAIN:
         raise Unsure
     return plain_scalar(value)
-
-
-def plain_scalar(value: str) -> Any:
-    """An untagged plain scalar resolved as ruamel's YAML 1.2 reading resolves it, in the
-    forms built here (:class:`Unsure` for the rest)."""
-    pairs = _RESOLVERS.get(value[:1])
-    if not pairs:
-        return value  # no implicit type starts with this character: text
-    kind = next((k for k, regexp in pairs if regexp.match(value)), None)
-    if kind is None:
-        return value  # plain text
-    if kind == "null":
-        return None
-    if kind == "bool":
-        return _BOOL[value]
-    if len(value) > 30:
-        raise Unsure  # a number of thousands of digits: ruamel's error, at its line
-    if kind == "int" and _INT.match(value):
-        return int(value)
-    if kind == "float" and (_FLOAT.match(value) or _SCI.match(value)):
-        return float(value)
-    if kind == "timestamp" and _DATE.match(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise Unsure from None  # ruamel names the line of a day that does not exist
-    raise Unsure
 
 
 def _build(node: Any, depth: int) -> Any:
@@ -202,9 +137,7 @@ def compose(text: str) -> Any:
     it or copy it with :func:`.loader.plain`)."""
     if text in _RECENT:
         return _RECENT[text]
-    from .lines import compose_lines  # the plainest files, line by line: faster still
-
-    try:
+    try:  # the plainest files, line by line: faster still
         document = compose_lines(text)
     except Unsure:
         document = _compose(text)

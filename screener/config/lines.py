@@ -2,11 +2,11 @@
 single-line flow collections of plain scalars, comments. A 10,000-member watchlist (3.5 MB,
 110,000 lines) reads in a fraction of the time libyaml takes to compose it (:mod:`.fast`).
 
-It reads only what it is sure of and raises :class:`.fast.Unsure` at anything else (an
+It reads only what it is sure of and raises :class:`.linedoc.Unsure` at anything else (an
 anchor, alias, tag, block scalar, multi-line scalar, quoted key, nested or multi-line flow
 collection, ``?`` key, tab, document marker, a line that fits no rule): the caller then
 tries libyaml, and then ruamel, so such a file reads exactly as before, errors included.
-Scalars are resolved by :func:`.fast.plain_scalar` (ruamel's YAML 1.2 table); lines are the
+Scalars are resolved by :func:`.linedoc.plain_scalar` (ruamel's YAML 1.2 table); lines are the
 0-based lines libyaml reports (a mapping starts at its first key, a flow collection at its
 bracket), so :func:`.loader.line_of` names the same line whichever reader read the file.
 """
@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from . import bounded
-from .fast import LineList, LineMap, Unsure, plain_scalar
+from .linedoc import LineList, LineMap, Unsure, plain_scalar
 
 #: a key as people write them in these files (anything else goes to libyaml)
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$)")
