@@ -24,6 +24,8 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$)")
 #: characters a plain scalar may not start with in block context (YAML 1.2 indicators)
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BAD = set("[]{}'\"&*!|>%@`?")
+#: a block scalar's indicator at the end of a line (``key: >-``, ``- |``)
+_BLOCK_SCALAR = re.compile(r"(?m)(?::|^\s*-)\s+[>|][-+0-9]*\s*(?:#.*)?$")
 #: characters YAML does not allow in a document (the others' error names them)
 _NOT_PRINTABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"
@@ -32,8 +34,8 @@ _NOT_PRINTABLE = re.compile(
 
 def compose_lines(text: str) -> Any:
     """``text`` as plain Python with lines, or :class:`Unsure`."""
-    if "\t" in text or "\r" in text or _NOT_PRINTABLE.search(text):
-        raise Unsure
+    if "\t" in text or "\r" in text or _NOT_PRINTABLE.search(text) or _BLOCK_SCALAR.search(text):
+        raise Unsure  # (a block scalar anywhere: the model files; no use reading up to it)
     rows: list[tuple[int, int, str]] = []  # (line, indent, content) of each content line
     for number, raw in enumerate(text.split("\n")):
         stripped = raw.lstrip(" ")
