@@ -642,3 +642,43 @@ def test_fixture_is_what_the_tests_assume():
     text = (FIXTURES / "handwritten.yaml").read_text(encoding="utf-8")
     assert load_watchlist(FIXTURES / "handwritten.yaml").tickers == ["300308.SZ", "NVDA"]
     assert len(comments(text)) == 13
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [({}, None), ({"segments": {"nope": 0.5}}, "unknown segment 'nope'"),
+     ({"ticker": "NVDA"}, "NVDA is listed twice")],
+)  # fmt: skip
+def test_an_appended_member_is_checked_as_the_whole_list_would_check_it(monkeypatch, extra, error):
+    """A list validated moments ago and the same list with one member appended (an add): the
+    new member alone is checked (a 10,000-member list is not validated twice), and the result,
+    or the error, is what the whole-list check gives."""
+    from screener.watchlists import schema
+
+    segments = {"optical", "accelerators", "networking", "edge", "foundry"}
+    path = Path("handwritten.yaml")
+    text = (FIXTURES / "handwritten.yaml").read_text(encoding="utf-8")
+    added = splice.append_member_text(text, {"ticker": "603019.SH"} | MEMBER_VALUES | extra)
+    whole = []
+    real = schema._validate_document
+    monkeypatch.setattr(schema, "_validate_document", lambda *a: whole.append(1) or real(*a))
+
+    def both():
+        schema._VALIDATED.clear()
+        schema.load_watchlist_bytes(path, text.encode(), segments)  # the list as read
+        out = []
+        for keep in (True, False):  # by its difference, then whole
+            if not keep:
+                schema._VALIDATED.clear()
+            try:
+                out.append(schema.load_watchlist_bytes(path, added.encode(), segments))
+            except WatchlistError as exc:
+                out.append(str(exc))
+        return out
+
+    quick, slow = both()
+    if error is None:
+        assert quick.model_dump() == slow.model_dump() and quick.tickers[-1] == "603019.SH"
+        assert len(whole) == 2  # the list as read, and the whole check: not the quick one
+    else:
+        assert quick == slow and error in quick

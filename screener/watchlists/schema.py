@@ -202,11 +202,42 @@ def validate_document(path: Path, data: Any, segments: set[str] | None = None) -
     hit = _VALIDATED.get(key)
     if hit is not None and hit[0] is data:
         return hit[1]
-    wl = _validate_document(path, data, segments)
+    wl = _appended(path, data, key[2]) or _validate_document(path, data, segments)
     if len(_VALIDATED) >= 3:
         del _VALIDATED[next(iter(_VALIDATED))]
     _VALIDATED[key] = (data, wl)  # the document kept alive, so its id is not reused
     return wl
+
+
+def _appended(path: Path, data: Any, segments: frozenset[str] | None) -> Watchlist | None:
+    """``data`` validated by its difference from a document of ``path`` validated moments ago,
+    when that is one member appended and nothing else (an ``add``: the lists compared by
+    value, in C): the new member checked alone, as the whole-list check would check it. None
+    otherwise, or at any problem (the whole-list check then reports it, at its line)."""
+    if not isinstance(data, dict) or not isinstance(data.get("members"), list):
+        return None
+    for (where, _, segs), (before, wl) in list(_VALIDATED.items()):
+        if where != str(path) or segs != segments or not isinstance(before, dict):
+            continue
+        old = before.get("members")
+        new = data["members"]
+        if not isinstance(old, list) or len(new) != len(old) + 1 or data.keys() != before.keys():
+            continue
+        if any(data[k] != before[k] for k in data if k != "members") or new[:-1] != old:
+            continue
+        added = new[-1]
+        try:
+            member = Member.model_validate(dict(added) if isinstance(added, dict) else added)
+        except ValidationError:
+            return None
+        if member.ticker in set(wl.tickers):
+            return None
+        if segments is not None and set(member.segments or ()) - segments:
+            return None
+        out = wl.model_copy(update={"members": [*wl.members, member]})
+        out.path = path
+        return out
+    return None
 
 
 def _validate_document(path: Path, data: Any, segments: set[str] | None) -> Watchlist:
