@@ -22,6 +22,13 @@ BRIEF = ["--demo", "--as-of", "2026-11-20", "brief", "--html"]
 
 
 @pytest.fixture
+def ws(lists_ws: Path) -> Path:
+    """The ``core`` workspace without a model/ of its own: these tests spoil only outputs and
+    the watchlist, so the shipped model is read where it ships (parsed once per worker)."""
+    return lists_ws
+
+
+@pytest.fixture
 def stub_pdf(monkeypatch) -> None:
     """No PDF drawn: a placeholder whose bytes follow the HTML (as a real PDF's would)."""
     from screener.report import builder

@@ -146,7 +146,10 @@ def brief(ws: Path, out: Path):
     return invoke(["--workspace", str(ws), *BRIEF, "--out", str(out)])
 
 
-def test_out_an_existing_folder_gets_the_weeks_pdf(ws, demo_home, tmp_path, html_instead_of_pdf):
+def test_out_an_existing_folder_gets_the_weeks_pdf(
+    lists_ws, demo_home, tmp_path, html_instead_of_pdf
+):
+    ws = lists_ws  # the shipped model, read where it ships: this test spoils nothing in model/
     folder = tmp_path / "briefs"
     folder.mkdir()
     (folder / "keep.txt").write_text("mine", "utf-8")
@@ -204,8 +207,9 @@ def test_a_snapshot_cannot_name_files_outside_its_folders(ws, demo_home, tmp_pat
 
 @pytest.mark.slow  # draws a PDF
 def test_a_template_that_reaches_outside_fetches_nothing_and_writes_nothing(
-    ws, demo_home, tmp_path, listener, caplog
+    lists_ws, demo_home, tmp_path, listener, caplog
 ):
+    ws = lists_ws  # the shipped model, read where it ships: this test spoils a template only
     secret = tmp_path / "secret.css"
     secret.write_text("body { color: red }", "utf-8")
     assets = ws / "templates" / "assets"
