@@ -16,8 +16,8 @@ Fixtures every test module may use (prefer them to building your own; each is ch
   ``screener brief``) hands its HTML to a stub that records it (the list returned). For tests
   of what goes into a briefing: check the HTML with ``briefing_text.html_text``, or build it
   with ``screener.report.briefing_html``. A PDF takes seconds to draw; the real renders
-  (``demo_briefing``, the CLI's brief, a briefing after failed fetches, the glyph and fetch
-  checks) cover the drawing.
+  (``demo_briefing``, a briefing after failed fetches, the glyph and fetch checks) cover the
+  drawing.
 
 ``briefing_text`` (this folder) reads the text a person sees: ``html_text(html)`` (one line per
 block or table row, like the PDF's text), ``pdf_text(path)``, ``flat(text)``.
@@ -247,8 +247,8 @@ def html_instead_of_pdf(monkeypatch) -> list[str]:
     """No PDF is drawn in this test: ``build_briefing`` (and so ``screener brief``) hands its
     HTML to a stub that records it (in the list returned) and returns a one-page placeholder,
     which is written where the PDF would be. For tests of what goes into a briefing; the real
-    renders (``demo_briefing``, the CLI's brief, a briefing after failed fetches, the glyph and
-    fetch checks) cover the drawing."""
+    renders (``demo_briefing``, a briefing after failed fetches, the glyph and fetch checks)
+    cover the drawing."""
     from screener.report import builder
 
     seen: list[str] = []
