@@ -59,7 +59,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[bytes, str]:
         )
     digest = hashlib.sha256(data).hexdigest()
     skip = len(_BOM) if data.startswith(_BOM) else 0
-    for start, end in _spans(data, skip):
+    for start, end in _line_blocks(data, skip):
         try:
             data[start:end].decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -85,6 +85,20 @@ def _spans(data: bytes, start: int = 0) -> Iterator[tuple[int, int]]:
             return
         yield start, end + 1
         start = end + 1
+
+
+def _line_blocks(data: bytes, start: int = 0, size: int = 2**20) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of runs of whole lines of about ``size`` bytes (a line longer than that
+    is a run of its own): decoding run by run finds the same first bad byte as line by line
+    (a line break is never inside a character) without decoding the file whole, and without
+    a Python step per line (two million one-character lines took 7 s)."""
+    end_byte = b"\n" if b"\n" in data else b"\r"
+    total = len(data)
+    while start < total:
+        end = data.find(end_byte, min(start + size, total) - 1)
+        end = total if end < 0 else end + 1
+        yield start, end
+        start = end
 
 
 def _lines(data: bytes) -> Iterator[str]:
