@@ -135,3 +135,43 @@ def test_a_template_edited_between_two_renders_renders_as_edited(tmp_path):
     path.write_text("<p>{{ a.__class__.__mro__ }}</p>")
     with pytest.raises(RenderError, match="refused"):
         render_html([tmp_path], "t.html.j2", {"a": 1})
+
+
+def test_compiled_templates_are_kept_between_processes_and_an_edit_compiles_afresh(
+    tmp_path, monkeypatch
+):
+    """With a folder for them, a later process (here: the in-process copies forgotten) loads
+    the compiled template instead of compiling it; an edited template compiles afresh and a
+    damaged file is a miss."""
+    import os
+
+    import jinja2
+
+    from screener.report import render
+
+    kept, path = tmp_path / "kept", tmp_path / "t.html.j2"
+    path.write_text("<p>{{ a }}</p>")
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}, compiled_dir=kept) == "<p>1</p>"
+    files = list(kept.rglob("*.jinja"))
+    assert len(files) == 1
+    monkeypatch.setattr(render._COMPILED, "code", {})  # a new process
+    compiled = []
+    original = jinja2.Environment.compile
+
+    def counting(self, *args, **kwargs):
+        compiled.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counting)
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}, compiled_dir=kept) == "<p>1</p>"
+    assert compiled == []
+    stat = path.stat()
+    path.write_text("<p>{{ b }}</p>")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    monkeypatch.setattr(render._COMPILED, "code", {})
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}, compiled_dir=kept) == "<p>2</p>"
+    assert len(compiled) == 1
+    files[0].write_bytes(b"damaged")
+    monkeypatch.setattr(render._COMPILED, "code", {})
+    assert render_html([tmp_path], "t.html.j2", {"a": 1, "b": 2}, compiled_dir=kept) == "<p>2</p>"
+    assert len(compiled) == 2

@@ -193,7 +193,8 @@ def _html(
     context = _context(settings, lists, bars, as_of, t, lang, changes, tickers)
     context["snapshot_id"] = manifest["snapshot_id"]
     context["versions"] = manifest["versions"]
-    html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"])
+    kept = settings.home / "template-cache"  # compiled templates, kept between processes
+    html = render_html(ws.template_dirs, TEMPLATE, context, na=t["na"], compiled_dir=kept)
     return BriefingHTML(html, manifest, as_of.iso_week, lang)
 
 
