@@ -97,16 +97,18 @@ def growth_of(frame: pd.DataFrame, scenario: str) -> dict[str, Growth]:
     """Per ticker, :class:`Growth` from the screen frame."""
     col = f"ai_growth_{scenario}"
     out = {}
-    if col in frame.columns:
+    if col in frame.columns:  # column by column, not cell by cell (6,000 rows: 1 s -> 10 ms)
+        nan = [float("nan")] * len(frame)
         low = frame.get(f"{col}_p10", frame.get("ai_growth_p10"))
         high = frame.get(f"{col}_p90", frame.get("ai_growth_p90"))
-        for i, tk in enumerate(frame["ticker"]):
-            out[tk] = Growth(
-                "ai_growth",
-                float(frame[col].iloc[i]),
-                float(low.iloc[i]) if low is not None else float("nan"),
-                float(high.iloc[i]) if high is not None else float("nan"),
-            )
+        columns = (
+            frame["ticker"].tolist(),
+            frame[col].to_numpy(dtype=float).tolist(),
+            low.to_numpy(dtype=float).tolist() if low is not None else nan,
+            high.to_numpy(dtype=float).tolist() if high is not None else nan,
+        )
+        for tk, value, lo, hi in zip(*columns, strict=True):
+            out[tk] = Growth("ai_growth", value, lo, hi)
         return out
     col = exposure_column(scenario)
     for tk, value in zip(frame["ticker"], frame[col], strict=True):
@@ -192,12 +194,14 @@ def scorecard_rows(
     """Every watchlist member as a finished-number dict, best score first (names without a
     score last). Raw numbers stay numbers; the template and :mod:`.formats` write them."""
     this = pair.this
-    records: dict = this.frame.set_index("ticker").to_dict("index")
     members = {m.ticker: m for wl in lists for m in wl.members}
     tickers = list(members)
+    # the members' rows only: the widest screen holds ~6,000 (0.7 s as dicts)
+    mine = this.frame[this.frame["ticker"].isin(members)]
+    records: dict = mine.set_index("ticker").to_dict("index")
     now = member_ranks(this.frame, tickers)
     before = member_ranks(pair.last.frame, tickers) if pair.last is not None else {}
-    growth = growth_of(this.frame, this.scenario)
+    growth = growth_of(mine, this.scenario)
     weights = this.config.weights if this.config is not None else {}
     baskets = basket_of(perf.baskets)
     rows = []
