@@ -20,11 +20,13 @@ import logging
 import math
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from . import kept
 from .config.model import Input, ModelConfig
 from .demand import (
     MONTHS_PER_YEAR,
@@ -141,13 +143,28 @@ def run_draws(
     as_of: dt.date | None = None,
     draws: int | None = None,
     seed: int | None = None,
+    *,
+    keep: Path | None = None,
 ) -> Draws:
-    """``draws`` seeded Monte Carlo draws (default: the model's ``monte_carlo`` settings)."""
+    """``draws`` seeded Monte Carlo draws (default: the model's ``monte_carlo`` settings).
+    ``keep``: a folder where the result is kept for later processes, keyed by the model, the
+    arguments and the code (:mod:`screener.kept`); the same inputs give the same draws either
+    way."""
     scenario = config.check_scenario(scenario)
     calibration = config.check_calibration(calibration)
     as_of = as_of or dt.date.today()
     draws = config.monte_carlo_draws if draws is None else draws
     seed = config.monte_carlo_seed if seed is None else seed
+    return kept.fetch(
+        keep,
+        lambda: _run_draws(config, scenario, calibration, as_of, draws, seed),
+        "draws", config, scenario, calibration, as_of, draws, seed,
+    )  # fmt: skip
+
+
+def _run_draws(
+    config: ModelConfig, scenario: str, calibration: str, as_of: dt.date, draws: int, seed: int
+) -> Draws:
     p = draw_inputs(config, scenario, calibration, draws, seed)
     path = paths(p)
     months = np.broadcast_to(crossover_months(path.log_ratio), (draws,))
@@ -172,13 +189,15 @@ def segment_cagr_draws(
     as_of: dt.date | None = None,
     draws: int | None = None,
     seed: int | None = None,
+    *,
+    keep: Path | None = None,
 ) -> pd.DataFrame:
     """Joint Monte Carlo draws of each segment's annualised growth over the three years from
     ``as_of``: a frame of ``draws`` rows x segment ids (the model's order), every value finite
     (0 for a segment without demand; a draw held at the physical ceiling grows as the ceiling
     allows). The same seed gives the same frame; the same draw row is the same state of the
     world for every segment (and, for the same seed, every scenario and calibration)."""
-    return run_draws(config, scenario, calibration, as_of, draws, seed).segment_cagr
+    return run_draws(config, scenario, calibration, as_of, draws, seed, keep=keep).segment_cagr
 
 
 def bands(
@@ -188,6 +207,8 @@ def bands(
     as_of: dt.date | None = None,
     draws: int | None = None,
     seed: int | None = None,
+    *,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
     """P10/P50/P90 of the crossover date and of each segment's growth for one scenario.
 
@@ -201,7 +222,7 @@ def bands(
     band beside it would describe a number nobody is shown). ``None`` inside a crossover
     band (``"p90": None``) means that quantile does not cross within the horizon.
     """
-    result = run_draws(config, scenario, calibration, as_of, draws, seed)
+    result = run_draws(config, scenario, calibration, as_of, draws, seed, keep=keep)
     p = result.inputs
     offset = as_of_years(p, result.as_of)
     years = result.crossover_months / MONTHS_PER_YEAR - offset
@@ -256,9 +277,14 @@ def model_bands(
     as_of: dt.date | None = None,
     draws: int | None = None,
     seed: int | None = None,
+    *,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
-    """:func:`bands` for each of ``scenarios`` under one calibration (for :class:`ModelRun`)."""
-    out = {name: bands(config, name, calibration, as_of, draws, seed) for name in scenarios}
+    """:func:`bands` for each of ``scenarios`` under one calibration (for :class:`ModelRun`);
+    ``keep`` as for :func:`run_draws`."""
+    out = {
+        name: bands(config, name, calibration, as_of, draws, seed, keep=keep) for name in scenarios
+    }
     first = next(iter(out.values()))
     return {"draws": first["draws"], "seed": first["seed"], "scenarios": out}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -74,12 +75,14 @@ def growth_draws(
     as_of: dt.date | None = None,
     *,
     runs: Runs | None = None,
+    keep: Path | None = None,
 ) -> tuple[pd.DataFrame, int | None]:
     """Draws x segments of growth for one scenario and calibration, and the seed that drew
     them: the model's seeded Monte Carlo (``monte_carlo`` in model/assumptions.yaml), the same
     row one state of the world for every segment. ``runs`` is accepted for symmetry with
-    :func:`segment_growth`; the draws are made afresh."""
-    draws = segment_cagr_draws(config, scenario, calibration, as_of)
+    :func:`segment_growth`; the draws are made afresh, or with ``keep`` read back from
+    that folder when a process drew them from the same model and code before."""
+    draws = segment_cagr_draws(config, scenario, calibration, as_of, keep=keep)
     return draws.reindex(columns=list(config.segments)), config.monte_carlo_seed
 
 

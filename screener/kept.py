@@ -1,0 +1,99 @@
+"""Results kept on disk between processes, keyed by everything they are computed from.
+
+A briefing draws the model's Monte Carlo five times (three scenarios for the bands, two weeks
+of the screen's per-name growth): ~0.1 s of CPU each, for the same inputs every run until the
+model files, the as-of day or the code change. :func:`fetch` looks a result up under a key
+made of its inputs' bytes (pickled: every value and its order), this package's code and the
+numpy and Python versions, so any change to any of them misses and computes afresh. A file
+that cannot be read is a miss, never an error; the folder holds at most :data:`LIMIT` files,
+the least recently written dropped first.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: the most results one folder keeps
+LIMIT = 64
+
+
+def folder(home: Path) -> Path:
+    """Where results are kept under ``$SCREENER_HOME``."""
+    return Path(home) / "kept"
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """A hash of every module of this package, numpy's version and Python's."""
+    import numpy
+
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"{sys.version_info[:2]}\0{numpy.__version__}\0".encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def key_of(*inputs: Any) -> str | None:
+    """The key of a result computed from ``inputs`` (None: they cannot be pickled)."""
+    try:
+        data = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return hashlib.sha256(code_fingerprint().encode() + b"\0" + data).hexdigest()
+
+
+def fetch(folder: Path | None, compute: Callable[[], T], *inputs: Any) -> T:
+    """``compute()``, or the result kept in ``folder`` for the same ``inputs`` and code (with
+    ``folder`` None: always computed)."""
+    key = key_of(*inputs) if folder is not None else None
+    if folder is None or key is None:
+        return compute()
+    path = folder / f"{key}.pickle"
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        pass
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            TypeError, ValueError, IndexError) as exc:  # fmt: skip  # a damaged file: a miss
+        log.debug("kept result %s unreadable (%s); computing again", key, exc)
+    value = compute()
+    _store(folder, path, value)
+    return value
+
+
+def _store(folder: Path, path: Path, value: Any) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{path.stem}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        kept = sorted(folder.glob("*.pickle"), key=_mtime)
+        for old in kept[: max(0, len(kept) - LIMIT)]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.debug("result %s not kept (%s)", path.stem, exc)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+__all__ = ["LIMIT", "code_fingerprint", "fetch", "folder", "key_of"]

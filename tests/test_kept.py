@@ -1,0 +1,81 @@
+"""Results kept between processes (screener.kept): the Monte Carlo draws a briefing makes are
+read back only for the same model, arguments and code, and equal the ones drawn afresh."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from screener import kept, model_bands
+from screener.config.model import load_model
+from screener.model_bands import run_draws
+from screener.paths import shipped
+
+CONFIG = load_model(shipped("model"))
+AS_OF = dt.date(2026, 11, 28)
+SCENARIO, CALIBRATION = CONFIG.default_scenario, CONFIG.default_calibration
+
+
+def _same(a, b) -> None:
+    np.testing.assert_array_equal(a.crossover_months, b.crossover_months)
+    np.testing.assert_array_equal(a.at_ceiling, b.at_ceiling)
+    pd.testing.assert_frame_equal(a.segment_cagr, b.segment_cagr, check_exact=True)
+    assert (a.scenario, a.calibration, a.as_of, a.seed) == (
+        b.scenario,
+        b.calibration,
+        b.as_of,
+        b.seed,
+    )
+
+
+@pytest.fixture
+def computed(monkeypatch) -> list[tuple]:
+    """The draws actually computed (not read back), by their arguments."""
+    calls: list[tuple] = []
+    real = model_bands._run_draws
+
+    def counting(*args):
+        calls.append(args[1:])
+        return real(*args)
+
+    monkeypatch.setattr(model_bands, "_run_draws", counting)
+    return calls
+
+
+def test_draws_kept_are_read_back_equal_to_fresh_ones(tmp_path, computed):
+    fresh = run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=500)
+    first = run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=500, keep=tmp_path)
+    again = run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=500, keep=tmp_path)
+    assert len(computed) == 2  # fresh and first; again was read back
+    assert len(list(tmp_path.glob("*.pickle"))) == 1
+    _same(fresh, first)
+    _same(fresh, again)
+
+
+def test_another_model_day_seed_or_code_is_drawn_afresh(tmp_path, computed, monkeypatch):
+    run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=300, keep=tmp_path)
+    run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF + dt.timedelta(days=7), draws=300, keep=tmp_path)
+    run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=300, seed=7, keep=tmp_path)
+    # any change to the model misses, even one these draws do not read
+    other = dataclasses.replace(CONFIG, monte_carlo_draws=CONFIG.monte_carlo_draws + 1)
+    run_draws(other, SCENARIO, CALIBRATION, AS_OF, draws=300, keep=tmp_path)
+    monkeypatch.setattr(kept, "code_fingerprint", lambda: "other code")
+    changed = run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=300, keep=tmp_path)
+    assert len(computed) == 5
+    _same(changed, run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=300))
+
+
+def test_a_damaged_file_is_a_miss_and_the_folder_stays_bounded(tmp_path, computed, monkeypatch):
+    first = run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=200, keep=tmp_path)
+    (path,) = tmp_path.glob("*.pickle")
+    path.write_bytes(b"not a pickle")
+    _same(first, run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=200, keep=tmp_path))
+    assert len(computed) == 2
+    monkeypatch.setattr(kept, "LIMIT", 2)
+    for seed in (1, 2, 3):
+        run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=100, seed=seed, keep=tmp_path)
+    assert len(list(tmp_path.glob("*.pickle"))) == 2
