@@ -23,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,13 +61,34 @@ def files_text(paths: Iterable[Path]) -> dict[str, str]:
 
 def bars_fingerprint(bars: pd.DataFrame) -> dict[str, dict]:
     """Per ticker: last bar, rows and a hash of the values (prices to 1e-6, exact factors)."""
-    out = {}
+    out: dict[str, dict] = {}
     cols = ["date", "open", "high", "low", "close", "volume", "adj_factor"]
-    for ticker, rows in bars.groupby("ticker", sort=True):
-        text = rows[cols].to_csv(index=False, float_format="%.6f", date_format="%Y-%m-%d")
-        out[str(ticker)] = {
-            "last_bar": rows["date"].max().date().isoformat(),
-            "rows": len(rows),
+    # each ticker's rows as CSV (a header, then its rows in their order), written in one
+    # to_csv call over the rows grouped by ticker instead of one call per ticker
+    bars = bars[bars["ticker"].notna()]
+    if bars.empty:
+        return out
+    ordered = bars.iloc[np.argsort(bars["ticker"].to_numpy(dtype=object), kind="stable")]
+    header = ",".join(cols) + "\n"
+    lines = (
+        ordered[cols]
+        .to_csv(
+            index=False,
+            header=False,
+            float_format="%.6f",
+            date_format="%Y-%m-%d",
+            lineterminator="\n",
+        )
+        .split("\n")
+    )
+    tickers = ordered["ticker"].to_numpy(dtype=object)
+    last = ordered.groupby("ticker", sort=True)["date"].max()
+    starts = np.flatnonzero(np.r_[True, tickers[1:] != tickers[:-1]])
+    for start, end in zip(starts, [*starts[1:], len(tickers)], strict=True):
+        text = header + "".join(line + "\n" for line in lines[start:end])
+        out[str(tickers[start])] = {
+            "last_bar": last[tickers[start]].date().isoformat(),
+            "rows": int(end - start),
             "sha256": _sha256(text.encode()),
         }
     return out
