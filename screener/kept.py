@@ -1,8 +1,9 @@
 """Results kept on disk between processes, keyed by everything they are computed from.
 
 A briefing draws the model's Monte Carlo five times (three scenarios for the bands, two weeks
-of the screen's per-name growth): ~0.1 s of CPU each, for the same inputs every run until the
-model files, the as-of day or the code change. :func:`fetch` looks a result up under a key
+of the screen's per-name growth), ~0.1 s of CPU each, and runs the model for each calibration
+and day it shows (``Config.model_run``): the same inputs every run until the model files, the
+as-of day or the code change. :func:`fetch` looks a result up under a key
 made of its inputs' bytes (pickled: every value and its order), this package's code and the
 numpy and Python versions, so any change to any of them misses and computes afresh. A file
 that cannot be read is a miss, never an error; the folder holds at most :data:`LIMIT` files,
@@ -30,7 +31,7 @@ LIMIT = 64
 
 
 def folder(home: Path) -> Path:
-    """Where results are kept under ``$SCREENER_HOME``."""
+    """Where results are kept under ``$SCREENER_HOME`` (as ``Config.kept``)."""
     return Path(home) / "kept"
 
 
@@ -50,6 +51,9 @@ def key_of(*inputs: Any) -> str | None:
     """The key of a result computed from ``inputs`` (None: they cannot be pickled)."""
     try:
         data = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
+        # once more from the copy: objects built by the parser share fewer equal values than
+        # the same objects read back from the config cache, and would pickle differently
+        data = pickle.dumps(pickle.loads(data), protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
     return hashlib.sha256(code_fingerprint().encode() + b"\0" + data).hexdigest()

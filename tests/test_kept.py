@@ -79,3 +79,25 @@ def test_a_damaged_file_is_a_miss_and_the_folder_stays_bounded(tmp_path, compute
     for seed in (1, 2, 3):
         run_draws(CONFIG, SCENARIO, CALIBRATION, AS_OF, draws=100, seed=seed, keep=tmp_path)
     assert len(list(tmp_path.glob("*.pickle"))) == 2
+
+
+def test_a_model_run_is_kept_for_the_next_process(tmp_path, monkeypatch):
+    """Config.model_run: a later process (the in-process memo forgotten) with the same home
+    reads the run back; a home without it runs the model."""
+    from screener import demand
+    from screener.config.store import Config, clear
+    from screener.workspace import Workspace
+
+    runs = []
+    real = demand.run_model
+    monkeypatch.setattr(demand, "run_model", lambda *a, **k: runs.append(a) or real(*a, **k))
+    (tmp_path / "ws").mkdir()
+    workspace = Workspace.open(tmp_path / "ws")
+    first = Config(workspace, tmp_path / "home").model_run(CALIBRATION, AS_OF)
+    clear()
+    again = Config(workspace, tmp_path / "home").model_run(CALIBRATION, AS_OF)
+    assert len(runs) == 1
+    assert again.to_dict() == first.to_dict()
+    clear()
+    Config(workspace, tmp_path / "other-home").model_run(CALIBRATION, AS_OF)
+    assert len(runs) == 2

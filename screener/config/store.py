@@ -44,6 +44,8 @@ class Config:
         self.workspace = workspace
         #: where validated objects are kept between processes (None: only in this process)
         self.disk = Path(home) / "config-cache" if home is not None else None
+        #: where computed results are kept between processes (screener.kept)
+        self.kept = Path(home) / "kept" if home is not None else None
 
     def _memo(self, kind: str, paths: Sequence[Path], build: Callable[[], T], *extra: Any) -> T:
         return memo(kind, paths, build, *extra, disk=self.disk)
@@ -67,8 +69,16 @@ class Config:
         model = self.model
         name = model.check_calibration(calibration or model.default_calibration)
         day = as_of or dt.date.today()
+        from .. import kept
+
         paths = [self.model_file(n) for n in MODEL_FILES]
-        return memo("model-run", paths, lambda: run_model(model, name, as_of=day), name, day)
+
+        def compute() -> ModelRun:  # or an earlier process's run of the same model and code
+            return kept.fetch(
+                self.kept, lambda: run_model(model, name, as_of=day), "model-run", model, name, day
+            )
+
+        return memo("model-run", paths, compute, name, day)
 
     @property
     def screen(self) -> ScreenConfig:
