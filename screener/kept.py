@@ -30,11 +30,6 @@ T = TypeVar("T")
 LIMIT = 64
 
 
-def folder(home: Path) -> Path:
-    """Where results are kept under ``$SCREENER_HOME`` (as ``Config.kept``)."""
-    return Path(home) / "kept"
-
-
 @functools.cache
 def code_fingerprint() -> str:
     """A hash of every module of this package, numpy's version and Python's."""
@@ -100,4 +95,4 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
-__all__ = ["LIMIT", "code_fingerprint", "fetch", "folder", "key_of"]
+__all__ = ["LIMIT", "code_fingerprint", "fetch", "key_of"]

@@ -20,7 +20,6 @@ import logging
 import math
 from typing import Any, cast
 
-from .. import kept
 from ..config.model import ModelConfig
 from ..config.texts import check_lang
 from ..demand import (
@@ -66,7 +65,7 @@ def model_section_context(
     calibration = config.check_calibration(calibration or config.default_calibration)
     scenario = config.check_scenario(scenario or config.default_scenario)
     runs = {name: settings.config.model_run(name, as_of) for name in config.calibrations}
-    keep = kept.folder(settings.home)  # the Monte Carlo of an earlier run, same model and code
+    keep = settings.config.kept  # an earlier process's draws of the same model and code
     bands = model_bands(config, calibration, list(config.scenarios), as_of, keep=keep)
     sens = sensitivity(config, scenario, calibration)
     tested = backtest(config, as_of)

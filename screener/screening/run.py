@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .. import kept
 from ..config.model import ModelConfig
 from ..config.names import NameTable
 from ..config.screen import ScreenConfig
@@ -320,8 +319,7 @@ def _screen(settings: Settings, setup: _Setup, universe, watchlists, tickers=())
         return settings.config.model_run(calibration, as_of)
 
     growth = segment_growth(model, as_of=as_of, runs=runs)
-    keep = kept.folder(settings.home)  # the Monte Carlo of an earlier run, same model and code
-    draws, seed = growth_draws(model, setup.scenario, cal, as_of, runs=runs, keep=keep)
+    draws, seed = growth_draws(model, setup.scenario, cal, as_of, keep=settings.config.kept)
     frame, fx, mixes = screen_frame(
         inputs, setup.lists, growth, setup.config, imap, fx_table,
         scenario=setup.scenario, calibration=cal, as_of=as_of, draws=draws,

@@ -42,12 +42,17 @@ def make_workspace(root: Path, model: bool = True) -> Path:
     return root
 
 
+#: folders of what is rebuilt when missing (caches), left out of snapshots
+_REBUILT = frozenset({"config-cache", "calendars", "template-cache", "kept"})
+
+
 def snapshot(*roots: Path) -> dict[str, bytes | str]:
     """Every file under ``roots`` by path: its bytes, or ``-> target`` for a symbolic link.
 
     SQLite's ``-wal``/``-shm`` side files come and go with connections and are not compared;
-    the database file itself is. Neither are ``config-cache/`` (what validated files parse to)
-    and ``calendars/`` (the day's exchange sessions): both are rebuilt when missing.
+    the database file itself is. Neither are ``config-cache/`` (what validated files parse to),
+    ``calendars/`` (the day's exchange sessions), ``template-cache/`` (compiled templates) and
+    ``kept/`` (model runs and draws): all are rebuilt when missing.
     """
     out: dict[str, bytes | str] = {}
     for root in roots:
@@ -56,10 +61,8 @@ def snapshot(*roots: Path) -> dict[str, bytes | str]:
         for folder, dirs, files in os.walk(root, followlinks=False):
             for name in [*files, *(d for d in dirs if (Path(folder) / d).is_symlink())]:
                 path = Path(folder) / name
-                if name.endswith(("-wal", "-shm")) or path.parent.name in (
-                    "config-cache",
-                    "calendars",
-                ):
+                folders = path.relative_to(root).parts[:-1]
+                if name.endswith(("-wal", "-shm")) or _REBUILT.intersection(folders):
                     continue
                 key = str(path)
                 if path.is_symlink():
