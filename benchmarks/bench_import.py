@@ -70,7 +70,11 @@ def akshare(path: Path) -> None:
             fh.write(r + note + "\n")
 
 
-FILES = {"wide": (wide, "NVDA"), "akshare": (akshare, "300308.SZ"), "astral": (None, "NVDA")}
+def astral(path: Path) -> None:
+    wide(path, astral=True)
+
+
+FILES = {"wide": (wide, "NVDA"), "akshare": (akshare, "300308.SZ"), "astral": (astral, "NVDA")}
 
 
 def main() -> None:
@@ -83,10 +87,7 @@ def main() -> None:
         commands: dict = {}
         for name, (make, ticker) in FILES.items():
             path = root / f"{name}.csv"
-            if name == "astral":
-                wide(path, astral=True)
-            else:
-                make(path)
+            make(path)
             size = path.stat().st_size
             assert size <= MAX_BYTES, (name, size)
             argv = [harness.SCREENER, "data", "import", str(path), "--ticker", ticker]
