@@ -12,12 +12,13 @@ import contextlib
 import errno
 import logging
 import os
+import pickle
 import secrets
 import stat
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from .errors import InputError
 
@@ -215,3 +216,38 @@ def _acquire(fd: int, path: Path, timeout_s: float) -> None:
         if time.monotonic() >= deadline:
             raise TimeoutError(f"{path} is held by another process for more than {timeout_s:g}s")
         time.sleep(0.05)
+
+
+#: what reading a damaged pickle can raise (it is then a miss: the value is built again)
+_UNPICKLE_ERRORS = (
+    OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError,
+    ValueError, IndexError,
+)  # fmt: skip
+
+
+def load_pickle(path: Path) -> Any:
+    """The object pickled at ``path`` (one of this package's caches); None when the file is
+    missing, or damaged (logged at debug: the caller builds the value again)."""
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except _UNPICKLE_ERRORS as exc:
+        log.debug("cache file %s unreadable (%s); building it again", path, exc)
+        return None
+
+
+def dump_pickle(path: Path, value: Any) -> bool:
+    """Pickle ``value`` to ``path`` through a temporary file renamed into place (a reader never
+    sees half a file); False, logged at debug, when it cannot be written (a cache is optional)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        log.debug("cache file %s not written (%s)", path, exc)
+        return False
+    return True

@@ -12,15 +12,17 @@ the least recently written dropped first.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
-import os
 import pickle
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .fsutil import dump_pickle, load_pickle
 
 log = logging.getLogger(__name__)
 
@@ -61,31 +63,21 @@ def fetch(folder: Path | None, compute: Callable[[], T], *inputs: Any) -> T:
     if folder is None or key is None:
         return compute()
     path = folder / f"{key}.pickle"
-    try:
-        with open(path, "rb") as fh:
-            return pickle.load(fh)
-    except FileNotFoundError:
-        pass
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError, IndexError) as exc:  # fmt: skip  # a damaged file: a miss
-        log.debug("kept result %s unreadable (%s); computing again", key, exc)
-    value = compute()
-    _store(folder, path, value)
+    value = load_pickle(path)
+    if value is None:
+        value = compute()
+        _store(folder, path, value)
     return value
 
 
 def _store(folder: Path, path: Path, value: Any) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{path.stem}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        kept = sorted(folder.glob("*.pickle"), key=_mtime)
-        for old in kept[: max(0, len(kept) - LIMIT)]:
+    """Keep ``value``, and only the newest :data:`LIMIT` results."""
+    if not dump_pickle(path, value):
+        return
+    kept = sorted(folder.glob("*.pickle"), key=_mtime)
+    for old in kept[: max(0, len(kept) - LIMIT)]:
+        with contextlib.suppress(OSError):
             old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-        log.debug("result %s not kept (%s)", path.stem, exc)
 
 
 def _mtime(path: Path) -> float:

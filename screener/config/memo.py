@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import pickle
 import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
+
+from ..fsutil import dump_pickle, load_pickle
 
 log = logging.getLogger(__name__)
 
@@ -78,26 +79,11 @@ def _disk_key(kind: str, paths: Sequence[Path], extra: tuple) -> str | None:
 
 
 def _from_disk(disk: Path, key: str) -> Any:
-    try:
-        with open(disk / f"{key}.pickle", "rb") as fh:
-            return pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError) as exc:  # fmt: skip  # a damaged cache file is a miss
-        log.debug("config cache %s unreadable (%s); parsing again", key, exc)
-        return None
+    return load_pickle(disk / f"{key}.pickle")
 
 
 def _to_disk(disk: Path, key: str, value: Any) -> None:
-    try:
-        disk.mkdir(parents=True, exist_ok=True)
-        tmp = disk / f".{key}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, disk / f"{key}.pickle")
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
-        log.debug("config cache %s not written (%s)", key, exc)
+    dump_pickle(disk / f"{key}.pickle", value)
 
 
 def memo(
