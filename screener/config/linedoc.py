@@ -5,6 +5,7 @@ resolved by ruamel's own YAML 1.2 table."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -51,6 +52,7 @@ class LineList(list):
         self.lines: list[int] = []
 
 
+@functools.lru_cache(maxsize=4096)  # keys and common values repeat on every member of a list
 def plain_scalar(value: str) -> Any:
     """An untagged plain scalar resolved as ruamel's YAML 1.2 reading resolves it, in the
     forms built here (:class:`Unsure` for the rest)."""
