@@ -23,7 +23,9 @@ from .linedoc import LineList, LineMap, Unsure, plain_scalar
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]*):(?: +|$)")
 #: characters a plain scalar may not start with in block context (YAML 1.2 indicators)
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
-_FLOW_BAD = set("[]{}'\"&*!|>%@`?")
+_FLOW_BAD = re.compile(r"[\[\]{}'\"&*!|>%@`?:,]")  # in a flow item: ruamel's business
+_FLOW_STOP = re.compile(r"[\[\]{}'\"]| #")  # in a flow collection's body
+_FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 #: a block scalar's indicator at the end of a line (``key: >-``, ``- |``)
 _BLOCK_SCALAR = re.compile(r"(?m)(?::|^\s*-)\s+[>|][-+0-9]*\s*(?:#.*)?$")
 #: characters YAML does not allow in a document (the others' error names them)
@@ -188,7 +190,7 @@ def _plain(text: str, block: bool) -> Any:
         raise Unsure
     if ": " in text or text.endswith(":") or "#" in text[:1]:
         raise Unsure
-    if not block and (any(c in _FLOW_BAD for c in text) or ":" in text or "," in text):
+    if not block and _FLOW_BAD.search(text):
         raise Unsure
     return plain_scalar(text)
 
@@ -200,10 +202,10 @@ def _flow(text: str, line: int) -> Any:
         raise Unsure
     _comment_only(text[end + 1 :])
     body = text[1:end]
-    if any(c in body for c in "[]{}'\"") or " #" in body:
+    if _FLOW_STOP.search(body):
         raise Unsure
     parts = [p.strip(" ") for p in body.split(",")] if body.strip(" ") else []
-    if any(not p for p in parts):
+    if "" in parts:
         raise Unsure  # an empty item or a trailing comma
     if close == "]":
         seq = LineList(line)
@@ -214,7 +216,7 @@ def _flow(text: str, line: int) -> Any:
     out = LineMap(line)
     for p in parts:
         key, sep, value = p.partition(": ")
-        if not sep or not _KEY.fullmatch(key + ":"):
+        if not sep or not _FLOW_KEY.match(key):
             raise Unsure
         k = plain_scalar(key)
         if not isinstance(k, str) or k in out:
