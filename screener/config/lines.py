@@ -48,13 +48,8 @@ def compose_lines(text: str) -> Any:
         rows.append((number, len(raw) - len(stripped), stripped.rstrip(" ")))
     if not rows:
         raise Unsure  # an empty document: let the others say what it is
-    if rows[0][1] != 0:
-        raise Unsure
     reader = _Reader(rows)
-    if _KEY.match(rows[0][2]):
-        doc: Any = reader.mapping(0, 0)
-    else:
-        raise Unsure
+    doc = reader.mapping(0, 0)  # Unsure unless the first line is a key at column 0
     if reader.pos != len(rows):
         raise Unsure
     return doc

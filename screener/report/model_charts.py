@@ -234,11 +234,11 @@ def _tornado_limits(rows: pd.DataFrame, base: float) -> tuple[float, float]:
     """The crossings shown, with room on both sides for the value labels. An end beyond the
     horizon does not stretch the axis to it (one such bar squeezed every other into a sixth
     of the plot): its bar runs to the edge, hatched and labelled."""
-    ends = rows[["crossover_low_years", "crossover_high_years"]].to_numpy(dtype=float).ravel()
-    ends = ends[~np.isnan(ends)]
+    raw = rows[["crossover_low_years", "crossover_high_years"]].to_numpy(dtype=float).ravel()
+    missing = np.isnan(raw)
+    ends, beyond = raw[~missing], bool(missing.any())
     low, high = min([base, *ends]), max([base, *ends])
     pad = 0.15 * max(high - low, 0.1)
-    beyond = bool(rows[["crossover_low_years", "crossover_high_years"]].isna().to_numpy().any())
     return max(low - pad, 0.0), high + pad * (3 if beyond else 1)
 
 
