@@ -70,6 +70,10 @@ def run_once(
 ) -> Sample:
     """Run ``cmd`` to the end; its wall time, CPU time and peak RSS (``wait4``'s rusage)."""
     full_env = {**os.environ, **(env or {})}
+    # Python's default: the warm-up writes the bytecode caches that later runs read. Container
+    # images often set PYTHONDONTWRITEBYTECODE, which would have every run compile every edited
+    # module again (a user's install compiles once)
+    full_env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=full_env, cwd=cwd)
