@@ -57,6 +57,10 @@ hypothesis_settings.register_profile("screener", deadline=None, print_blob=True)
 hypothesis_settings.load_profile("screener")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+# PDFs are drawn in the test's own process (and the ~40 `python -m screener` processes the
+# suite starts draw in theirs): a worker per `screener brief` would load WeasyPrint again in
+# each, stubbed render or not. tests/test_pdfworker.py switches the worker on.
+os.environ.setdefault("SCREENER_PDF_WORKER", "0")
 
 _real_connect = socket.socket.connect
 
