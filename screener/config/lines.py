@@ -26,8 +26,10 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_BAD = re.compile(r"[\[\]{}'\"&*!|>%@`?:,]")  # in a flow item: ruamel's business
 _FLOW_STOP = re.compile(r"[\[\]{}'\"]| #")  # in a flow collection's body
 _FLOW_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
-#: a block scalar's indicator at the end of a line (``key: >-``, ``- |``)
-_BLOCK_SCALAR = re.compile(r"(?m)(?::|^\s*-)\s+[>|][-+0-9]*\s*(?:#.*)?$")
+#: a block scalar's indicator at the end of a line (``key: >-``, ``- |``). Spaces only, never
+#: ``\s``: a ``\s*`` that crosses line ends tried every later line at every line start, so a
+#: file of blank lines took quadratic time (100,000 of them: minutes; tabs are refused before)
+_BLOCK_SCALAR = re.compile(r"(?m)(?::|^ *-) +[>|][-+0-9]* *(?:#.*)?$")
 #: characters YAML does not allow in a document (the others' error names them)
 _NOT_PRINTABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]"
