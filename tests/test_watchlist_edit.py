@@ -682,3 +682,110 @@ def test_an_appended_member_is_checked_as_the_whole_list_would_check_it(monkeypa
         assert len(whole) == 2  # the list as read, and the whole check: not the quick one
     else:
         assert quick == slow and error in quick
+
+
+# -- an add on a list read moments ago: the new document built, not read again (issue 18) --------
+
+
+def _reading(doc):
+    """A document as comparable data: each value with its type and, for mappings and lists,
+    the lines the reader gave them."""
+    from screener.config.linedoc import LineList, LineMap
+
+    if isinstance(doc, LineMap):
+        return ("map", doc.line, [(k, doc.lines[k], _reading(v)) for k, v in doc.items()])
+    if isinstance(doc, LineList):
+        return ("list", doc.line, list(doc.lines), [_reading(v) for v in doc])
+    return (type(doc).__name__, doc)
+
+
+def _plain_list(members: list[str], before: str, after: str, final_newline: bool) -> str:
+    head = "name: handwritten\ntitle: {zh: 清单, en: Plain list}\nside: compute\n" + before
+    text = head + "members:\n" + "".join(members) + after
+    return text if final_newline else text.rstrip("\n")
+
+
+_MEMBER_FORMS = [
+    "  - ticker: 300308.SZ\n    name_en: Zhongji Innolight\n    segments: {optical: 0.9}\n"
+    "    mix_source: estimate\n    thesis: '800G: yes, on'\n    added: 2024-01-02\n",
+    "  # --- a block comment ---\n  - ticker: NVDA\n    name_zh: 英伟达\n"
+    "    segments:\n      accelerators: 0.75\n"
+    "      networking: 0.13   # Mellanox\n    mix_source: estimate\n"
+    '    thesis: "Sets the pace: #1"\n    added: 2023-03-19\n    tags: [gpu, t1]  # end of line\n',
+    "\n  - ticker: 002230.SZ\n    name_zh: 科大讯飞\n    segments: {applications: 0.6}\n"
+    "    mix_source: estimate\n    # between two keys\n    thesis: plain text, 010 and 1:20\n"
+    "    added: 2025-06-30\n",
+]
+
+
+@pytest.mark.slow
+@hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    forms=st.lists(st.sampled_from(range(len(_MEMBER_FORMS))), min_size=1, max_size=3, unique=True),
+    before=st.sampled_from(["", "description: a list\n", "# a comment\n\n"]),
+    after=st.sampled_from(["", "\n", "  # after the last member\n", "\n# the end\n\n"]),
+    final_newline=st.booleans(),
+    thesis=_TEXT,
+    tags=st.lists(_TEXT, max_size=2, unique=True),
+)
+def test_an_add_builds_the_document_a_full_reading_gives(
+    forms, before, after, final_newline, thesis, tags
+):
+    """The document an add builds for its new text (the old one and the new member, not
+    10,000 members read again) is the line reader's reading of that text: every value, type
+    and line. Where the line reader cannot read the new text, the add reads it as before."""
+    from screener.config import fast, lines
+
+    text = _plain_list([_MEMBER_FORMS[i] for i in forms], before, after, final_newline)
+    taken = []
+    real = splice._read_as_appended
+    fast._RECENT.clear()
+    fast.compose(text)  # the list as the command read it
+    values = {"ticker": "603019.SH"} | MEMBER_VALUES | {"thesis": thesis}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(splice, "_read_as_appended", lambda *a: taken.append(real(*a)) or taken[-1])
+        added = splice.append_member_text(text, values | ({"tags": tags} if tags else {}))
+    try:
+        full = lines.compose_lines(added)
+    except lines.Unsure:
+        assert taken == [False]  # the line reader's business: not built
+        return
+    assert taken == [True]
+    assert _reading(fast.compose(added)) == _reading(full)
+    assert load_watchlist_text(added).members[-1].thesis == thesis
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["a key after the members", "a line separator in an earlier thesis", "read by libyaml"],
+)
+def test_an_add_reads_the_new_text_whole_where_the_build_is_not_sure(monkeypatch, change):
+    from screener.config import fast, lines
+
+    text = _plain_list(_MEMBER_FORMS[:2], "", "", True)
+    if change == "a key after the members":
+        text += "description: after the list\n"
+    elif change == "a line separator in an earlier thesis":
+        text = text.replace("800G: yes, on", "800G\u2028yes")
+    else:
+        text = text.replace("title: {", "title: &t {")  # an anchor: not the line reader's
+    taken = []
+    real = splice._read_as_appended
+    monkeypatch.setattr(splice, "_read_as_appended", lambda *a: taken.append(real(*a)) or taken[-1])
+    fast._RECENT.clear()
+    fast.compose(text)
+    added = splice.append_member_text(text, {"ticker": "603019.SH"} | MEMBER_VALUES)
+    assert True not in taken
+    assert load_watchlist_text(added).tickers[-1] == "603019.SH"
+    if change == "a key after the members":
+        assert _reading(fast.compose(added)) == _reading(lines.compose_lines(added))
+
+
+def test_a_list_of_many_blank_lines_reads_in_one_pass(tmp_path):
+    """A \\s* that crossed line ends made the line reader's block-scalar check quadratic: a
+    list padded with 100,000 blank lines took minutes to read (it now reads at once)."""
+    text = _plain_list(_MEMBER_FORMS[:1], "\n" * 100_000, "\n" * 100_000, True)
+    path = tmp_path / "handwritten.yaml"
+    path.write_text(text, encoding="utf-8")
+    wl = load_watchlist(path)
+    assert wl.tickers == ["300308.SZ"]

@@ -127,7 +127,7 @@ def _shared(root: Any) -> bool:
 
 #: the last few texts read and their documents: one command reads the same file at several
 #: steps (the list, the draft of an edit, the edit checked and then saved)
-_RECENT: dict[str, Any] = {}
+_RECENT: dict[str, tuple[Any, bool]] = {}  # text -> (document, read by compose_lines)
 _RECENT_MAX = 3
 
 
@@ -136,15 +136,33 @@ def compose(text: str) -> Any:
     again: its document is shared, so callers must not change it (none does: they validate
     it or copy it with :func:`.loader.plain`)."""
     if text in _RECENT:
-        return _RECENT[text]
+        return _RECENT[text][0]
+    by_lines = True
     try:  # the plainest files, line by line: faster still
         document = compose_lines(text)
     except Unsure:
+        by_lines = False
         document = _compose(text)
+    _remember(text, document, by_lines)
+    return document
+
+
+def read_by_lines(text: str) -> bool:
+    """Whether :func:`compose` read ``text`` moments ago with :func:`.lines.compose_lines`."""
+    return text in _RECENT and _RECENT[text][1]
+
+
+def remember_lines_reading(text: str, document: Any) -> None:
+    """Record ``document`` as what :func:`.lines.compose_lines` reads from ``text``, for a
+    caller that has proved it (:mod:`screener.watchlists.splice`: a member appended to a list
+    read moments ago, whose other members read the same by construction)."""
+    _remember(text, document, True)
+
+
+def _remember(text: str, document: Any, by_lines: bool) -> None:
     if len(_RECENT) >= _RECENT_MAX:
         del _RECENT[next(iter(_RECENT))]
-    _RECENT[text] = document
-    return document
+    _RECENT[text] = (document, by_lines)
 
 
 def _compose(text: str) -> Any:
