@@ -16,7 +16,7 @@ import pytest
 from screener.errors import MissingGlyphError, RenderError
 from screener.report import pdfworker
 from screener.report.manifest import pdf_snapshot_id
-from screener.report.render import html_to_pdf
+from screener.report.pdfworker import html_to_pdf
 
 pytestmark = pytest.mark.slow
 

@@ -36,6 +36,65 @@ _NOT_PRINTABLE = re.compile(
 )
 
 
+def with_appended(
+    data: LineMap, key: str, lines: list[str], start: int, item: str, new: str
+) -> LineMap | None:
+    """The reading of a text whose document ``data`` was read by :func:`compose_lines`, with
+    ``new`` (lines ending in a line end) inserted after its last key ``key``'s last sequence
+    item (``item``: that item's lines, from line ``start``; ``lines``: the text's lines). None
+    where that is not sure; then read the new text whole.
+
+    Why it is the reading: :class:`_Reader` reads a sequence item from its own lines and the
+    one content line after them, and nothing before. In the new text every line up to the old
+    last item is unchanged, and each earlier item is still followed by the same ``- `` line;
+    after the new lines come only blank or comment lines (``key`` is the last key), which the
+    reader skips. So the document is ``data`` with more items, and the old last item and the
+    new ones read as they read here: the key's line, the last item and the new lines, at their
+    own line numbers (blank lines between), read by this reader, the old item checked against
+    ``data``'s. tests/test_watchlist_edit.py compares the result with a whole reading."""
+    block = data.get(key)
+    if list(data)[-1:] != [key] or not isinstance(block, LineList) or not block:
+        return None
+    at = data.lines[key]
+    if any(r.strip() and not r.lstrip().startswith("#") for r in lines[start + item.count("\n") :]):
+        return None  # content after the item: not the last one
+    padded = "\n" * at + lines[at] + "\n" * (start - at - 1) + item + new
+    try:
+        short = compose_lines(padded)
+    except (Unsure, RecursionError):
+        return None
+    items = short.get(key) if isinstance(short, LineMap) else None
+    if list(short) != [key] or not isinstance(items, LineList) or len(items) < 2:
+        return None
+    if items.lines[0] != block.lines[-1] or not _same_reading(items[0], block[-1]):
+        return None
+    document = LineMap(data.line)
+    for k, value in data.items():
+        document[k], document.lines[k] = value, data.lines[k]
+    grown = LineList(block.line)
+    grown.extend([*block, *items[1:]])
+    grown.lines.extend([*block.lines, *items.lines[1:]])
+    document[key] = grown
+    return document
+
+
+def _same_reading(a: Any, b: Any) -> bool:
+    """Equal values of equal types, at equal lines, all the way down."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, LineMap):
+        return (
+            a.line == b.line and a.lines == b.lines and list(a) == list(b)
+            and all(_same_reading(a[k], b[k]) for k in a)
+        )  # fmt: skip
+    if isinstance(a, LineList):
+        return (
+            a.line == b.line and a.lines == b.lines and len(a) == len(b)
+            and all(_same_reading(x, y) for x, y in zip(a, b, strict=True))
+        )  # fmt: skip
+    return bool(a == b)
+
+
 def compose_lines(text: str) -> Any:
     """``text`` as plain Python with lines, or :class:`Unsure`."""
     if "\t" in text or "\r" in text or _NOT_PRINTABLE.search(text) or _BLOCK_SCALAR.search(text):

@@ -26,8 +26,9 @@ from .cover import basket_rows, names_to_act_on, the_call
 from .datagaps import appendix_rows, failed_fetches, gap_rows, unknown_mix_rows
 from .exposure_section import exposure_section_context
 from .model_section import model_section_context
+from .pdfworker import html_to_pdf
 from .performance import compute_performance, performance_context
-from .render import html_to_pdf, render_html
+from .render import render_html
 from .scorecard import fx_notes, house_screens, scorecard_context
 from .takeaways import model_numbers, risks
 

@@ -4,8 +4,9 @@ WeasyPrint's import (~0.5 s) and the loading of its fonts (~0.3 s of a first ren
 same in whichever process pays them. A worker started when the command starts pays them on
 the second core while this process reads the cache, runs the screens and fills the
 templates; it then draws the HTML it is handed with the very same
-:func:`~.render.html_to_pdf` (the same fetcher, glyph check and errors), and hands back the
-PDF's bytes. The CPU spent is the same; the wall time drops by the overlap (issue 17).
+:func:`.render.html_to_pdf` (the same fetcher, glyph check and errors), and hands back the
+PDF's bytes (:func:`html_to_pdf` here is what the briefing calls). The CPU spent is the same;
+the wall time drops by the overlap (issue 17).
 
 Nothing changes in what is drawn: the warm-up is a separate document, and the PDF is
 byte-identical to one drawn in this process. If the worker cannot start, or dies before it
@@ -120,7 +121,7 @@ _current: PdfWorker | None = None
 
 @contextmanager
 def started() -> Iterator[None]:
-    """Within this block, :func:`~.render.html_to_pdf` hands its (first) HTML to a worker
+    """Within this block, :func:`html_to_pdf` hands its (first) HTML to a worker
     started on entry; the worker is stopped on exit, used or not."""
     global _current
     if os.environ.get(ENV, "").strip() == "0":
@@ -136,14 +137,19 @@ def started() -> Iterator[None]:
             worker.close()
 
 
-def draw_in_worker(
-    html: str, base_dir: Path, allowed_roots: Sequence[Path], snapshot_id: str | None
-) -> tuple[bytes, int] | None:
-    """The PDF drawn by the started worker, or None (no worker, already used, or no answer)."""
+def html_to_pdf(
+    html: str, base_dir: Path, allowed_roots: Sequence[Path], *, snapshot_id: str | None = None
+) -> tuple[bytes, int]:
+    """:func:`.render.html_to_pdf`, drawn by the worker :func:`started` started (its first
+    PDF), else in this process (no worker, already used, or it gave no answer)."""
+    from . import render  # (not at the top: the worker starts before jinja2 is imported)
+
     worker = _current
-    if worker is None or worker.used:
-        return None
-    return worker.draw(html, base_dir, allowed_roots, snapshot_id)
+    if worker is not None and not worker.used:
+        drawn = worker.draw(html, base_dir, allowed_roots, snapshot_id)
+        if drawn is not None:
+            return drawn
+    return render.html_to_pdf(html, base_dir, allowed_roots, snapshot_id=snapshot_id)
 
 
 # -- the worker's side ---------------------------------------------------------------------------
@@ -169,7 +175,7 @@ def _warm_up() -> None:
 
 def _answer(job: dict) -> tuple:
     from ..errors import RenderError
-    from .render import html_to_pdf
+    from . import render
 
     if job["verbose"]:
         from ..cli import _SafeFormatter
@@ -178,7 +184,7 @@ def _answer(job: dict) -> tuple:
         handler.setFormatter(_SafeFormatter("%(levelname)s %(name)s: %(message)s"))
         logging.basicConfig(level=logging.INFO, handlers=[handler])
     try:
-        pdf, pages = html_to_pdf(
+        pdf, pages = render.html_to_pdf(
             job["html"],
             Path(job["base_dir"]),
             [Path(r) for r in job["allowed_roots"]],

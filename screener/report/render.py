@@ -326,15 +326,8 @@ def html_to_pdf(
 ) -> tuple[bytes, int]:
     """Render HTML to PDF bytes and its page count. Missing glyphs and refused loads are
     errors. ``snapshot_id`` is written into the PDF's own metadata (``/ScreenerSnapshot``), so
-    a PDF says which manifest it was drawn from wherever it is copied.
-
-    Inside :func:`.pdfworker.started` (``screener brief``) the worker process started there
-    draws it, with this same function."""
-    from .pdfworker import draw_in_worker
-
-    drawn = draw_in_worker(html, base_dir, allowed_roots, snapshot_id)
-    if drawn is not None:
-        return drawn
+    a PDF says which manifest it was drawn from wherever it is copied. (``screener brief``
+    calls it through :func:`.pdfworker.html_to_pdf`, in a worker process.)"""
     import weasyprint
 
     fetcher = _safe_fetcher_class()(allowed_roots=allowed_roots)

@@ -28,8 +28,7 @@ from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from ..config import fast
-from ..config.linedoc import LineList, LineMap, Unsure
-from ..config.lines import compose_lines
+from ..config.lines import with_appended
 from ..errors import TickerError, WatchlistError
 from ..tickers import normalize_ticker
 
@@ -342,7 +341,7 @@ def _append_to_excerpt(text: str, member: Mapping[str, Any]) -> str | None:
         return None
     new = edited[len(excerpt) :]
     spliced = "".join(head) + new + "".join(lines[end:])
-    if not later and _read_as_appended(text, data, lines, members_line, start, head, new, spliced):
+    if not later and _read_as_appended(text, data, lines, start, head, new, spliced):
         return spliced
     try:
         added, result = fast.compose(edited)["members"][-1], fast.compose(spliced)
@@ -352,72 +351,20 @@ def _append_to_excerpt(text: str, member: Mapping[str, Any]) -> str | None:
 
 
 def _read_as_appended(
-    text: str,
-    data: Any,
-    lines: list[str],
-    members_line: int,
-    start: int,
-    head: list[str],
-    new: str,
-    spliced: str,
+    text: str, data: Any, lines: list[str], start: int, head: list[str], new: str, spliced: str
 ) -> bool:
-    """Whether the spliced text's document could be built from ``data`` without reading its
-    members again; if so, it is recorded as the reading of ``spliced`` (:mod:`.fast`), so the
-    check before the save finds it. For lists read by the line reader (:mod:`..config.lines`)
-    whose last key is ``members``.
-
-    Why that is the reading: the line reader reads a sequence item from its own lines and the
-    one line after them, and nothing before. In the spliced text every line up to the old last
-    member is unchanged, and each earlier member is still followed by the same ``- `` line; what
-    follows the new lines is blank or comment lines, which the reader skips. So the document is
-    ``data`` with one more member, and the old last member and the new one read as the line
-    reader reads them in this very place: the ``members:`` line, the last member and the new
-    lines, at their own line numbers (the lines between are blank), are read here and the old
-    last member compared with ``data``'s. tests/test_watchlist_edit.py compares the result with
-    a full reading of the spliced text, values and lines."""
+    """Whether the spliced text's document could be built from ``data`` (read moments ago by
+    the line reader) without reading its members again (:func:`..config.lines.with_appended`,
+    which says why that is its reading); if so, it is recorded as the reading of ``spliced``,
+    so the check before the save finds it."""
     aligned = len(lines) == text.count("\n") + (0 if text.endswith("\n") else 1)
     if not aligned or not fast.read_by_lines(text):  # (\x85, \u2028: other line ends)
         return False
-    padded = (
-        "\n" * members_line + lines[members_line] + "\n" * (start - members_line - 1)
-        + "".join(head[start:]) + new
-    )  # fmt: skip
-    try:
-        short = compose_lines(padded)
-    except (Unsure, RecursionError):
+    document = with_appended(data, "members", lines, start, "".join(head[start:]), new)
+    if document is None:
         return False
-    items = short.get("members") if isinstance(short, LineMap) else None
-    before = data["members"]
-    if list(short) != ["members"] or not isinstance(items, LineList) or len(items) != 2:
-        return False
-    if items.lines[0] != before.lines[-1] or not _same_reading(items[0], before[-1]):
-        return False
-    document = LineMap(data.line)
-    for key, value in data.items():
-        document[key], document.lines[key] = value, data.lines[key]
-    members = LineList(before.line)
-    members.extend([*before, items[1]])
-    members.lines.extend([*before.lines, items.lines[1]])
-    document["members"] = members
     fast.remember_lines_reading(spliced, document)
     return True
-
-
-def _same_reading(a: Any, b: Any) -> bool:
-    """Equal values of equal types, at equal lines, all the way down."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, LineMap):
-        return (
-            a.line == b.line and a.lines == b.lines and list(a) == list(b)
-            and all(_same_reading(a[k], b[k]) for k in a)
-        )  # fmt: skip
-    if isinstance(a, LineList):
-        return (
-            a.line == b.line and a.lines == b.lines and len(a) == len(b)
-            and all(_same_reading(x, y) for x, y in zip(a, b, strict=True))
-        )  # fmt: skip
-    return bool(a == b)
 
 
 def _appended(before: Any, after: Any, added: Any) -> bool:
