@@ -132,3 +132,19 @@ def test_screener_brief_draws_through_the_worker(
     (manifest,) = out.glob("*.manifest.json")
     snapshot = json.loads(manifest.read_text())["snapshot_id"]
     assert pdf.read_bytes().startswith(b"%PDF") and pdf_snapshot_id(pdf.read_bytes()) == snapshot
+
+
+def test_an_answer_cut_short_leaves_the_drawing_to_this_process(tmp_path, worker_on, monkeypatch):
+    import pickle
+    import types
+
+    def cut_short(data: bytes):
+        return pickle.loads(data[: len(data) // 2])
+
+    monkeypatch.setattr(pdfworker, "pickle", types.SimpleNamespace(
+        dumps=pickle.dumps, loads=cut_short, HIGHEST_PROTOCOL=pickle.HIGHEST_PROTOCOL
+    ))  # fmt: skip
+    with pdfworker.started():
+        pdf, pages = html_to_pdf(PAGE, tmp_path, [tmp_path])
+        assert pdfworker._current is not None and pdfworker._current.used
+    assert pdf.startswith(b"%PDF") and pages == 1

@@ -100,7 +100,11 @@ class PdfWorker:
                 self.proc.returncode,
             )
             return None
-        kind, *rest = pickle.loads(out)
+        try:
+            kind, *rest = pickle.loads(out)
+        except Exception as exc:  # an answer cut short: draw it here
+            log.info("the PDF worker's answer could not be read (%s); drawing here", exc)
+            return None
         if kind == "error":
             raise rest[0]
         pdf, pages = rest
