@@ -222,3 +222,22 @@ def test_loading_never_changes_the_file(tmp_path):
     with pytest.raises(WatchlistError):
         load_watchlist(path, SEGMENTS)
     assert path.read_bytes() == before
+
+
+def test_a_short_share_is_built_once_per_value_and_still_checked():
+    """``optical: 0.85`` is one frozen Share per value, shared by every member that writes it
+    (a 10,000-member list writes a few numbers 20,000 times); a value out of range is still
+    refused after a good one, and each form dumps as it was written."""
+    from pydantic import ValidationError
+
+    from screener.config.mix import Share
+
+    a, b = Share.model_validate(0.35), Share.model_validate(0.35)
+    assert a is b and a.share == 0.35 and a.estimated is True
+    assert Share.model_validate(1).share == 1.0 and Share.model_validate(1) is not a
+    for bad in (1.5, -0.1, float("nan")):
+        with pytest.raises(ValidationError):
+            Share.model_validate(bad)
+    sourced = Share.model_validate({"share": 0.35, "source": "10-K", "as_of": "2025"})
+    assert sourced is not a and sourced.source == "10-K"
+    assert a.model_dump() == 0.35 and sourced.model_dump()["share"] == 0.35
