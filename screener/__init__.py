@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from .lazy import exports
+
 #: every public name and the module that defines it; imported on first use (PEP 562), so
 #: ``import screener`` (and ``screener --help``) does not load pandas, matplotlib, WeasyPrint
 #: or the vendors' libraries until a name that needs them is touched
@@ -161,6 +163,9 @@ __all__ = [
 ]
 
 
+_exported = exports(__name__, _EXPORTS, globals())
+
+
 def __getattr__(name: str):
     if name == "__version__":
         from .api import version
@@ -170,12 +175,7 @@ def __getattr__(name: str):
         name == "plotting"
     ):  # a submodule: ``screener.plotting.use_cjk_font()`` after ``import screener``
         return importlib.import_module(".plotting", __name__)
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # the next access is a plain attribute
-    return value
+    return _exported(name)
 
 
 def __dir__() -> list[str]:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..report import pdfworker
 from ..settings import Settings
 from .options import LANG_ALIASES, Choice
 
@@ -51,6 +52,7 @@ from .options import LANG_ALIASES, Choice
     help="Also send the PDF to ADDRESS (repeatable) through [smtp] in the config file.",
 )
 @click.pass_obj
+@pdfworker.started()  # WeasyPrint loads on the other core while the command reads the data
 def brief(
     settings: Settings,
     out: Path | None,
@@ -69,25 +71,10 @@ def brief(
       screener brief --snapshot briefs/2026-W47.en.manifest.json --out again.pdf
       screener brief --email me@example.com         and send it (SMTP from the config file)
     """
-    if week and click.get_current_context().find_root().params.get("as_of"):
-        raise click.UsageError("give --week or --as-of, not both")
-    from ..report import pdfworker
-
-    with pdfworker.started():  # WeasyPrint loads on the other core while the data is read
-        _brief(settings, out, html, week, lang, snapshot, email)
-
-
-def _brief(
-    settings: Settings,
-    out: Path | None,
-    html: bool,
-    week: str | None,
-    lang: str | None,
-    snapshot: Path | None,
-    email: tuple[str, ...],
-) -> None:
     from ..report import build_briefing
 
+    if week and click.get_current_context().find_root().params.get("as_of"):
+        raise click.UsageError("give --week or --as-of, not both")
     user = settings.user
     if email:
         from ..mail import check_addresses, require_smtp
