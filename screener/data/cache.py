@@ -825,11 +825,17 @@ def _bar_rows(ticker: str, frame: pd.DataFrame) -> list[tuple]:
     if (frame["ticker"] != ticker).any():
         raise ValueError(f"bars for {ticker} hold other tickers")
     days = [iso(d) for d in pd.to_datetime(frame["date"]).dt.date]
-    values = [frame[c].astype("float64").tolist() for c in BAR_NUMERIC]
-    return [
-        (ticker, day, *(_num(v) for v in vals))
-        for day, vals in zip(days, zip(*values, strict=True), strict=True)
-    ]
+    columns: list[list[float | None]] = []
+    for c in BAR_NUMERIC:  # column by column in numpy; None for NaN, as _num gives
+        values = frame[c].astype("float64").to_numpy()
+        missing = np.isnan(values)
+        plain: list[float] = values.tolist()
+        if missing.any():
+            gaps = missing.tolist()
+            columns.append([None if gap else v for v, gap in zip(plain, gaps, strict=True)])
+        else:
+            columns.append(list(plain))
+    return list(zip([ticker] * len(days), days, *columns, strict=True))
 
 
 def _bars_frame(rows: list[tuple], cols: Sequence[str], where: Path) -> pd.DataFrame:
