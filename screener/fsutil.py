@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import logging
 import os
 import pickle
 import secrets
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -239,15 +240,37 @@ def load_pickle(path: Path) -> Any:
 
 
 def dump_pickle(path: Path, value: Any) -> bool:
-    """Pickle ``value`` to ``path`` through a temporary file renamed into place (a reader never
-    sees half a file); False, logged at debug, when it cannot be written (a cache is optional)."""
+    """Pickle ``value`` to ``path`` (:func:`write_cache_file`); False, logged at debug, when it
+    cannot be pickled or written (a cache is optional)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
         log.debug("cache file %s not written (%s)", path, exc)
         return False
+    return write_cache_file(path, data)
+
+
+def write_cache_file(path: Path, data: bytes) -> bool:
+    """A cache file written through a temporary file renamed into place (a reader never sees
+    half a file), without :func:`write_atomic`'s fsyncs: a cache lost to a crash is built
+    again. False, logged at debug, when it cannot be written."""
+    tmp = path.parent / f".{path.stem}.{os.getpid()}.tmp"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("cache file %s not written (%s)", path, exc)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
     return True
+
+
+def files_digest(root: Path, paths: Iterable[Path], *versions: object) -> str:
+    """A SHA-256 of ``versions`` and of each file's path below ``root`` and bytes: the name of
+    a cache built by that code, so other code (an edit, an upgrade) never reads it."""
+    digest = hashlib.sha256("\0".join(map(str, versions)).encode() + b"\0")
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

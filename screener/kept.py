@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .fsutil import dump_pickle, load_pickle
+from .fsutil import dump_pickle, files_digest, load_pickle
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,7 @@ def code_fingerprint() -> str:
     import numpy
 
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{sys.version_info[:2]}\0{numpy.__version__}\0".encode())
-    for path in sorted(package.rglob("*.py")):
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+    return files_digest(package, package.rglob("*.py"), sys.version_info[:2], numpy.__version__)
 
 
 def key_of(*inputs: Any) -> str | None:

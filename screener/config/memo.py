@@ -12,6 +12,7 @@ cache file that cannot be read is ignored and rebuilt.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -22,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..fsutil import dump_pickle, load_pickle
+from ..fsutil import dump_pickle, files_digest, load_pickle
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +42,13 @@ def _stamp(path: Path) -> tuple:
     return (str(path), st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-_CODE_FINGERPRINT: str | None = None
-
-
+@functools.cache
 def _code_fingerprint() -> str:
     """A hash of the code that turns files into objects (and the Python version): a cached
     object built by other code is never reused."""
-    global _CODE_FINGERPRINT
-    if _CODE_FINGERPRINT is None:
-        package = Path(__file__).resolve().parent.parent
-        digest = hashlib.sha256(repr(sys.version_info[:2]).encode())
-        for path in sorted([*package.joinpath("config").glob("*.py"),
-                            package / "watchlists" / "schema.py"]):  # fmt: skip
-            digest.update(path.name.encode() + path.read_bytes())
-        _CODE_FINGERPRINT = digest.hexdigest()
-    return _CODE_FINGERPRINT
+    package = Path(__file__).resolve().parent.parent
+    code = [*package.joinpath("config").glob("*.py"), package / "watchlists" / "schema.py"]
+    return files_digest(package, code, sys.version_info[:2])
 
 
 def _stable(value: Any) -> Any:

@@ -6,7 +6,6 @@ glyph. Every failure is one :class:`RenderError` naming the template file and li
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import os
 import re
@@ -21,7 +20,11 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from ..errors import MissingGlyphError, RenderError, ScreenerError
-from ..fsutil import write_atomic  # noqa: F401  (moved to fsutil; re-exported for report/)
+from ..fsutil import (
+    files_digest,
+    write_atomic,  # noqa: F401  (moved to fsutil; re-exported for report/)
+    write_cache_file,
+)
 from .fonts import INSTALL_HINT
 from .formats import fmt_bn, fmt_multiple
 
@@ -153,20 +156,13 @@ class _KeptTemplates(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         _COMPILED.dump_bytecode(bucket)
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f".{bucket.key}.{os.getpid()}.tmp"
-            tmp.write_bytes(bucket.bytecode_to_string())
-            os.replace(tmp, self.folder / f"{bucket.key}.jinja")
-        except OSError as exc:
-            log.debug("compiled template %s not kept (%s)", bucket.key, exc)
+        write_cache_file(self.folder / f"{bucket.key}.jinja", bucket.bytecode_to_string())
 
 
 @functools.cache
 def _code_fingerprint() -> str:
-    digest = hashlib.sha256(f"{jinja2.__version__}\0{sys.version_info[:2]}\0".encode())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()[:32]
+    here = Path(__file__)
+    return files_digest(here.parent, [here], jinja2.__version__, sys.version_info[:2])[:32]
 
 
 def template_env(
