@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
 import logging
 import pickle
 import sys
@@ -43,14 +44,17 @@ def code_fingerprint() -> str:
 
 def key_of(*inputs: Any) -> str | None:
     """The key of a result computed from ``inputs`` (None: they cannot be pickled)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    # no memo: every value is written out where it occurs, so the key depends on the values
+    # only, not on which equal values happen to be one object (the parser's objects, the same
+    # ones read back from the config cache, and strings interned or not share differently)
+    pickler.fast = True
     try:
-        data = pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL)
-        # once more from the copy: objects built by the parser share fewer equal values than
-        # the same objects read back from the config cache, and would pickle differently
-        data = pickle.dumps(pickle.loads(data), protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError):
-        return None
-    return hashlib.sha256(code_fingerprint().encode() + b"\0" + data).hexdigest()
+        pickler.dump(inputs)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return None  # unpicklable, or cyclic (which fast mode refuses)
+    return hashlib.sha256(code_fingerprint().encode() + b"\0" + buffer.getvalue()).hexdigest()
 
 
 def fetch(folder: Path | None, compute: Callable[[], T], *inputs: Any) -> T:

@@ -101,3 +101,21 @@ def test_a_model_run_is_kept_for_the_next_process(tmp_path, monkeypatch):
     clear()
     Config(workspace, tmp_path / "other-home").model_run(CALIBRATION, AS_OF)
     assert len(runs) == 2
+
+
+def test_the_key_depends_on_values_not_on_which_are_one_object():
+    """Equal inputs have one key however their equal parts are shared (a parsed model and the
+    same model read back from the config cache share differently); a cycle has none."""
+    import copy
+    import pickle
+
+    text = "".join(["cur", "rent"])  # equal to CALIBRATION, another object
+    shared = [text, text]
+    apart = [text, copy.copy("".join(["cu", "rrent"]))]
+    assert shared[1] is shared[0] and apart[1] is not apart[0]
+    assert kept.key_of(shared) == kept.key_of(apart) == kept.key_of(["current", "current"])
+    assert kept.key_of(CONFIG) == kept.key_of(pickle.loads(pickle.dumps(CONFIG)))
+    assert kept.key_of(shared) != kept.key_of([text, text + " "])
+    cycle: list = []
+    cycle.append(cycle)
+    assert kept.key_of(cycle) is None
