@@ -824,17 +824,18 @@ def _text(value) -> str | None:
 def _bar_rows(ticker: str, frame: pd.DataFrame) -> list[tuple]:
     if (frame["ticker"] != ticker).any():
         raise ValueError(f"bars for {ticker} hold other tickers")
-    days = [iso(d) for d in pd.to_datetime(frame["date"]).dt.date]
-    columns: list[list[float | None]] = []
-    for c in BAR_NUMERIC:  # column by column in numpy; None for NaN, as _num gives
-        values = frame[c].astype("float64").to_numpy()
-        missing = np.isnan(values)
-        plain: list[float] = values.tolist()
-        if missing.any():
-            gaps = missing.tolist()
-            columns.append([None if gap else v for v, gap in zip(plain, gaps, strict=True)])
-        else:
-            columns.append(list(plain))
+    stamps = pd.to_datetime(frame["date"])
+    if stamps.dt.tz is not None:  # the day on the vendor's clock, as .dt.date gives it
+        stamps = stamps.dt.tz_localize(None)
+    # ISO days from numpy (four-digit years, as iso() writes them; 1990..2100 by now)
+    days = np.datetime_as_string(stamps.to_numpy().astype("datetime64[D]"), unit="D").tolist()
+    # the numeric columns in one float64 block, a list per column; None where NaN, as _num gives
+    block = frame[list(BAR_NUMERIC)].to_numpy(dtype="float64", na_value=np.nan)
+    columns: list[list[float | None]] = block.T.tolist()
+    missing = np.isnan(block)
+    for j in np.flatnonzero(missing.any(axis=0)):
+        gaps = missing[:, j].tolist()
+        columns[j] = [None if gap else v for v, gap in zip(columns[j], gaps, strict=True)]
     return list(zip([ticker] * len(days), days, *columns, strict=True))
 
 

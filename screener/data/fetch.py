@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import EmptyDataError, NetworkDownError, ProviderError, ScreenerError
@@ -322,19 +323,26 @@ def _conform(provider: Provider, job: _Job, incremental: bool = False) -> pd.Dat
         provider=provider.name,
         ticker=job.ticker,
     )
-    frame = frame[frame["ticker"] == job.ticker]
-    days = frame["date"]
-    frame = frame[(days >= pd.Timestamp(job.start)) & (days <= pd.Timestamp(job.end))]
+    stamps = frame["date"].to_numpy()
+    keep = (
+        (frame["ticker"].to_numpy() == job.ticker)
+        & (stamps >= np.datetime64(job.start, "ns"))
+        & (stamps <= np.datetime64(job.end, "ns"))
+    )
+    if not keep.all():  # (conform_bars returns a fresh frame, numbered from 0, in order)
+        frame = frame[keep].reset_index(drop=True)
+        stamps = stamps[keep]
     if frame.empty:
         raise EmptyDataError(f"{provider.name}: no bars for {job.ticker} in {job.start}..{job.end}")
-    if frame["date"].duplicated().any():
-        day = frame.loc[frame["date"].duplicated(), "date"].iloc[0].date()
+    again = np.flatnonzero(stamps[1:] == stamps[:-1])  # sorted by day: a repeat is adjacent
+    if len(again):
+        day = frame["date"].iloc[again[0] + 1].date()
         raise ProviderError(
             f"{provider.name}: two bars for {job.ticker} on {day}",
             provider=provider.name,
             ticker=job.ticker,
         )
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def _conform_fundamentals(provider: Provider, tickers: Sequence[str], as_of: dt.date):
