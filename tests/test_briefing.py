@@ -107,23 +107,27 @@ def test_demo_data_is_marked_on_every_page(demo_briefing):
 def test_the_risks_list_is_not_split_across_pages(demo_briefing, tmp_path, lang):
     """The risks' heading, intro and numbered list stay on one page wherever the section falls:
     the Chinese edition once ended a page on the second risk, the rest overleaf. Here the demo
-    briefing is drawn again with the risks starting 120 points above a page's end, room for the
-    heading, the intro and two risks (a split there without the fix, in both editions)."""
+    briefing's risks section is drawn alone, in its stylesheet, starting 120 points above a
+    page's end: room for the heading, the intro and two risks (a split there without the fix,
+    in both editions)."""
     from briefing_text import pdf_pages
 
     from screener.report.render import html_to_pdf
 
     html = demo_briefing(lang).html
-    section = re.search(r'<section class="risks".*?</ol>', html, re.S).group(0)
-    heading, *_, last = (html_text(part) for part in re.split(r"<li>|<p>", section))
+    head = html[: re.search(r"<body[^>]*>", html).end()]
+    section = re.search(r'<section class="risks".*?</section>', html, re.S).group(0)
+    heading, *_, last = (
+        html_text(part) for part in re.split(r"<li>|<p>", section.split("</ol>")[0])
+    )
     # an A4 page holds ~734 pt between its margins; the section's own top margin is 16 pt
-    spacer = f'<div style="break-before: page; height: {734 - 16 - 120}pt"></div>'
-    html = html.replace('<section class="risks"', spacer + '<section class="risks"', 1)
+    spacer = f'<div style="height: {734 - 16 - 120}pt"></div>'
     templates = shipped("templates")
-    (tmp_path / "b.pdf").write_bytes(html_to_pdf(html, templates, [templates])[0])
+    pdf = html_to_pdf(head + spacer + section + "</body></html>", templates, [templates])[0]
+    (tmp_path / "risks.pdf").write_bytes(pdf)
     squeeze = lambda text: "".join(text.split())  # noqa: E731 (a PDF line break is a space)
-    pages = [squeeze(page) for page in pdf_pages(tmp_path / "b.pdf")]
-    *_contents, page = [page for page in pages if squeeze(heading) in page]
+    pages = [squeeze(page) for page in pdf_pages(tmp_path / "risks.pdf")]
+    (page,) = [page for page in pages if squeeze(heading) in page]
     assert squeeze(last)[:12] in page
 
 
